@@ -1,0 +1,51 @@
+// The express application: middleware order, routers, error handling. Routes are declared through
+// ApiRouter (permission, schemas); the app refuses to build if any route is not.
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { registerAuditRoutes } from './audit/audit-routes.js';
+import { registerAuthRoutes } from './auth/auth-routes.js';
+import { createRequestGuard } from './auth/request-guard.js';
+import { isPermission } from './auth/roles.js';
+import { registerSecurityAlertRoutes } from './auth/security-alert-routes.js';
+import { registerUserRoutes } from './auth/user-routes.js';
+import { ApiRouter, assertEveryRouteDeclared, type RouteSpec } from './platform/http/api-router.js';
+import { correlationId } from './platform/http/correlation.js';
+import { createErrorHandler } from './platform/http/error-handler.js';
+import { RouteNotFoundError } from './platform/http/http-errors.js';
+import { registerSystemRoutes } from './platform/http/system-routes.js';
+import type { Services } from './services.js';
+
+export interface AppOptions {
+  /** Extra routes mounted before the 404 handler (tests use it to prove undeclared routes are refused). */
+  extend?: (app: Express, api: ApiRouter) => void;
+}
+
+export function createApp(services: Services, options: AppOptions = {}): Express {
+  const { config, logger } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+  app.use(helmet());
+  app.use(correlationId);
+  app.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+
+  const api = new ApiRouter(createRequestGuard(services.auth), isPermission);
+  registerSystemRoutes(api, services.database, services.keyring);
+  registerAuthRoutes(api, services.auth, services.passwordPolicy);
+  registerUserRoutes(api, services.users);
+  registerSecurityAlertRoutes(api, services.alerts);
+  registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring);
+  options.extend?.(app, api);
+  app.use(api.router);
+
+  app.use((req, _res, next) => next(new RouteNotFoundError(req.method, req.path)));
+  app.use(createErrorHandler(logger));
+
+  assertEveryRouteDeclared((app as unknown as { router: { stack: never[] } }).router.stack);
+  app.locals.routes = api.specs;
+  return app;
+}
+
+export function declaredRoutes(app: Express): RouteSpec[] {
+  return app.locals.routes as RouteSpec[];
+}

@@ -1,0 +1,30 @@
+// Query schema of GET /api/v1/audit.
+export const auditQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    entityType: { type: 'string', minLength: 1, maxLength: 64 },
+    entityId: { type: 'string', minLength: 1, maxLength: 128 },
+    actorId: { type: 'integer', minimum: 1 },
+    action: { type: 'string', minLength: 1, maxLength: 64, description: 'Exact action, or a prefix ending in * (user.*)' },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    cursor: { type: 'integer', minimum: 0, description: 'nextCursor of the previous page' },
+    order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
+    format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+  },
+} as const;
+
+export interface AuditQuery {
+  entityType?: string;
+  entityId?: string;
+  actorId?: number;
+  action?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: number;
+  order: 'asc' | 'desc';
+  format: 'json' | 'csv';
+}

@@ -1,0 +1,175 @@
+// Appends audit events inside the caller's transaction, so a regulated change and its event
+// commit together or not at all (Part 11 §11.10(e), Annex 11 §9), and reads them back filtered.
+import { Op, type Transaction, type WhereOptions } from 'sequelize';
+import type { Database } from '../platform/database.js';
+import { ValidationError } from '../platform/errors.js';
+import type { RequestContext } from '../platform/request-context.js';
+import { chainHashOf, GENESIS_CHAIN_HASH, leafHashOf, type AuditEventContent } from './audit-hashing.js';
+import type { AuditEvent, AuditModels } from './audit-models.js';
+import type { CheckpointService } from './checkpoint-service.js';
+
+/** What kind of change an event records; updates, status changes and deletions need a reason. */
+export type ChangeKind = 'create' | 'update' | 'status' | 'delete' | 'event';
+
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId: string | number;
+  change: ChangeKind;
+  before?: unknown;
+  after?: unknown;
+  reason?: string | null;
+}
+
+export interface AuditFilter {
+  entityType?: string;
+  entityId?: string;
+  actorId?: number;
+  action?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface AuditPage {
+  limit: number;
+  /** Continue after this sequence number (in the order asked for). */
+  cursor?: number;
+  order: 'asc' | 'desc';
+}
+
+const NEEDS_REASON: ReadonlySet<ChangeKind> = new Set(['update', 'status', 'delete']);
+// Arbitrary constant naming "the audit chain" among PostgreSQL advisory locks.
+const AUDIT_CHAIN_LOCK_ID = 740_211_002;
+
+interface ChainHead {
+  seq: number;
+  chainHash: string;
+}
+
+export class AuditTrail {
+  private readonly heads = new WeakMap<Transaction, ChainHead>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly models: AuditModels,
+    private readonly checkpoints: CheckpointService,
+    private readonly checkpointEvery: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Appends one event in `tx`. Throws a 400 when an update or status change has no reason. */
+  async record(tx: Transaction, ctx: RequestContext, entry: AuditEntry): Promise<AuditEvent> {
+    const reason = entry.reason?.trim() || null;
+    if (NEEDS_REASON.has(entry.change) && !reason) {
+      throw new ValidationError(
+        `A reason is required to ${entry.change === 'status' ? 'change the status of' : entry.change} a ${entry.entityType}.`,
+        [{ field: 'body.reason', rule: 'required', message: 'is required' }],
+        'reason_required',
+      );
+    }
+    const head = await this.headWithin(tx);
+    const beforeValue = toJsonText(entry.before);
+    const afterValue = toJsonText(entry.after);
+    const content: AuditEventContent = {
+      seq: head.seq + 1,
+      // Server clock, UTC, millisecond precision (Part 11 §11.10(e): computer-generated time stamps).
+      occurredAt: this.now().toISOString(),
+      actorId: ctx.actor.userId,
+      actorName: ctx.actor.name,
+      actorRole: ctx.actor.role,
+      action: entry.action,
+      entityType: entry.entityType,
+      entityId: String(entry.entityId),
+      before: beforeValue === null ? null : JSON.parse(beforeValue),
+      after: afterValue === null ? null : JSON.parse(afterValue),
+      reason,
+      correlationId: ctx.correlationId,
+    };
+    const leafHash = leafHashOf(content);
+    const chainHash = chainHashOf(head.chainHash, leafHash);
+    const event = await this.models.AuditEvent.create(
+      { ...content, beforeValue, afterValue, leafHash, chainHash },
+      { transaction: tx },
+    );
+    head.seq = content.seq;
+    head.chainHash = chainHash;
+    if (content.seq % this.checkpointEvery === 0) await this.checkpoints.createWithin(tx, content.seq);
+    return event;
+  }
+
+  /** Signs a checkpoint over everything recorded so far; null while the trail is empty. */
+  async checkpointNow(): Promise<{ checkpoint: Awaited<ReturnType<CheckpointService['createWithin']>>; created: boolean } | null> {
+    return this.database.write(async (tx) => {
+      const head = await this.headWithin(tx);
+      if (head.seq === 0) return null;
+      const latest = await this.checkpoints.latest(tx);
+      if (latest && latest.treeSize >= head.seq) return { checkpoint: latest, created: false };
+      return { checkpoint: await this.checkpoints.createWithin(tx, head.seq), created: true };
+    });
+  }
+
+  async lastSeq(): Promise<number> {
+    const last = await this.models.AuditEvent.max<number, AuditEvent>('seq');
+    return last === null || last === undefined ? 0 : Number(last);
+  }
+
+  async list(filter: AuditFilter, page: AuditPage): Promise<{ events: AuditEvent[]; nextCursor: number | null }> {
+    const where: WhereOptions = buildWhere(filter);
+    const seqCondition = page.cursor === undefined ? undefined : { [page.order === 'asc' ? Op.gt : Op.lt]: page.cursor };
+    const events = await this.models.AuditEvent.findAll({
+      where: seqCondition ? { ...where, seq: seqCondition } : where,
+      order: [['seq', page.order === 'asc' ? 'ASC' : 'DESC']],
+      limit: page.limit + 1,
+    });
+    const hasMore = events.length > page.limit;
+    if (hasMore) events.pop();
+    return { events, nextCursor: hasMore ? events[events.length - 1]!.seq : null };
+  }
+
+  /** Every event matching the filter, in pages, for exports that must not hold all in memory. */
+  async *iterate(filter: AuditFilter, order: 'asc' | 'desc', batchSize = 1000): AsyncGenerator<AuditEvent> {
+    let cursor: number | undefined;
+    for (;;) {
+      const { events, nextCursor } = await this.list(filter, { limit: batchSize, cursor, order });
+      yield* events;
+      if (nextCursor === null) return;
+      cursor = nextCursor;
+    }
+  }
+
+  /**
+   * The chain head seen by this transaction. On PostgreSQL an advisory lock held until commit
+   * makes concurrent writers (also in other server instances) append one after the other; on
+   * SQLite the write transaction is already exclusive.
+   */
+  private async headWithin(tx: Transaction): Promise<ChainHead> {
+    let head = this.heads.get(tx);
+    if (!head) {
+      if (this.database.dialect === 'postgres') {
+        await this.database.sequelize.query(`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_ID})`, { transaction: tx });
+      }
+      const last = await this.models.AuditEvent.findOne({ order: [['seq', 'DESC']], attributes: ['seq', 'chainHash'], transaction: tx });
+      head = last ? { seq: Number(last.seq), chainHash: last.chainHash } : { seq: 0, chainHash: GENESIS_CHAIN_HASH };
+      this.heads.set(tx, head);
+    }
+    return head;
+  }
+}
+
+function toJsonText(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+function buildWhere(filter: AuditFilter): WhereOptions {
+  const where: Record<string | symbol, unknown> = {};
+  if (filter.entityType) where.entityType = filter.entityType;
+  if (filter.entityId) where.entityId = filter.entityId;
+  if (filter.actorId !== undefined) where.actorId = filter.actorId;
+  if (filter.action) where.action = filter.action.endsWith('*') ? { [Op.startsWith]: filter.action.slice(0, -1) } : filter.action;
+  // occurred_at is fixed-width ISO-8601 UTC text, so text comparison is time comparison.
+  const range: Record<symbol, string> = {};
+  if (filter.from) range[Op.gte] = new Date(filter.from).toISOString();
+  if (filter.to) range[Op.lte] = new Date(filter.to).toISOString();
+  if (filter.from || filter.to) where.occurredAt = range;
+  return where as WhereOptions;
+}

@@ -1,0 +1,176 @@
+// Recomputes the whole audit trail from the database and says whether it is intact, naming the
+// first bad sequence number and what is wrong with it (Part 11 §11.10(a): detect altered records).
+//
+// Each event is checked on its own (its leaf hash against its content, its chain hash against its
+// predecessor), so one altered value is reported at exactly its event. The signed checkpoints
+// then catch what a local check cannot: events rewritten with every hash recomputed, removed from
+// the tail, or vouched for by a checkpoint whose signature is not the server's.
+import { QueryTypes } from 'sequelize';
+import type { Database } from '../platform/database.js';
+import type { Keyring } from '../platform/keyring.js';
+import { chainHashOf, checkpointPayload, contentOfRow, GENESIS_CHAIN_HASH, leafHashOf, MerkleFrontier, type AuditEventRow } from './audit-hashing.js';
+
+export interface AuditProblem {
+  seq: number;
+  problem: string;
+  checkpointId?: number;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  eventsChecked: number;
+  checkpointsChecked: number;
+  lastSeq: number;
+  headChainHash: string;
+  firstBadSeq: number | null;
+  problem: string | null;
+  /** Every problem found, first bad sequence number first (at most MAX_PROBLEMS). */
+  problems: AuditProblem[];
+  verifiedAt: string;
+}
+
+interface CheckpointRow {
+  id: number;
+  tree_size: number;
+  root_hash: string;
+  chain_hash: string;
+  created_at: string;
+  key_id: string;
+  signature: string;
+}
+
+const MAX_PROBLEMS = 100;
+const EVENT_COLUMNS =
+  'seq, occurred_at, actor_id, actor_name, actor_role, action, entity_type, entity_id, before_value, after_value, reason, correlation_id, leaf_hash, chain_hash';
+
+/** Streams events from the database in keyset pages and verifies them. */
+export async function verifyAuditTrail(
+  database: Database,
+  keyring: Keyring,
+  options: { batchSize?: number; onProgress?: (checked: number, total: number) => void } = {},
+): Promise<AuditVerification> {
+  const batchSize = options.batchSize ?? 10_000;
+  const [{ total }] = await database.sequelize.query<{ total: number }>('SELECT COUNT(*) AS total FROM audit_events', { type: QueryTypes.SELECT });
+  const checkpoints = await database.sequelize.query<CheckpointRow>(
+    'SELECT id, tree_size, root_hash, chain_hash, created_at, key_id, signature FROM audit_checkpoints ORDER BY tree_size ASC',
+    { type: QueryTypes.SELECT },
+  );
+  const verifier = new AuditChainVerifier(keyring, checkpoints);
+  let after = 0;
+  for (;;) {
+    const rows = await database.sequelize.query<AuditEventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq > :after ORDER BY seq ASC LIMIT :limit`,
+      { type: QueryTypes.SELECT, replacements: { after, limit: batchSize } },
+    );
+    for (const row of rows) verifier.check(row);
+    options.onProgress?.(verifier.checked, Number(total));
+    if (rows.length < batchSize) break;
+    after = Number(rows[rows.length - 1]!.seq);
+  }
+  return verifier.finish();
+}
+
+/** The verification itself, independent of where the rows come from (also used by the benchmark). */
+export class AuditChainVerifier {
+  private readonly problems: AuditProblem[] = [];
+  private readonly frontier = MerkleFrontier.empty();
+  private expectedSeq = 1;
+  private previousChainHash = GENESIS_CHAIN_HASH;
+  private nextCheckpoint = 0;
+  private eventsChecked = 0;
+  /** Tree size of the last checkpoint found good: events up to here are proven. */
+  private provenUpTo = 0;
+
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly checkpoints: CheckpointRow[],
+  ) {}
+
+  get checked(): number {
+    return this.eventsChecked;
+  }
+
+  check(row: AuditEventRow): void {
+    const seq = Number(row.seq);
+    if (seq !== this.expectedSeq) {
+      this.report(this.expectedSeq, `event ${this.expectedSeq} is missing: the next stored event is ${seq} (events removed)`);
+    }
+    let leafHash: string;
+    try {
+      leafHash = leafHashOf(contentOfRow(row));
+    } catch (error) {
+      leafHash = '';
+      this.report(seq, `event ${seq} cannot be read: ${(error as Error).message}`);
+    }
+    if (leafHash && leafHash !== row.leaf_hash) {
+      this.report(seq, `event ${seq} was altered: its content does not match its leaf hash`);
+    }
+    if (chainHashOf(this.previousChainHash, row.leaf_hash) !== row.chain_hash) {
+      this.report(seq, `event ${seq} does not chain to event ${seq - 1}: events were reordered, removed or rewritten`);
+    }
+    this.frontier.push(leafHash || row.leaf_hash);
+    this.previousChainHash = row.chain_hash;
+    this.expectedSeq = seq + 1;
+    this.eventsChecked += 1;
+    while (this.nextCheckpoint < this.checkpoints.length && this.checkpoints[this.nextCheckpoint]!.tree_size === this.frontier.size) {
+      this.checkCheckpoint(this.checkpoints[this.nextCheckpoint]!, row.chain_hash);
+      this.nextCheckpoint += 1;
+    }
+  }
+
+  finish(): AuditVerification {
+    // Checkpoints beyond the end of the trail: the tail that they vouch for has been removed.
+    for (const checkpoint of this.checkpoints.slice(this.nextCheckpoint)) {
+      this.checkSignature(checkpoint);
+      this.report(
+        this.eventsChecked + 1,
+        `the trail ends at event ${this.expectedSeq - 1} but checkpoint #${checkpoint.id} (signed ${checkpoint.created_at}) covers ${checkpoint.tree_size} events: events were removed from the end`,
+        checkpoint.id,
+      );
+    }
+    const sorted = [...this.problems].sort((a, b) => a.seq - b.seq);
+    const first = sorted[0];
+    return {
+      ok: sorted.length === 0,
+      eventsChecked: this.eventsChecked,
+      checkpointsChecked: this.checkpoints.length,
+      lastSeq: this.expectedSeq - 1,
+      headChainHash: this.previousChainHash,
+      firstBadSeq: first?.seq ?? null,
+      problem: first?.problem ?? null,
+      problems: sorted,
+      verifiedAt: new Date().toISOString(),
+    };
+  }
+
+  private checkCheckpoint(checkpoint: CheckpointRow, chainHashAtSize: string): void {
+    const signatureOk = this.checkSignature(checkpoint);
+    const firstUnproven = this.provenUpTo + 1;
+    const range = `events ${firstUnproven}..${checkpoint.tree_size}`;
+    if (this.frontier.root() !== checkpoint.root_hash) {
+      this.report(firstUnproven, `${range} do not match signed checkpoint #${checkpoint.id}: they were changed after it was signed`, checkpoint.id);
+    } else if (chainHashAtSize !== checkpoint.chain_hash) {
+      this.report(firstUnproven, `${range} do not match the chain head of signed checkpoint #${checkpoint.id}`, checkpoint.id);
+    } else if (signatureOk) {
+      this.provenUpTo = checkpoint.tree_size;
+    }
+  }
+
+  private checkSignature(checkpoint: CheckpointRow): boolean {
+    const payload = checkpointPayload({
+      treeSize: checkpoint.tree_size,
+      rootHash: checkpoint.root_hash,
+      chainHash: checkpoint.chain_hash,
+      createdAt: checkpoint.created_at,
+      keyId: checkpoint.key_id,
+    });
+    if (this.keyring.verify(checkpoint.key_id, payload, checkpoint.signature)) return true;
+    const why = this.keyring.knows(checkpoint.key_id) ? 'has an invalid signature (forged or altered)' : `is signed by unknown key ${checkpoint.key_id}`;
+    this.report(this.provenUpTo + 1, `checkpoint #${checkpoint.id} (tree size ${checkpoint.tree_size}) ${why}: events ${this.provenUpTo + 1}..${checkpoint.tree_size} are not proven`, checkpoint.id);
+    return false;
+  }
+
+  private report(seq: number, problem: string, checkpointId?: number): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(checkpointId === undefined ? { seq, problem } : { seq, problem, checkpointId });
+  }
+}

@@ -1,0 +1,117 @@
+// Users, their sessions and security alerts. Users are never deleted (a trigger refuses it) and
+// their ids never reused (AUTOINCREMENT / sequences), so a signature always names one person
+// (Part 11 §11.100).
+import { DataTypes, Model, type CreationOptional, type ForeignKey, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
+import type { Role } from './roles.js';
+
+export type UserStatus = 'active' | 'deactivated';
+
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<number>;
+  declare username: string;
+  declare fullName: string;
+  declare email: string | null;
+  declare role: Role;
+  declare status: CreationOptional<UserStatus>;
+  declare passwordHash: string;
+  declare passwordChangedAt: Date;
+  declare mustChangePassword: CreationOptional<boolean>;
+  declare failedLoginCount: CreationOptional<number>;
+  declare lockedAt: Date | null;
+  declare trainingCompletedAt: Date | null;
+  declare qualification: string | null;
+  declare signaturePolicyAcknowledgedAt: Date | null;
+  declare deactivatedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class Session extends Model<InferAttributes<Session>, InferCreationAttributes<Session>> {
+  declare id: string;
+  declare userId: ForeignKey<number>;
+  declare createdAt: Date;
+  declare lastSeenAt: Date;
+  declare endedAt: Date | null;
+  declare endReason: string | null;
+  declare clientIp: string | null;
+  declare userAgent: string | null;
+}
+
+export class SecurityAlert extends Model<InferAttributes<SecurityAlert>, InferCreationAttributes<SecurityAlert>> {
+  declare id: CreationOptional<number>;
+  declare kind: string;
+  declare severity: 'high' | 'medium' | 'low';
+  declare username: string | null;
+  declare userId: number | null;
+  declare message: string;
+  declare details: string | null;
+  declare createdAt: Date;
+  declare acknowledgedAt: Date | null;
+  declare acknowledgedBy: number | null;
+  declare acknowledgementNote: string | null;
+}
+
+export interface AuthModels {
+  User: ModelStatic<User>;
+  Session: ModelStatic<Session>;
+  SecurityAlert: ModelStatic<SecurityAlert>;
+}
+
+export function defineAuthModels(sequelize: Sequelize): AuthModels {
+  const { INTEGER, STRING, TEXT, DATE, BOOLEAN } = DataTypes;
+  class BoundUser extends User {}
+  BoundUser.init(
+    {
+      id: { type: INTEGER, primaryKey: true, autoIncrement: true },
+      username: { type: STRING(64), allowNull: false, unique: true },
+      fullName: { type: STRING(200), allowNull: false },
+      email: { type: STRING(254), allowNull: true },
+      role: { type: STRING(16), allowNull: false },
+      status: { type: STRING(16), allowNull: false, defaultValue: 'active' },
+      passwordHash: { type: STRING(255), allowNull: false },
+      passwordChangedAt: { type: DATE, allowNull: false },
+      mustChangePassword: { type: BOOLEAN, allowNull: false, defaultValue: false },
+      failedLoginCount: { type: INTEGER, allowNull: false, defaultValue: 0 },
+      lockedAt: { type: DATE, allowNull: true },
+      trainingCompletedAt: { type: DATE, allowNull: true },
+      qualification: { type: TEXT, allowNull: true },
+      signaturePolicyAcknowledgedAt: { type: DATE, allowNull: true },
+      deactivatedAt: { type: DATE, allowNull: true },
+      createdAt: { type: DATE, allowNull: false },
+      updatedAt: { type: DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'users', underscored: true },
+  );
+  class BoundSession extends Session {}
+  BoundSession.init(
+    {
+      id: { type: STRING(36), primaryKey: true },
+      userId: { type: INTEGER, allowNull: false },
+      createdAt: { type: DATE, allowNull: false },
+      lastSeenAt: { type: DATE, allowNull: false },
+      endedAt: { type: DATE, allowNull: true },
+      endReason: { type: STRING(32), allowNull: true },
+      clientIp: { type: STRING(64), allowNull: true },
+      userAgent: { type: STRING(512), allowNull: true },
+    },
+    { sequelize, tableName: 'sessions', underscored: true, timestamps: false },
+  );
+  class BoundSecurityAlert extends SecurityAlert {}
+  BoundSecurityAlert.init(
+    {
+      id: { type: INTEGER, primaryKey: true, autoIncrement: true },
+      kind: { type: STRING(64), allowNull: false },
+      severity: { type: STRING(16), allowNull: false },
+      username: { type: STRING(64), allowNull: true },
+      userId: { type: INTEGER, allowNull: true },
+      message: { type: TEXT, allowNull: false },
+      details: { type: TEXT, allowNull: true },
+      createdAt: { type: DATE, allowNull: false },
+      acknowledgedAt: { type: DATE, allowNull: true },
+      acknowledgedBy: { type: INTEGER, allowNull: true },
+      acknowledgementNote: { type: TEXT, allowNull: true },
+    },
+    { sequelize, tableName: 'security_alerts', underscored: true, timestamps: false },
+  );
+  return { User: BoundUser, Session: BoundSession, SecurityAlert: BoundSecurityAlert };
+}

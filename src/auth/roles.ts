@@ -1,0 +1,45 @@
+// The role–permission matrix: the one place that says who may do what (Part 11 §11.10(d)(g)).
+// Routes name a permission; the matrix names the roles that hold it. Auditors read everything and
+// change nothing; administrators manage users and keys but hold no permission to sign or approve
+// regulated records.
+
+export const ROLES = ['admin', 'it', 'qa', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_TITLES: Record<Role, string> = {
+  admin: 'Administrator',
+  it: 'Integration / IT engineer',
+  qa: 'QA / validation lead',
+  auditor: 'Auditor / inspector',
+};
+
+const EVERYONE = ROLES;
+
+export const PERMISSIONS = {
+  /** Own session: who am I, refresh the token, log out. */
+  'session:self': EVERYONE,
+  'audit:read': EVERYONE,
+  'audit:verify': EVERYONE,
+  'audit:checkpoint': ['admin', 'qa'],
+  'users:read': ['admin', 'qa', 'auditor'],
+  'users:manage': ['admin'],
+  'security-alerts:read': ['admin', 'auditor'],
+  'security-alerts:manage': ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** Permissions that change nothing; the only ones an auditor may hold besides its own session. */
+export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read']);
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && Object.hasOwn(PERMISSIONS, value);
+}
+
+export function roleHasPermission(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}

@@ -1,0 +1,45 @@
+// The outside view of a user, built field by field so the password hash can never leak. The same
+// view is what the audit trail stores as before/after values.
+import type { User } from './auth-models.js';
+
+export interface UserView {
+  id: number;
+  username: string;
+  fullName: string;
+  email: string | null;
+  role: string;
+  status: string;
+  locked: boolean;
+  lockedAt: string | null;
+  mustChangePassword: boolean;
+  passwordChangedAt: string;
+  trainingCompletedAt: string | null;
+  qualification: string | null;
+  signaturePolicyAcknowledgedAt: string | null;
+  deactivatedAt: string | null;
+  createdAt: string;
+}
+
+export function presentUser(user: User): UserView {
+  return {
+    id: user.id,
+    username: user.username,
+    fullName: user.fullName,
+    email: user.email,
+    role: user.role,
+    status: user.status,
+    locked: user.lockedAt !== null,
+    lockedAt: isoOrNull(user.lockedAt),
+    mustChangePassword: Boolean(user.mustChangePassword),
+    passwordChangedAt: new Date(user.passwordChangedAt).toISOString(),
+    trainingCompletedAt: isoOrNull(user.trainingCompletedAt),
+    qualification: user.qualification,
+    signaturePolicyAcknowledgedAt: isoOrNull(user.signaturePolicyAcknowledgedAt),
+    deactivatedAt: isoOrNull(user.deactivatedAt),
+    createdAt: new Date(user.createdAt).toISOString(),
+  };
+}
+
+function isoOrNull(value: Date | string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}

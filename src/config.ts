@@ -1,0 +1,165 @@
+// The only module that reads process.env. Every setting is parsed and checked here, and a bad
+// setting stops the start with a message naming it (DESIGN.md §4). Tests build a Config from a
+// plain object through the same function, so what they run is what production runs.
+import path from 'node:path';
+
+export type DatabaseConfig =
+  | { dialect: 'sqlite'; storage: string; explicit: boolean }
+  | { dialect: 'postgres'; url: string; schema: string | null };
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  keysDir: string;
+  evidenceDir: string;
+  database: DatabaseConfig;
+  demo: { enabled: boolean; password: string | null };
+  auth: {
+    tokenTtlSeconds: number;
+    sessionIdleSeconds: number;
+    lockoutThreshold: number;
+    passwordMinLength: number;
+    /** 0 disables password aging. */
+    passwordMaxAgeDays: number;
+    /** log2 of scrypt's N. OWASP's recommendation (N=2^17, r=8, p=1) is the default. */
+    scryptLogN: number;
+    jwtSecret: string | null;
+  };
+  audit: {
+    checkpointEvery: number;
+    /** 0 disables the timer; otherwise a checkpoint is taken this often when new events exist. */
+    checkpointIntervalSeconds: number;
+  };
+  http: { bodyLimitBytes: number; trustProxy: boolean };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates the configuration; throws ConfigError listing every bad setting. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const read = new SettingReader(env, problems);
+
+  const dataDir = path.resolve(cwd, read.string('GXPW_DATA_DIR', './data'));
+  const config: Config = {
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.integer('PORT', 3000, 0, 65535),
+    dataDir,
+    keysDir: path.join(dataDir, 'keys'),
+    evidenceDir: path.resolve(cwd, read.string('EVIDENCE_DIR', './evidence')),
+    database: parseDatabase(env, dataDir, cwd, problems),
+    demo: {
+      enabled: read.onOff('GXPW_DEMO', true),
+      password: read.optionalString('GXPW_DEMO_PASSWORD'),
+    },
+    auth: {
+      tokenTtlSeconds: read.integer('GXPW_TOKEN_TTL_SECONDS', 900, 30, 900),
+      sessionIdleSeconds: read.integer('GXPW_SESSION_IDLE_MINUTES', 30, 1, 24 * 60) * 60,
+      lockoutThreshold: read.integer('GXPW_LOCKOUT_THRESHOLD', 5, 1, 100),
+      passwordMinLength: read.integer('GXPW_PASSWORD_MIN_LENGTH', 12, 12, 256),
+      passwordMaxAgeDays: read.integer('GXPW_PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
+      scryptLogN: read.integer('GXPW_SCRYPT_LOG_N', 17, 10, 20),
+      jwtSecret: read.optionalString('GXPW_JWT_SECRET'),
+    },
+    audit: {
+      checkpointEvery: read.integer('GXPW_AUDIT_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
+      checkpointIntervalSeconds: read.integer('GXPW_AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
+    },
+    http: {
+      bodyLimitBytes: read.integer('GXPW_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      trustProxy: read.onOff('GXPW_TRUST_PROXY', false),
+    },
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+  };
+  if (config.demo.password !== null && config.demo.password.length < config.auth.passwordMinLength) {
+    problems.push(`GXPW_DEMO_PASSWORD: must be at least ${config.auth.passwordMinLength} characters`);
+  }
+  if (config.auth.jwtSecret !== null && config.auth.jwtSecret.length < 32) {
+    problems.push('GXPW_JWT_SECRET: must be at least 32 characters');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function parseDatabase(env: Env, dataDir: string, cwd: string, problems: string[]): DatabaseConfig {
+  const url = env.DATABASE_URL?.trim();
+  const schema = env.GXPW_DB_SCHEMA?.trim() || null;
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    problems.push('GXPW_DB_SCHEMA: must be a lower-case PostgreSQL identifier ([a-z_][a-z0-9_]*)');
+  }
+  if (!url) return { dialect: 'sqlite', storage: path.join(dataDir, 'gxpw.sqlite'), explicit: false };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url);
+    } catch {
+      problems.push('DATABASE_URL: not a valid postgres:// URL');
+    }
+    return { dialect: 'postgres', url, schema };
+  }
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (file === '' || file.includes(':memory:')) {
+      problems.push('DATABASE_URL: sqlite needs a file path (sqlite:path/to/file.sqlite); in-memory databases are not supported');
+    }
+    return { dialect: 'sqlite', storage: path.resolve(cwd, file), explicit: true };
+  }
+  problems.push('DATABASE_URL: must start with sqlite: or postgres://');
+  return { dialect: 'sqlite', storage: path.join(dataDir, 'gxpw.sqlite'), explicit: false };
+}
+
+class SettingReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  optionalString(name: string): string | null {
+    const value = this.env[name];
+    return value === undefined || value === '' ? null : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optionalString(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optionalString(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
+      this.problems.push(`${name}: must be a whole number from ${min} to ${max} (got '${raw}')`);
+      return fallback;
+    }
+    return value;
+  }
+
+  onOff(name: string, fallback: boolean): boolean {
+    const raw = this.optionalString(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+    if (['off', 'false', '0', 'no'].includes(raw)) return false;
+    this.problems.push(`${name}: must be on or off (got '${raw}')`);
+    return fallback;
+  }
+
+  oneOf(name: string, fallback: string, allowed: string[]): string {
+    const raw = this.optionalString(name);
+    if (raw === null) return fallback;
+    if (!allowed.includes(raw)) {
+      this.problems.push(`${name}: must be one of ${allowed.join(', ')} (got '${raw}')`);
+      return fallback;
+    }
+    return raw;
+  }
+}

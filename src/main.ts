@@ -1,0 +1,317 @@
+#!/usr/bin/env node
+// `gxpw`: the command line. It drives the same services as the HTTP API, for administrators on
+// the server and for CI pipelines. Exit code 0 only on success; --json for machine-readable output.
+import fs from 'node:fs';
+import os from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import cliProgress from 'cli-progress';
+import { createApp } from './app.js';
+import { verifyAuditTrail, type AuditVerification } from './audit/audit-verifier.js';
+import { isRole, ROLES } from './auth/roles.js';
+import { presentUser } from './auth/user-presenter.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { seedDemoWorkspace } from './demo/demo-workspace.js';
+import { AppError, StartupError } from './platform/errors.js';
+import { migrateUp } from './platform/migrator.js';
+import { systemContext } from './platform/request-context.js';
+import { createServices, type Services } from './services.js';
+import { randomBytes } from 'node:crypto';
+
+class UsageError extends Error {}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+const json = { type: 'boolean' } as const;
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: 'Migrate the database and start the server (with the demo workspace unless GXPW_DEMO=off)',
+    usage: 'gxpw serve',
+    options: {},
+    run: serve,
+  },
+  migrate: {
+    summary: 'Apply pending database migrations',
+    usage: 'gxpw migrate [--json]',
+    options: { json },
+    run: async (values) =>
+      withServices(async (services) => {
+        const applied = await migrateUp(services.database);
+        print(values, { applied }, applied.length ? `Applied ${applied.join(', ')}.` : 'The database is up to date.');
+        return 0;
+      }),
+  },
+  demo: {
+    summary: 'Create the demo workspace on an empty database (idempotent)',
+    usage: 'gxpw demo [--json]',
+    options: { json },
+    run: async (values) =>
+      withMigratedServices(async (services) => {
+        const result = await seedDemoWorkspace(services, services.config.demo.password);
+        print(values, result, describeDemo(result.usersCreated, result.generatedPassword));
+        return 0;
+      }),
+  },
+  user: {
+    summary: 'Manage users: add, deactivate, reset-password, list',
+    usage: [
+      'gxpw user add --username NAME --name "Printed Name" --role admin|it|qa|auditor [--email E] [--password-stdin] [--json]',
+      'gxpw user deactivate --username NAME --reason "why" [--json]',
+      'gxpw user reset-password --username NAME --reason "why" [--password-stdin] [--json]',
+      'gxpw user list [--json]',
+      '',
+      'Without --password-stdin a random password is generated and printed once; the user must',
+      'change it at first sign-in.',
+    ].join('\n'),
+    options: {
+      username: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      email: { type: 'string' },
+      reason: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      json,
+    },
+    run: user,
+  },
+  verify: {
+    summary: 'Verify the audit trail: every hash, the chain and every signed checkpoint',
+    usage: 'gxpw verify [--json]\n\nExits 0 when intact, 1 when anything is wrong (naming the first bad sequence number).',
+    options: { json },
+    run: async (values) =>
+      withMigratedServices(async (services) => {
+        const report = await withProgress(values, 'Verifying audit trail', (onProgress) => verifyAuditTrail(services.database, services.keyring, { onProgress }));
+        print(values, report, describeVerification(report));
+        return report.ok ? 0 : 1;
+      }),
+  },
+  checkpoint: {
+    summary: 'Sign a checkpoint of the audit trail now',
+    usage: 'gxpw checkpoint [--json]',
+    options: { json },
+    run: async (values) =>
+      withMigratedServices(async (services) => {
+        const result = await services.audit.checkpointNow();
+        if (!result) throw new UsageError('the audit trail is empty: there is nothing to checkpoint');
+        const { treeSize, rootHash, keyId } = result.checkpoint;
+        print(values, { created: result.created, treeSize, rootHash, keyId }, `${result.created ? 'Signed' : 'Already signed'}: checkpoint over ${treeSize} events, root ${rootHash}, key ${keyId}.`);
+        return 0;
+      }),
+  },
+  keys: {
+    summary: "Show or rotate the server's Ed25519 signing keys (old keys are kept for verification)",
+    usage: 'gxpw keys list|rotate [--json]',
+    options: { json },
+    run: async (values, [action]) => {
+      const config = loadConfig();
+      const { Keyring } = await import('./platform/keyring.js');
+      const keyring = Keyring.open(config.keysDir);
+      if (action === 'rotate') {
+        const key = keyring.rotate();
+        print(values, key, `New active key ${key.keyId}; ${keyring.publicKeys().length - 1} older key(s) kept for verification.`);
+        return 0;
+      }
+      if (action !== 'list' && action !== undefined) throw new UsageError(`unknown keys action '${action}'`);
+      const keys = keyring.publicKeys();
+      print(values, { keys }, keys.map((k) => `${k.keyId}  ${k.createdAt}${k.active ? '  (active)' : ''}`).join('\n'));
+      return 0;
+    },
+  },
+};
+
+async function serve(): Promise<number> {
+  const config = loadConfig();
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const services = await createServices(config);
+  const { logger } = services;
+  const applied = await migrateUp(services.database);
+  if (applied.length) logger.info({ applied }, 'database migrated');
+  if (config.demo.enabled) {
+    const demo = await seedDemoWorkspace(services, config.demo.password);
+    if (demo.usersCreated.length) console.log(describeDemo(demo.usersCreated, demo.generatedPassword));
+  }
+  const app = createApp(services);
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const where = config.database.dialect === 'sqlite' ? `SQLite ${config.database.storage}` : 'PostgreSQL';
+  console.log(`GxP Integration Workbench listening on http://${config.host}:${config.port} (${where})`);
+
+  // Signed checkpoints on a timer bound how much of the tail a database-level attacker could
+  // rewrite undetected between the every-N-events checkpoints.
+  const timer =
+    config.audit.checkpointIntervalSeconds > 0
+      ? setInterval(() => services.audit.checkpointNow().catch((error) => logger.error({ err: error }, 'periodic checkpoint failed')), config.audit.checkpointIntervalSeconds * 1000)
+      : null;
+  timer?.unref();
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      if (timer) clearInterval(timer);
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    };
+    process.once('SIGINT', stop).once('SIGTERM', stop);
+  });
+  await services.close();
+  return 0;
+}
+
+async function user(values: Record<string, string | boolean | undefined>, [action]: string[]): Promise<number> {
+  return withMigratedServices(async (services) => {
+    const ctx = systemContext(`gxpw CLI (${os.userInfo().username}@${os.hostname()})`);
+    if (action === 'list') {
+      const users = (await services.users.list({})).map(presentUser);
+      print(values, { users }, users.map((u) => `${u.id}\t${u.username}\t${u.role}\t${u.status}${u.locked ? ' (locked)' : ''}\t${u.fullName}`).join('\n'));
+      return 0;
+    }
+    const username = required(values, 'username');
+    if (action === 'add') {
+      const role = required(values, 'role');
+      if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const { password, generated } = await passwordFor(values);
+      const created = await services.users.create(ctx, { username, fullName: required(values, 'name'), role, password, email: (values.email as string) ?? null });
+      print(values, { user: presentUser(created), generatedPassword: generated ? password : undefined }, `Created user ${created.username} (id ${created.id}, ${role}).${generated ? `\nInitial password (shown once; must be changed at first sign-in): ${password}` : ''}`);
+      return 0;
+    }
+    const target = await services.users.findByUsername(username);
+    if (!target) throw new UsageError(`no user named '${username}'`);
+    if (action === 'deactivate') {
+      const changed = await services.users.deactivate(ctx, target.id, required(values, 'reason'));
+      print(values, { user: presentUser(changed) }, `Deactivated ${changed.username}. Its signatures and audit history stay.`);
+      return 0;
+    }
+    if (action === 'reset-password') {
+      const reason = required(values, 'reason');
+      const { password, generated } = await passwordFor(values);
+      const changed = await services.users.resetPassword(ctx, target.id, password, reason);
+      print(values, { user: presentUser(changed), generatedPassword: generated ? password : undefined }, `Password of ${changed.username} reset; it must be changed at next sign-in.${generated ? `\nNew password (shown once): ${password}` : ''}`);
+      return 0;
+    }
+    throw new UsageError(`unknown user action '${action ?? ''}' (add, deactivate, reset-password, list)`);
+  });
+}
+
+async function passwordFor(values: Record<string, string | boolean | undefined>): Promise<{ password: string; generated: boolean }> {
+  if (!values['password-stdin']) return { password: randomBytes(15).toString('base64url'), generated: true };
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return { password: Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, ''), generated: false };
+}
+
+function required(values: Record<string, string | boolean | undefined>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function withServices<T>(work: (services: Services) => Promise<T>, config: Config = loadConfig()): Promise<T> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const services = await createServices(config, {});
+  try {
+    return await work(services);
+  } finally {
+    await services.close();
+  }
+}
+
+function withMigratedServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
+  return withServices(async (services) => {
+    await migrateUp(services.database);
+    return work(services);
+  });
+}
+
+async function withProgress<T>(values: Record<string, unknown>, title: string, work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  if (values.json || !process.stderr.isTTY) return work(() => undefined);
+  const bar = new cliProgress.SingleBar({ format: `${title} [{bar}] {percentage}% | {value}/{total}`, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  let started = false;
+  try {
+    return await work((done, total) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    });
+  } finally {
+    if (started) bar.stop();
+  }
+}
+
+function print(values: Record<string, unknown>, data: unknown, text: string): void {
+  console.log(values.json ? JSON.stringify(data, null, 2) : text);
+}
+
+function describeDemo(usersCreated: string[], generatedPassword: string | null): string {
+  if (usersCreated.length === 0) return 'The demo workspace already exists.';
+  const password = generatedPassword
+    ? `password (generated, shown only now): ${generatedPassword}`
+    : 'password: the value of GXPW_DEMO_PASSWORD';
+  return `Demo accounts created: ${usersCreated.join(', ')}; ${password}`;
+}
+
+function describeVerification(report: AuditVerification): string {
+  if (report.ok) {
+    return `Audit trail intact: ${report.eventsChecked} events and ${report.checkpointsChecked} signed checkpoints verified; head ${report.headChainHash}.`;
+  }
+  const more = report.problems.length > 1 ? `\n${report.problems.length - 1} further problem(s):\n${report.problems.slice(1, 20).map((p) => `  seq ${p.seq}: ${p.problem}`).join('\n')}` : '';
+  return `AUDIT TRAIL NOT INTACT. First bad sequence number: ${report.firstBadSeq}\n  ${report.problem}${more}`;
+}
+
+function helpText(): string {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(11)} ${command.summary}`);
+  return `gxpw — GxP Integration Workbench\n\nUsage: gxpw <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun gxpw <command> --help for a command's options. Configuration comes from the environment (see README).`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(helpText());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`gxpw: unknown command '${name}'\n\n${helpText()}`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (values.help) {
+      console.log(`${command.summary}\n\nUsage: ${command.usage}`);
+      return 0;
+    }
+    return await command.run(values as Record<string, string | boolean | undefined>, positionals);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StartupError) {
+      console.error(`gxpw: cannot start: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`gxpw ${name}: ${(error as Error).message}\n\nUsage: ${command.usage}`);
+      return 2;
+    }
+    if (error instanceof AppError) {
+      const details = error.details.map((d) => `\n  ${d.field ?? ''} ${d.message}`).join('');
+      console.error(`gxpw ${name}: ${error.message}${details}`);
+      return 1;
+    }
+    console.error(`gxpw ${name}: unexpected error:`, error);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

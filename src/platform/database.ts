@@ -1,0 +1,139 @@
+// The relational database behind every record: SQLite (embedded default) or PostgreSQL.
+// Writes go through Database.write(), one transaction each, so a regulated change and its audit
+// event commit or roll back together (Part 11 §11.10(e)).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Mutex } from 'async-mutex';
+import { Sequelize, Transaction, type Options } from 'sequelize';
+import type { DatabaseConfig } from '../config.js';
+import { StartupError } from './errors.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+// Durability first (DESIGN.md §7): WAL with synchronous=FULL loses no committed transaction on
+// power failure; busy_timeout lets another process (the CLI next to a server) wait for the lock.
+const SQLITE_PRAGMAS = [
+  'PRAGMA journal_mode = WAL',
+  'PRAGMA synchronous = FULL',
+  'PRAGMA foreign_keys = ON',
+  'PRAGMA busy_timeout = 10000',
+];
+
+export class Database {
+  private readonly writeLock = new Mutex();
+
+  constructor(
+    readonly sequelize: Sequelize,
+    readonly dialect: Dialect,
+  ) {}
+
+  /**
+   * Runs `work` in one write transaction. On SQLite, write transactions are serialized in-process
+   * and begin IMMEDIATE, so concurrent requests queue instead of failing with SQLITE_BUSY.
+   */
+  async write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (this.dialect === 'sqlite') {
+      return this.writeLock.runExclusive(() =>
+        this.sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, work),
+      );
+    }
+    return this.sequelize.transaction(work);
+  }
+
+  async close(): Promise<void> {
+    await this.sequelize.close();
+  }
+}
+
+/** Opens the database and proves it is writable; a problem becomes a StartupError naming it. */
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  return config.dialect === 'sqlite' ? openSqlite(config.storage, config.explicit) : openPostgres(config.url, config.schema);
+}
+
+async function openSqlite(storage: string, explicit: boolean): Promise<Database> {
+  const directory = path.dirname(storage);
+  if (!fs.existsSync(directory)) {
+    if (explicit) {
+      throw new StartupError(`DATABASE_URL: the directory ${directory} of the SQLite database does not exist`);
+    }
+    fs.mkdirSync(directory, { recursive: true });
+  }
+  const sequelize = new Sequelize({ dialect: 'sqlite', storage, logging: false });
+  applyPragmasOnEveryConnection(sequelize);
+  const database = new Database(sequelize, 'sqlite');
+  try {
+    // Rewriting user_version with its own value is a real write: it fails on a read-only file.
+    const [rows] = await sequelize.query('PRAGMA user_version');
+    const version = Number((rows as Array<{ user_version: number }>)[0]?.user_version ?? 0);
+    await sequelize.query(`PRAGMA user_version = ${version}`);
+  } catch (error) {
+    await sequelize.close().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    if (/READONLY|readonly/.test(reason)) {
+      throw new StartupError(
+        `the SQLite database ${storage} is read-only: the server needs write access to the file and its directory (${reason})`,
+      );
+    }
+    throw new StartupError(`cannot open the SQLite database ${storage}: ${reason}`);
+  }
+  return database;
+}
+
+/**
+ * Sequelize opens a new SQLite connection for every transaction and runs no afterConnect hook for
+ * SQLite, so the PRAGMAs are applied here, once per connection, before it is handed out.
+ */
+function applyPragmasOnEveryConnection(sequelize: Sequelize): void {
+  type RawConnection = { exec(sql: string, done: (error: Error | null) => void): void };
+  const manager = sequelize.connectionManager as unknown as {
+    getConnection(options?: unknown): Promise<RawConnection>;
+  };
+  const getConnection = manager.getConnection.bind(manager);
+  const prepared = new WeakMap<RawConnection, Promise<void>>();
+  manager.getConnection = async (options?: unknown) => {
+    const connection = await getConnection(options);
+    let ready = prepared.get(connection);
+    if (!ready) {
+      ready = new Promise<void>((resolve, reject) =>
+        connection.exec(SQLITE_PRAGMAS.join(';\n'), (error) => (error ? reject(error) : resolve())),
+      );
+      prepared.set(connection, ready);
+    }
+    await ready;
+    return connection;
+  };
+}
+
+async function openPostgres(url: string, schema: string | null): Promise<Database> {
+  const options: Options = {
+    dialect: 'postgres',
+    logging: false,
+    pool: { max: 10, min: 0, idle: 10_000 },
+  };
+  if (schema) {
+    // A schema per installation (or per test suite) on a shared server.
+    await withSingleConnection(url, async (sequelize) => {
+      await sequelize.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    });
+    options.dialectOptions = { options: `-c search_path=${schema}` };
+  }
+  const sequelize = new Sequelize(url, options);
+  try {
+    await sequelize.authenticate();
+  } catch (error) {
+    await sequelize.close().catch(() => undefined);
+    throw new StartupError(`DATABASE_URL: cannot connect to PostgreSQL: ${(error as Error).message}`);
+  }
+  return new Database(sequelize, 'postgres');
+}
+
+async function withSingleConnection(url: string, work: (sequelize: Sequelize) => Promise<void>): Promise<void> {
+  const sequelize = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: 1 } });
+  try {
+    await work(sequelize);
+  } catch (error) {
+    throw new StartupError(`DATABASE_URL: cannot prepare PostgreSQL: ${(error as Error).message}`);
+  } finally {
+    await sequelize.close().catch(() => undefined);
+  }
+}

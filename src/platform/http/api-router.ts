@@ -1,0 +1,108 @@
+// Routes are declared, not just mounted: each one states its permission, its input schemas and a
+// summary. Declaring a route without a known permission throws, and the app refuses to start if
+// any route reached express some other way (STYLE.md §4). The same declarations feed the OpenAPI
+// document, so it cannot drift from what is served.
+import express, { type Request, type Response } from 'express';
+import { UnsupportedMediaTypeError } from './http-errors.js';
+import { compileValidator, validateInput, type JsonSchema } from '../validation.js';
+import type { RequestContext } from '../request-context.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** A permission name from the role matrix, or 'public' for the few routes anyone may call. */
+export type RoutePermission = string;
+
+export interface RouteInput<Body, Query, Params> {
+  body: Body;
+  query: Query;
+  params: Params;
+  ctx: RequestContext;
+}
+
+export interface RouteSpec<Body = any, Query = any, Params = any> {
+  method: HttpMethod;
+  path: string;
+  permission: RoutePermission;
+  summary: string;
+  tag: string;
+  body?: JsonSchema;
+  query?: JsonSchema;
+  params?: JsonSchema;
+  /** Status of a successful JSON answer; 200 when omitted. */
+  status?: number;
+  /** Content types answered besides JSON (documentation only). */
+  produces?: string[];
+  /**
+   * Returns the JSON answer, or writes the response itself (a download, a CSV stream) and
+   * returns undefined.
+   */
+  handler(input: RouteInput<Body, Query, Params>, res: Response): Promise<unknown>;
+}
+
+/** Authenticates the request and checks the permission; returns who is acting. */
+export type RequestGuard = (req: Request, res: Response, permission: RoutePermission) => Promise<RequestContext>;
+
+const DECLARED = Symbol('gxpw.declared-route');
+
+export class ApiRouter {
+  readonly router = express.Router();
+  readonly specs: RouteSpec[] = [];
+
+  constructor(
+    private readonly guard: RequestGuard,
+    private readonly isKnownPermission: (permission: string) => boolean,
+  ) {}
+
+  add<Body = unknown, Query = unknown, Params = Record<string, string>>(spec: RouteSpec<Body, Query, Params>): void {
+    if (!spec.permission || (spec.permission !== 'public' && !this.isKnownPermission(spec.permission))) {
+      throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} declares no known permission ('${spec.permission}')`);
+    }
+    const validators = {
+      body: spec.body ? compileValidator(spec.body, 'body') : null,
+      query: spec.query ? compileValidator(spec.query, 'query') : null,
+      params: spec.params ? compileValidator(spec.params, 'params') : null,
+    };
+    const handle = async (req: Request, res: Response) => {
+      const ctx = await this.guard(req, res, spec.permission);
+      if (validators.body && req.body === undefined && hasBody(req)) {
+        throw new UnsupportedMediaTypeError('Send the request body as application/json.');
+      }
+      const input: RouteInput<Body, Query, Params> = {
+        body: validators.body ? validateInput<Body>(validators.body, req.body ?? {}, 'body') : (undefined as Body),
+        query: validators.query ? validateInput<Query>(validators.query, { ...req.query }, 'query') : (req.query as Query),
+        params: validators.params ? validateInput<Params>(validators.params, { ...req.params }, 'params') : (req.params as Params),
+        ctx,
+      };
+      const result = await spec.handler(input, res);
+      if (!res.headersSent) res.status(spec.status ?? 200).json(result);
+    };
+    Object.defineProperty(handle, DECLARED, { value: true });
+    this.router[spec.method](spec.path, handle);
+    this.specs.push(spec as RouteSpec);
+  }
+}
+
+function hasBody(req: Request): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean>; stack: Array<{ handle: unknown }> };
+  handle?: { stack?: Layer[] };
+}
+
+/** Throws when any route in the app was mounted without being declared through an ApiRouter. */
+export function assertEveryRouteDeclared(stack: Layer[]): void {
+  for (const layer of stack) {
+    if (layer.route) {
+      for (const { handle } of layer.route.stack) {
+        if (!(handle as Record<symbol, unknown>)[DECLARED]) {
+          const methods = Object.keys(layer.route.methods).join(',').toUpperCase();
+          throw new Error(`route ${methods} ${layer.route.path} was mounted without a declared permission`);
+        }
+      }
+    } else if (layer.handle?.stack) {
+      assertEveryRouteDeclared(layer.handle.stack);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+// HTTP-only errors that services never raise.
+import { AppError } from '../errors.js';
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}
+
+export class RouteNotFoundError extends AppError {
+  constructor(method: string, path: string) {
+    super(404, 'route_not_found', `No route ${method} ${path}.`);
+  }
+}

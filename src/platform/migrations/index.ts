@@ -1,0 +1,5 @@
+// Every migration, in the order it runs. Append new ones at the end.
+import { foundation } from './0001-foundation.js';
+import type { Migration } from './migration.js';
+
+export const MIGRATIONS: Migration[] = [foundation];

@@ -1,0 +1,68 @@
+// The composition root: every service is created here, once, from the configuration. Nothing else
+// calls `new SomeService()`, so tests build the whole system on a fresh database the same way.
+import { defineAuditModels, type AuditModels } from './audit/audit-models.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { CheckpointService } from './audit/checkpoint-service.js';
+import { defineAuthModels, type AuthModels } from './auth/auth-models.js';
+import { AuthService } from './auth/auth-service.js';
+import { PasswordHasher } from './auth/password-hasher.js';
+import { PasswordPolicy } from './auth/password-policy.js';
+import { SecurityAlertService } from './auth/security-alert-service.js';
+import { UserService } from './auth/user-service.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './platform/database.js';
+import { Keyring } from './platform/keyring.js';
+import { createLogger, type Logger } from './platform/logger.js';
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  keyring: Keyring;
+  models: AuthModels & AuditModels;
+  audit: AuditTrail;
+  checkpoints: CheckpointService;
+  passwordPolicy: PasswordPolicy;
+  users: UserService;
+  alerts: SecurityAlertService;
+  auth: AuthService;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  logger?: Logger;
+  /** The clock; tests move it to reach idle timeouts and password expiry. */
+  now?: () => Date;
+}
+
+export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const now = options.now ?? (() => new Date());
+  const keyring = Keyring.open(config.keysDir);
+  const database = await openDatabase(config.database);
+  const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize) };
+
+  const checkpoints = new CheckpointService(models, keyring, now);
+  const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, now);
+  const hasher = new PasswordHasher(config.auth.scryptLogN);
+  const passwordPolicy = new PasswordPolicy(config.auth.passwordMinLength, config.auth.passwordMaxAgeDays);
+  const users = new UserService(database, models, audit, hasher, passwordPolicy);
+  const alerts = new SecurityAlertService(database, models, audit, logger);
+  const tokenSecret = config.auth.jwtSecret ? Buffer.from(config.auth.jwtSecret) : keyring.sessionTokenSecret();
+  const auth = new AuthService(database, models, audit, alerts, hasher, passwordPolicy, tokenSecret, config.auth, now);
+
+  return {
+    config,
+    logger,
+    database,
+    keyring,
+    models,
+    audit,
+    checkpoints,
+    passwordPolicy,
+    users,
+    alerts,
+    auth,
+    close: () => database.close(),
+  };
+}

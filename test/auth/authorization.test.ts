@@ -1,0 +1,122 @@
+// The role × route authorization table (Part 11 §11.10(d)(g)). Written out by hand, not derived
+// from the permission matrix, so a change to either one that the other does not share fails here.
+// Every declared route must have a row.
+import { expect } from 'chai';
+import express from 'express';
+import request from 'supertest';
+import { createApp, declaredRoutes } from '../../src/app.js';
+import { ApiRouter } from '../../src/platform/http/api-router.js';
+import { ROLES, type Role } from '../../src/auth/roles.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+
+type Allowed = 'public' | Role[];
+const ALL: Role[] = ['admin', 'it', 'qa', 'auditor'];
+
+/** route → who may call it. Request paths use ids that need not exist: allowed means "not 401/403". */
+const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
+  'GET /healthz': { allowed: 'public' },
+  'GET /api/v1/keys': { allowed: 'public' },
+  'GET /api/openapi.json': { allowed: 'public' },
+  'POST /api/v1/auth/login': { allowed: 'public' },
+  'POST /api/v1/auth/password': { allowed: 'public' },
+  'POST /api/v1/auth/refresh': { allowed: ALL },
+  'POST /api/v1/auth/logout': { allowed: ALL },
+  'GET /api/v1/auth/session': { allowed: ALL },
+  'GET /api/v1/users': { allowed: ['admin', 'qa', 'auditor'] },
+  'GET /api/v1/users/:id': { allowed: ['admin', 'qa', 'auditor'], path: '/api/v1/users/999999' },
+  'POST /api/v1/users': { allowed: ['admin'] },
+  'PATCH /api/v1/users/:id': { allowed: ['admin'], path: '/api/v1/users/999999' },
+  'POST /api/v1/users/:id/deactivate': { allowed: ['admin'], path: '/api/v1/users/999999/deactivate' },
+  'POST /api/v1/users/:id/reactivate': { allowed: ['admin'], path: '/api/v1/users/999999/reactivate' },
+  'POST /api/v1/users/:id/unlock': { allowed: ['admin'], path: '/api/v1/users/999999/unlock' },
+  'POST /api/v1/users/:id/reset-password': { allowed: ['admin'], path: '/api/v1/users/999999/reset-password' },
+  'GET /api/v1/security-alerts': { allowed: ['admin', 'auditor'] },
+  'POST /api/v1/security-alerts/:id/acknowledge': { allowed: ['admin'], path: '/api/v1/security-alerts/999999/acknowledge' },
+  'GET /api/v1/audit': { allowed: ALL },
+  'GET /api/v1/audit/verify': { allowed: ALL },
+  'GET /api/v1/audit/checkpoints': { allowed: ALL },
+  'POST /api/v1/audit/checkpoints': { allowed: ['admin', 'qa'] },
+};
+
+function send(app: express.Express, key: string, token: string | null) {
+  const [method, routePath] = key.split(' ') as [string, string];
+  const target = TABLE[key]!.path ?? routePath;
+  let req = request(app)[method.toLowerCase() as 'get'](target);
+  if (token) req = req.set('Authorization', `Bearer ${token}`);
+  return method === 'GET' ? req : req.send({});
+}
+
+describeEachDatabase('authorization: role × route', (dialect) => {
+  let wb: TestWorkbench;
+  const tokens = {} as Record<Role, string>;
+  before(async () => {
+    wb = await createTestWorkbench(dialect);
+    for (const role of ROLES) tokens[role] = await wb.login(role);
+  });
+  after(async () => wb?.close());
+
+  it('has a row for every declared route, and no row for a route that does not exist', () => {
+    const declared = declaredRoutes(wb.app).map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
+    expect(declared).to.deep.equal(Object.keys(TABLE).sort());
+  });
+
+  for (const [key, { allowed }] of Object.entries(TABLE)) {
+    if (allowed === 'public') {
+      it(`${key} is public: answered without a token`, async () => {
+        const response = await send(wb.app, key, null);
+        expect(response.status, JSON.stringify(response.body)).to.not.be.oneOf([401, 403]);
+      });
+      continue;
+    }
+    it(`${key} refuses a request without a token (401)`, async () => {
+      const response = await send(wb.app, key, null);
+      expect(response.status).to.equal(401);
+      expect(response.body.error.code).to.equal('unauthenticated');
+    });
+    for (const role of ROLES) {
+      const mayCall = allowed.includes(role);
+      it(`${key} ${mayCall ? 'lets' : 'refuses'} ${role}`, async () => {
+        // Logging out ends the session: use a session of its own.
+        const token = key === 'POST /api/v1/auth/logout' ? await wb.login(role) : tokens[role];
+        const response = await send(wb.app, key, token);
+        if (mayCall) {
+          expect(response.status, JSON.stringify(response.body)).to.not.be.oneOf([401, 403]);
+        } else {
+          expect(response.status).to.equal(403);
+          expect(response.body.error.code).to.equal('forbidden');
+        }
+      });
+    }
+  }
+
+  it('gives auditors no permission that changes anything: every non-GET route refuses them, except their own session', () => {
+    const mutating = Object.entries(TABLE).filter(([key, row]) => !key.startsWith('GET ') && row.allowed !== 'public' && !key.startsWith('POST /api/v1/auth/'));
+    expect(mutating.length).to.be.greaterThan(5);
+    for (const [key, row] of mutating) expect(row.allowed, key).to.not.include('auditor');
+  });
+});
+
+describe('route declaration', () => {
+  it('refuses to declare a route without a known permission', () => {
+    const api = new ApiRouter(async () => {
+      throw new Error('not called');
+    }, (p) => p === 'audit:read');
+    expect(() => api.add({ method: 'get', path: '/x', permission: '', tag: 't', summary: 's', handler: async () => ({}) })).to.throw(/declares no known permission/);
+    expect(() => api.add({ method: 'get', path: '/x', permission: 'made:up', tag: 't', summary: 's', handler: async () => ({}) })).to.throw(/declares no known permission/);
+  });
+
+  describeEachDatabase('app start-up', (dialect) => {
+    let wb: TestWorkbench;
+    before(async () => (wb = await createTestWorkbench(dialect, { seedUsers: false })));
+    after(async () => wb?.close());
+
+    it('refuses to build the app when a route was mounted without declaring a permission', () => {
+      expect(() =>
+        createApp(wb.services, {
+          extend: (_app, api) => api.router.get('/api/v1/sneaky', (_req, res) => void res.json({})),
+        }),
+      ).to.throw(/GET \/api\/v1\/sneaky was mounted without a declared permission/);
+    });
+  });
+});

@@ -1,0 +1,98 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
+import { gxpw } from './cli-helpers.js';
+
+describe('gxpw command line', () => {
+  it('prints help listing every command and exits 0', () => {
+    const result = gxpw(['--help']);
+    expect(result.status).to.equal(0);
+    for (const command of ['serve', 'migrate', 'demo', 'user', 'verify', 'checkpoint', 'keys']) expect(result.stdout).to.include(`  ${command}`);
+  });
+
+  it('has --help for every command', () => {
+    for (const command of ['serve', 'migrate', 'demo', 'user', 'verify', 'checkpoint', 'keys']) {
+      const result = gxpw([command, '--help']);
+      expect(result.status, command).to.equal(0);
+      expect(result.stdout, command).to.include('Usage: gxpw');
+    }
+  });
+
+  it('exits 2 on an unknown command or option', () => {
+    expect(gxpw(['frobnicate']).status).to.equal(2);
+    const result = gxpw(['verify', '--frobnicate']);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.include('Usage: gxpw verify');
+  });
+
+  it('exits 1 naming the setting when the configuration is bad', () => {
+    const result = gxpw(['migrate'], { PORT: 'not-a-port' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include('PORT: must be a whole number');
+  });
+});
+
+describeEachDatabase('gxpw user', (dialect) => {
+  let wb: TestWorkbench;
+  before(async () => (wb = await createTestWorkbench(dialect)));
+  after(async () => wb?.close());
+
+  it('adds a user with a generated password shown once, audited as the CLI', async () => {
+    const result = gxpw(['user', 'add', '--username', 'Dana.Dev', '--name', 'Dana Developer', '--role', 'it', '--json'], wb.env);
+    expect(result.status, result.stderr).to.equal(0);
+    const output = JSON.parse(result.stdout);
+    expect(output.user).to.include({ username: 'dana.dev', fullName: 'Dana Developer', role: 'it', mustChangePassword: true });
+    expect(output.generatedPassword).to.be.a('string').with.length.greaterThan(11);
+    const event = await lastAuditEvent(wb.services, 'user.created');
+    expect(event?.entity).to.deep.equal({ type: 'user', id: String(output.user.id) });
+    expect(event?.actor.id).to.equal(null);
+    expect(event?.actor.name).to.match(/^gxpw CLI \(/);
+    // The initial password works, but must be changed before signing in.
+    const login = await request(wb.app).post('/api/v1/auth/login').send({ username: 'dana.dev', password: output.generatedPassword });
+    expect(login.status).to.equal(403);
+    expect(login.body.error.code).to.equal('password_change_required');
+  });
+
+  it('takes the password from standard input and applies the password policy', () => {
+    const weak = gxpw(['user', 'add', '--username', 'weak', '--name', 'Weak', '--role', 'qa', '--password-stdin'], wb.env, 'short\n');
+    expect(weak.status).to.equal(1);
+    expect(weak.stderr).to.include('at least 12 characters');
+    const strong = gxpw(['user', 'add', '--username', 'strong', '--name', 'Strong', '--role', 'qa', '--password-stdin'], wb.env, 'a-long-enough-passphrase\n');
+    expect(strong.status, strong.stderr).to.equal(0);
+  });
+
+  it('deactivates a user with a reason, refuses without one, and the user can no longer sign in', async () => {
+    const refused = gxpw(['user', 'deactivate', '--username', 'auditor'], wb.env);
+    expect(refused.status).to.equal(2);
+    expect(refused.stderr).to.include('--reason is required');
+    const eventsBefore = (await auditEvents(wb.services, { action: 'user.deactivated' })).length;
+    expect(eventsBefore).to.equal(0);
+
+    const result = gxpw(['user', 'deactivate', '--username', 'auditor', '--reason', 'left the company'], wb.env);
+    expect(result.status, result.stderr).to.equal(0);
+    const event = await lastAuditEvent(wb.services, 'user.deactivated');
+    expect(event?.reason).to.equal('left the company');
+    expect(event?.before.status).to.equal('active');
+    expect(event?.after.status).to.equal('deactivated');
+    const login = await request(wb.app).post('/api/v1/auth/login').send({ username: 'auditor', password: 'correct-horse-battery-staple' });
+    expect(login.status).to.equal(401);
+  });
+
+  it('resets a password: the user must change it at next sign-in', async () => {
+    const result = gxpw(['user', 'reset-password', '--username', 'it', '--reason', 'forgotten', '--password-stdin', '--json'], wb.env, 'temporary-passphrase-1\n');
+    expect(result.status, result.stderr).to.equal(0);
+    const event = await lastAuditEvent(wb.services, 'user.password_reset');
+    expect(event?.reason).to.equal('forgotten');
+    expect(JSON.stringify(event)).to.not.include('scrypt');
+    const login = await request(wb.app).post('/api/v1/auth/login').send({ username: 'it', password: 'temporary-passphrase-1' });
+    expect(login.body.error.code).to.equal('password_change_required');
+  });
+
+  it('answers an unknown user name with exit code 2', () => {
+    const result = gxpw(['user', 'deactivate', '--username', 'nobody', '--reason', 'x'], wb.env);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.include("no user named 'nobody'");
+  });
+});

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('has production defaults: port 3000, ./data, ./evidence, embedded SQLite, demo on, OWASP scrypt cost', () => {
+    const config = loadConfig({}, '/srv/gxpw');
+    expect(config.port).to.equal(3000);
+    expect(config.dataDir).to.equal('/srv/gxpw/data');
+    expect(config.keysDir).to.equal('/srv/gxpw/data/keys');
+    expect(config.evidenceDir).to.equal('/srv/gxpw/evidence');
+    expect(config.database).to.deep.equal({ dialect: 'sqlite', storage: '/srv/gxpw/data/gxpw.sqlite', explicit: false });
+    expect(config.demo).to.deep.equal({ enabled: true, password: null });
+    // OWASP password storage: scrypt N=2^17, r=8, p=1.
+    expect(config.auth.scryptLogN).to.equal(17);
+    expect(config.auth.tokenTtlSeconds).to.be.at.most(900);
+    expect(config.auth.sessionIdleSeconds).to.equal(30 * 60);
+    expect(config.auth.lockoutThreshold).to.equal(5);
+    expect(config.auth.passwordMinLength).to.equal(12);
+  });
+
+  it('reads every documented setting', () => {
+    const config = loadConfig(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        GXPW_DATA_DIR: '/var/lib/gxpw',
+        EVIDENCE_DIR: '/mnt/evidence',
+        DATABASE_URL: 'postgres://gxpw@db:5432/gxpw',
+        GXPW_DB_SCHEMA: 'workbench',
+        GXPW_DEMO: 'off',
+        GXPW_TOKEN_TTL_SECONDS: '600',
+        GXPW_SESSION_IDLE_MINUTES: '15',
+        GXPW_LOCKOUT_THRESHOLD: '3',
+        GXPW_PASSWORD_MAX_AGE_DAYS: '0',
+        GXPW_AUDIT_CHECKPOINT_EVERY: '50',
+        LOG_LEVEL: 'warn',
+      },
+      '/',
+    );
+    expect(config).to.deep.include({ port: 8080, host: '0.0.0.0', dataDir: '/var/lib/gxpw', evidenceDir: '/mnt/evidence', logLevel: 'warn' });
+    expect(config.database).to.deep.equal({ dialect: 'postgres', url: 'postgres://gxpw@db:5432/gxpw', schema: 'workbench' });
+    expect(config.demo.enabled).to.equal(false);
+    expect(config.auth).to.include({ tokenTtlSeconds: 600, sessionIdleSeconds: 900, lockoutThreshold: 3, passwordMaxAgeDays: 0 });
+    expect(config.audit.checkpointEvery).to.equal(50);
+  });
+
+  it('resolves a sqlite: DATABASE_URL against the working directory', () => {
+    const config = loadConfig({ DATABASE_URL: 'sqlite:db/x.sqlite' }, '/work');
+    expect(config.database).to.deep.equal({ dialect: 'sqlite', storage: path.resolve('/work/db/x.sqlite'), explicit: true });
+  });
+
+  it('refuses to start with a message naming every bad setting', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', GXPW_TOKEN_TTL_SECONDS: '3600', GXPW_DEMO: 'maybe', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', GXPW_PASSWORD_MIN_LENGTH: '8' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'GXPW_TOKEN_TTL_SECONDS', 'GXPW_DEMO', 'DATABASE_URL', 'LOG_LEVEL', 'GXPW_PASSWORD_MIN_LENGTH']) expect(problems).to.include(`${name}:`);
+    expect((error as ConfigError).problems).to.have.length(6);
+  });
+
+  it('refuses a demo password shorter than the password policy and a short JWT secret', () => {
+    expect(() => loadConfig({ GXPW_DEMO_PASSWORD: 'short' })).to.throw(ConfigError, /GXPW_DEMO_PASSWORD/);
+    expect(() => loadConfig({ GXPW_JWT_SECRET: 'tiny' })).to.throw(ConfigError, /GXPW_JWT_SECRET/);
+  });
+
+  it('refuses an in-memory SQLite database and a bad schema name', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'sqlite::memory:' })).to.throw(ConfigError, /DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', GXPW_DB_SCHEMA: 'Robert"; DROP' })).to.throw(ConfigError, /GXPW_DB_SCHEMA/);
+  });
+});

@@ -3,6 +3,7 @@
 // any route reached express some other way (STYLE.md §4). The same declarations feed the OpenAPI
 // document, so it cannot drift from what is served.
 import express, { type Request, type Response } from 'express';
+import { ValidationError } from '../errors.js';
 import { UnsupportedMediaTypeError } from './http-errors.js';
 import { compileValidator, validateInput, type JsonSchema } from '../validation.js';
 import type { RequestContext } from '../request-context.js';
@@ -64,6 +65,7 @@ export class ApiRouter {
     };
     const handle = async (req: Request, res: Response) => {
       const ctx = await this.guard(req, res, spec.permission);
+      rejectNulCharacters({ body: req.body, query: req.query, params: req.params });
       if (validators.body && req.body === undefined && hasBody(req)) {
         throw new UnsupportedMediaTypeError('Send the request body as application/json.');
       }
@@ -79,6 +81,23 @@ export class ApiRouter {
     Object.defineProperty(handle, DECLARED, { value: true });
     this.router[spec.method](spec.path, handle);
     this.specs.push(spec as RouteSpec);
+  }
+}
+
+/**
+ * NUL cannot be stored faithfully by both databases (PostgreSQL text refuses it, and the driver
+ * layer rewrites it), so it is refused at the edge rather than silently changed.
+ */
+function rejectNulCharacters(value: unknown, path = ''): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) {
+      throw new ValidationError(`Invalid input: ${path} contains a NUL character`, [{ field: path, rule: 'noNulCharacter', message: 'must not contain a NUL character' }]);
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      rejectNulCharacters(key, path ? `${path}.${key}` : key);
+      rejectNulCharacters(inner, path ? `${path}.${key}` : key);
+    }
   }
 }
 

@@ -31,7 +31,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
 
   const api = new ApiRouter(createRequestGuard(services.auth), isPermission);
   registerSystemRoutes(api, services.database, services.keyring);
-  registerAuthRoutes(api, services.auth, services.passwordPolicy);
+  registerAuthRoutes(api, services.auth, services.passwordPolicy, config.auth.loginRateLimitPerMinute);
   registerUserRoutes(api, services.users);
   registerSecurityAlertRoutes(api, services.alerts);
   registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring);

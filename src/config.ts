@@ -25,6 +25,8 @@ export interface Config {
     /** log2 of scrypt's N. OWASP's recommendation (N=2^17, r=8, p=1) is the default. */
     scryptLogN: number;
     jwtSecret: string | null;
+    /** Sign-in and password-change attempts per minute from one address. */
+    loginRateLimitPerMinute: number;
   };
   audit: {
     checkpointEvery: number;
@@ -71,6 +73,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       passwordMaxAgeDays: read.integer('GXPW_PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
       scryptLogN: read.integer('GXPW_SCRYPT_LOG_N', 17, 10, 20),
       jwtSecret: read.optionalString('GXPW_JWT_SECRET'),
+      loginRateLimitPerMinute: read.integer('GXPW_LOGIN_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
     },
     audit: {
       checkpointEvery: read.integer('GXPW_AUDIT_CHECKPOINT_EVERY', 1000, 1, 1_000_000),

@@ -5,7 +5,10 @@ import { changePasswordBody, loginBody, type ChangePasswordBody, type LoginBody 
 import type { PasswordPolicy } from './password-policy.js';
 import { presentUser } from './user-presenter.js';
 
-export function registerAuthRoutes(api: ApiRouter, auth: AuthService, policy: PasswordPolicy): void {
+export function registerAuthRoutes(api: ApiRouter, auth: AuthService, policy: PasswordPolicy, loginRateLimitPerMinute: number): void {
+  // Lockout protects each account; this limit keeps one address from flooding the audit trail
+  // with failed attempts against many user names.
+  const rateLimit = { windowMs: 60_000, limit: loginRateLimitPerMinute };
   const presentToken = (issued: IssuedToken) => ({
     token: issued.token,
     tokenType: issued.tokenType,
@@ -21,6 +24,7 @@ export function registerAuthRoutes(api: ApiRouter, auth: AuthService, policy: Pa
     tag: 'auth',
     summary: 'Sign in; answers a short-lived bearer token bound to a new session',
     body: loginBody,
+    rateLimit,
     handler: async ({ body, ctx }) => presentToken(await auth.login(ctx, body.username, body.password)),
   });
 
@@ -65,6 +69,7 @@ export function registerAuthRoutes(api: ApiRouter, auth: AuthService, policy: Pa
     tag: 'auth',
     summary: 'Change your own password (also when it has expired or must be changed)',
     body: changePasswordBody,
+    rateLimit,
     handler: async ({ body, ctx }) => {
       const user = await auth.changePassword(ctx, body.username, body.currentPassword, body.newPassword);
       return { passwordChangedAt: new Date(user.passwordChangedAt).toISOString(), passwordExpiresAt: policy.expiresAt(user.passwordChangedAt)?.toISOString() ?? null };

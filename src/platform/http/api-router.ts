@@ -2,9 +2,10 @@
 // summary. Declaring a route without a known permission throws, and the app refuses to start if
 // any route reached express some other way (STYLE.md §4). The same declarations feed the OpenAPI
 // document, so it cannot drift from what is served.
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { ValidationError } from '../errors.js';
-import { UnsupportedMediaTypeError } from './http-errors.js';
+import { TooManyRequestsError, UnsupportedMediaTypeError } from './http-errors.js';
 import { compileValidator, validateInput, type JsonSchema } from '../validation.js';
 import type { RequestContext } from '../request-context.js';
 
@@ -31,6 +32,8 @@ export interface RouteSpec<Body = any, Query = any, Params = any> {
   params?: JsonSchema;
   /** Status of a successful JSON answer; 200 when omitted. */
   status?: number;
+  /** At most `limit` calls per client address per window (429 beyond), counted per server instance. */
+  rateLimit?: { windowMs: number; limit: number };
   /** Content types answered besides JSON (documentation only). */
   produces?: string[];
   /**
@@ -78,10 +81,22 @@ export class ApiRouter {
       const result = await spec.handler(input, res);
       if (!res.headersSent) res.status(spec.status ?? 200).json(result);
     };
-    Object.defineProperty(handle, DECLARED, { value: true });
-    this.router[spec.method](spec.path, handle);
+    const handlers: RequestHandler[] = spec.rateLimit ? [createRateLimiter(spec.rateLimit), handle] : [handle];
+    for (const handler of handlers) Object.defineProperty(handler, DECLARED, { value: true });
+    this.router[spec.method](spec.path, ...handlers);
     this.specs.push(spec as RouteSpec);
   }
+}
+
+function createRateLimiter({ windowMs, limit }: { windowMs: number; limit: number }): RequestHandler {
+  return rateLimit({
+    windowMs,
+    limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req: Request, _res: Response, next: NextFunction) =>
+      next(new TooManyRequestsError(`Too many requests: at most ${limit} per ${Math.round(windowMs / 1000)} s from one address. Try again later.`)),
+  });
 }
 
 /**

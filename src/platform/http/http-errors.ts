@@ -12,3 +12,9 @@ export class RouteNotFoundError extends AppError {
     super(404, 'route_not_found', `No route ${method} ${path}.`);
   }
 }
+
+export class TooManyRequestsError extends AppError {
+  constructor(message: string) {
+    super(429, 'too_many_requests', message);
+  }
+}

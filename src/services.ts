@@ -46,8 +46,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, now);
   const hasher = new PasswordHasher(config.auth.scryptLogN);
   const passwordPolicy = new PasswordPolicy(config.auth.passwordMinLength, config.auth.passwordMaxAgeDays);
-  const users = new UserService(database, models, audit, hasher, passwordPolicy);
-  const alerts = new SecurityAlertService(database, models, audit, logger);
+  const users = new UserService(database, models, audit, hasher, passwordPolicy, now);
+  const alerts = new SecurityAlertService(database, models, audit, logger, now);
   const tokenSecret = config.auth.jwtSecret ? Buffer.from(config.auth.jwtSecret) : keyring.sessionTokenSecret();
   const auth = new AuthService(database, models, audit, alerts, hasher, passwordPolicy, tokenSecret, config.auth, now);
 

@@ -122,6 +122,8 @@ export class AuthService {
         audience: TOKEN_AUDIENCE,
         clockTimestamp: Math.floor(this.now().getTime() / 1000),
       }) as jwt.JwtPayload;
+      // jsonwebtoken only checks exp when present; a token without one would never expire.
+      if (typeof claims.exp !== 'number') throw new Error('token has no expiry');
     } catch (error) {
       if (error instanceof jwt.TokenExpiredError) throw new UnauthenticatedError('The token has expired: refresh it or sign in again.', 'token_expired');
       throw new UnauthenticatedError('The token is not valid.', 'invalid_token');
@@ -281,8 +283,10 @@ export class AuthService {
   }
 
   private issue(user: User, session: Session): IssuedToken {
-    const expiresAt = new Date(this.now().getTime() + this.settings.tokenTtlSeconds * 1000);
-    const token = jwt.sign({ sid: session.id, role: user.role, iat: Math.floor(this.now().getTime() / 1000) }, this.tokenSecret, {
+    // Whole seconds, as in the token: expiresAt is exactly the token's exp, never later.
+    const issuedAt = Math.floor(this.now().getTime() / 1000);
+    const expiresAt = new Date((issuedAt + this.settings.tokenTtlSeconds) * 1000);
+    const token = jwt.sign({ sid: session.id, role: user.role, iat: issuedAt }, this.tokenSecret, {
       algorithm: TOKEN_ALGORITHM,
       expiresIn: this.settings.tokenTtlSeconds,
       issuer: TOKEN_ISSUER,

@@ -41,6 +41,7 @@ export class SecurityAlertService {
     private readonly models: AuthModels,
     private readonly audit: AuditTrail,
     private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async raise(tx: Transaction, ctx: RequestContext, alert: NewSecurityAlert): Promise<SecurityAlert> {
@@ -52,7 +53,7 @@ export class SecurityAlertService {
         username: alert.username ?? null,
         userId: alert.userId ?? null,
         details: alert.details ? JSON.stringify(alert.details) : null,
-        createdAt: new Date(),
+        createdAt: this.now(),
         acknowledgedAt: null,
         acknowledgedBy: null,
         acknowledgementNote: null,
@@ -75,7 +76,7 @@ export class SecurityAlertService {
       if (!alert) throw new NotFoundError(`No security alert with id ${id}.`, 'security_alert_not_found');
       if (alert.acknowledgedAt !== null) throw new ConflictError(`Security alert ${id} is already acknowledged.`, 'already_acknowledged');
       const before = presentSecurityAlert(alert);
-      alert.acknowledgedAt = new Date();
+      alert.acknowledgedAt = this.now();
       alert.acknowledgedBy = ctx.actor.userId;
       alert.acknowledgementNote = note;
       await alert.save({ transaction: tx });

@@ -43,6 +43,7 @@ export class UserService {
     private readonly audit: AuditTrail,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async create(ctx: RequestContext, input: NewUser): Promise<User> {
@@ -53,7 +54,7 @@ export class UserService {
       if (await this.models.User.findOne({ where: { username }, transaction: tx })) {
         throw new ConflictError(`A user named '${username}' already exists (user names are never reused).`, 'username_taken');
       }
-      const now = new Date();
+      const now = this.now();
       const user = await this.models.User.create(
         {
           username,
@@ -115,7 +116,7 @@ export class UserService {
     const passwordHash = await this.hasher.hash(password);
     return this.change(ctx, id, { action: 'user.password_reset', change: 'update', reason }, (u) => {
       u.passwordHash = passwordHash;
-      u.passwordChangedAt = new Date();
+      u.passwordChangedAt = this.now();
       u.mustChangePassword = true;
       u.failedLoginCount = 0;
     });
@@ -147,7 +148,7 @@ export class UserService {
     return this.change(ctx, id, { action, change: 'status', reason }, (user) => {
       if (user.status === status) throw new ConflictError(`User '${user.username}' is already ${status}.`, `already_${status}`);
       user.status = status;
-      user.deactivatedAt = status === 'deactivated' ? new Date() : null;
+      user.deactivatedAt = status === 'deactivated' ? this.now() : null;
     });
   }
 

@@ -1,3 +1,5 @@
+import type { AuditFilter } from './audit-trail.js';
+
 // Query schema of GET /api/v1/audit.
 export const auditQuery = {
   type: 'object',
@@ -16,15 +18,10 @@ export const auditQuery = {
   },
 } as const;
 
-export interface AuditQuery {
-  entityType?: string;
-  entityId?: string;
-  actorId?: number;
-  action?: string;
-  from?: string;
-  to?: string;
+/** The validated query: a filter plus page and format. */
+export type AuditQuery = AuditFilter & {
   limit: number;
   cursor?: number;
   order: 'asc' | 'desc';
   format: 'json' | 'csv';
-}
+};

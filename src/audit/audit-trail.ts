@@ -1,6 +1,6 @@
 // Appends audit events inside the caller's transaction, so a regulated change and its event
 // commit together or not at all (Part 11 §11.10(e), Annex 11 §9), and reads them back filtered.
-import { Op, type Transaction, type WhereOptions } from 'sequelize';
+import { col, fn, Op, where as sqlWhere, type Transaction, type WhereOptions } from 'sequelize';
 import type { Database } from '../platform/database.js';
 import { ValidationError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
@@ -187,11 +187,34 @@ function buildWhere(filter: AuditFilter): WhereOptions {
   if (filter.entityType) where.entityType = filter.entityType;
   if (filter.entityId) where.entityId = filter.entityId;
   if (filter.actorId !== undefined) where.actorId = filter.actorId;
-  if (filter.action) where.action = filter.action.endsWith('*') ? { [Op.startsWith]: filter.action.slice(0, -1) } : filter.action;
+  if (filter.action) {
+    if (filter.action.endsWith('*')) {
+      // A literal, case-sensitive prefix on both databases: LIKE would treat _ and % as wildcards,
+      // and SQLite's LIKE ignores case. substr counts characters (code points) on both.
+      const prefix = filter.action.slice(0, -1);
+      where[Op.and] = [sqlWhere(fn('substr', col('action'), 1, [...prefix].length), prefix)];
+    } else {
+      where.action = filter.action;
+    }
+  }
   // occurred_at is fixed-width ISO-8601 UTC text, so text comparison is time comparison.
   const range: Record<symbol, string> = {};
-  if (filter.from) range[Op.gte] = new Date(filter.from).toISOString();
-  if (filter.to) range[Op.lte] = new Date(filter.to).toISOString();
+  if (filter.from) range[Op.gte] = utcText(filter.from, 'query.from');
+  if (filter.to) range[Op.lte] = utcText(filter.to, 'query.to');
   if (filter.from || filter.to) where.occurredAt = range;
   return where as WhereOptions;
+}
+
+/**
+ * An RFC 3339 date-time as the stored UTC text. JavaScript dates have no leap seconds, so
+ * 23:59:60 (valid RFC 3339) is taken as the instant after 23:59:59 instead of failing.
+ */
+function utcText(value: string, field: string): string {
+  let time = Date.parse(value);
+  const leapSecond = /^(.*[Tt ]\d{2}:\d{2}:)60(\D.*)?$/.exec(value);
+  if (Number.isNaN(time) && leapSecond) time = Date.parse(`${leapSecond[1]}59${leapSecond[2] ?? ''}`) + 1000;
+  if (Number.isNaN(time)) {
+    throw new ValidationError(`${field} is not a time that can be searched for.`, [{ field, rule: 'format', message: 'must be an RFC 3339 date-time' }]);
+  }
+  return new Date(time).toISOString();
 }

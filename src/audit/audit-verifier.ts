@@ -5,6 +5,14 @@
 // predecessor), so one altered value is reported at exactly its event. The signed checkpoints
 // then catch what a local check cannot: events rewritten with every hash recomputed, removed from
 // the tail, or vouched for by a checkpoint whose signature is not the server's.
+//
+// A checkpoint's Merkle root is compared with the *stored* leaf hashes: the signature binds those,
+// and the local check binds each event's content to its stored leaf hash, so an event whose value
+// alone was changed is named at its own number and does not make the checkpoint that covers it
+// (and every event before it) look forged. Checkpoints are matched by sequence number, so a
+// missing event does not shift them onto the wrong events. When a checkpoint fails and a local
+// problem was already found among the events it covers, that earlier evidence names the first bad
+// event; only without one is the first event after the last good checkpoint named.
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../platform/database.js';
 import type { Keyring } from '../platform/keyring.js';
@@ -80,6 +88,8 @@ export class AuditChainVerifier {
   private eventsChecked = 0;
   /** Tree size of the last checkpoint found good: events up to here are proven. */
   private provenUpTo = 0;
+  /** The first event after provenUpTo found bad by a local check (missing, altered, unchained). */
+  private firstLocalProblem: number | null = null;
 
   constructor(
     private readonly keyring: Keyring,
@@ -93,27 +103,38 @@ export class AuditChainVerifier {
   check(row: AuditEventRow): void {
     const seq = Number(row.seq);
     if (seq !== this.expectedSeq) {
-      this.report(this.expectedSeq, `event ${this.expectedSeq} is missing: the next stored event is ${seq} (events removed)`);
+      this.reportLocal(this.expectedSeq, `event ${this.expectedSeq} is missing: the next stored event is ${seq} (events removed)`);
     }
     let leafHash: string;
     try {
       leafHash = leafHashOf(contentOfRow(row));
     } catch (error) {
       leafHash = '';
-      this.report(seq, `event ${seq} cannot be read: ${(error as Error).message}`);
+      this.reportLocal(seq, `event ${seq} cannot be read: ${(error as Error).message}`);
     }
     if (leafHash && leafHash !== row.leaf_hash) {
-      this.report(seq, `event ${seq} was altered: its content does not match its leaf hash`);
+      this.reportLocal(seq, `event ${seq} was altered: its content does not match its leaf hash`);
     }
     if (chainHashOf(this.previousChainHash, row.leaf_hash) !== row.chain_hash) {
-      this.report(seq, `event ${seq} does not chain to event ${seq - 1}: events were reordered, removed or rewritten`);
+      this.reportLocal(seq, `event ${seq} does not chain to event ${seq - 1}: events were reordered, removed or rewritten`);
     }
-    this.frontier.push(leafHash || row.leaf_hash);
+    this.frontier.push(row.leaf_hash);
     this.previousChainHash = row.chain_hash;
     this.expectedSeq = seq + 1;
     this.eventsChecked += 1;
-    while (this.nextCheckpoint < this.checkpoints.length && this.checkpoints[this.nextCheckpoint]!.tree_size === this.frontier.size) {
-      this.checkCheckpoint(this.checkpoints[this.nextCheckpoint]!, row.chain_hash);
+    while (this.nextCheckpoint < this.checkpoints.length && Number(this.checkpoints[this.nextCheckpoint]!.tree_size) <= seq) {
+      const checkpoint = this.checkpoints[this.nextCheckpoint]!;
+      if (Number(checkpoint.tree_size) === seq && this.frontier.size === seq) {
+        this.checkCheckpoint(checkpoint, row.chain_hash);
+      } else {
+        // Events it covers are missing (already reported): its root cannot be recomputed.
+        this.checkSignature(checkpoint);
+        this.report(
+          this.firstLocalProblem ?? this.provenUpTo + 1,
+          `checkpoint #${checkpoint.id} (tree size ${checkpoint.tree_size}) cannot be checked: events it covers are missing`,
+          checkpoint.id,
+        );
+      }
       this.nextCheckpoint += 1;
     }
   }
@@ -123,7 +144,7 @@ export class AuditChainVerifier {
     for (const checkpoint of this.checkpoints.slice(this.nextCheckpoint)) {
       this.checkSignature(checkpoint);
       this.report(
-        this.eventsChecked + 1,
+        this.expectedSeq,
         `the trail ends at event ${this.expectedSeq - 1} but checkpoint #${checkpoint.id} (signed ${checkpoint.created_at}) covers ${checkpoint.tree_size} events: events were removed from the end`,
         checkpoint.id,
       );
@@ -147,12 +168,14 @@ export class AuditChainVerifier {
     const signatureOk = this.checkSignature(checkpoint);
     const firstUnproven = this.provenUpTo + 1;
     const range = `events ${firstUnproven}..${checkpoint.tree_size}`;
+    const firstBad = this.firstLocalProblem ?? firstUnproven;
     if (this.frontier.root() !== checkpoint.root_hash) {
-      this.report(firstUnproven, `${range} do not match signed checkpoint #${checkpoint.id}: they were changed after it was signed`, checkpoint.id);
+      this.report(firstBad, `${range} do not match signed checkpoint #${checkpoint.id}: they were changed after it was signed`, checkpoint.id);
     } else if (chainHashAtSize !== checkpoint.chain_hash) {
-      this.report(firstUnproven, `${range} do not match the chain head of signed checkpoint #${checkpoint.id}`, checkpoint.id);
+      this.report(firstBad, `${range} do not match the chain head of signed checkpoint #${checkpoint.id}`, checkpoint.id);
     } else if (signatureOk) {
-      this.provenUpTo = checkpoint.tree_size;
+      this.provenUpTo = Number(checkpoint.tree_size);
+      this.firstLocalProblem = null;
     }
   }
 
@@ -168,6 +191,11 @@ export class AuditChainVerifier {
     const why = this.keyring.knows(checkpoint.key_id) ? 'has an invalid signature (forged or altered)' : `is signed by unknown key ${checkpoint.key_id}`;
     this.report(this.provenUpTo + 1, `checkpoint #${checkpoint.id} (tree size ${checkpoint.tree_size}) ${why}: events ${this.provenUpTo + 1}..${checkpoint.tree_size} are not proven`, checkpoint.id);
     return false;
+  }
+
+  private reportLocal(seq: number, problem: string): void {
+    if (this.firstLocalProblem === null) this.firstLocalProblem = seq;
+    this.report(seq, problem);
   }
 
   private report(seq: number, problem: string, checkpointId?: number): void {

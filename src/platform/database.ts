@@ -17,6 +17,8 @@ const SQLITE_PRAGMAS = [
   'PRAGMA synchronous = FULL',
   'PRAGMA foreign_keys = ON',
   'PRAGMA busy_timeout = 10000',
+  // Without it, REPLACE INTO deletes the old row without firing the append-only DELETE trigger.
+  'PRAGMA recursive_triggers = ON',
 ];
 
 export class Database {

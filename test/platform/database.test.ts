@@ -44,7 +44,7 @@ describeEachDatabase('database', (dialect) => {
         const rows = await sequelize.query<Record<string, unknown>>(`PRAGMA ${pragma}`, { type: QueryTypes.SELECT, ...(transaction ? { transaction } : {}) } as never);
         return Object.values((rows as unknown as Array<Record<string, unknown>>)[0]!)[0];
       };
-      const expected = { journal_mode: 'wal', synchronous: 2, foreign_keys: 1, busy_timeout: 10000 };
+      const expected = { journal_mode: 'wal', synchronous: 2, foreign_keys: 1, busy_timeout: 10000, recursive_triggers: 1 };
       for (const [pragma, value] of Object.entries(expected)) expect(await read(pragma), pragma).to.equal(value);
       await wb.services.database.write(async (tx) => {
         for (const [pragma, value] of Object.entries(expected)) expect(await read(pragma, tx), `${pragma} in a transaction`).to.equal(value);

@@ -110,3 +110,27 @@ describeEachDatabase('HTTP errors', (dialect) => {
     expect(response.body.paths['/api/v1/auth/login'].post.requestBody.content['application/json'].schema.required).to.deep.equal(['username', 'password']);
   });
 });
+
+describeEachDatabase('HTTP errors: append-only refusals', (dialect) => {
+  let wb: TestWorkbench;
+  // Seeding the users writes audit events, so the trail has rows for the trigger to protect.
+  before(async () => (wb = await createTestWorkbench(dialect)));
+  after(async () => wb?.close());
+
+  it('reports a write refused by an append-only trigger as 409 immutable_record, not as a duplicate or a 500', async () => {
+    const app = createApp(wb.services, {
+      extend: (_app, api) =>
+        api.add({
+          method: 'post',
+          path: '/api/v1/test-rewrite-history',
+          permission: 'public',
+          tag: 'test',
+          summary: 'tries to rewrite the audit trail',
+          handler: async () => wb.services.database.write((tx) => wb.services.database.sequelize.query('DELETE FROM audit_events', { transaction: tx })),
+        }),
+    });
+    const response = await request(app).post('/api/v1/test-rewrite-history');
+    expect(response.status).to.equal(409);
+    expectErrorShape(response.body, 'immutable_record');
+  });
+});

@@ -49,6 +49,10 @@ function classify(error: unknown): { status: number; code: string; message: stri
     const details = parserError.limit ? [{ message: `limit is ${parserError.limit} bytes` }] : [];
     return { ...known, details };
   }
+  // Both databases' append-only triggers say "append-only"; SQLite's arrives as a constraint error.
+  if (error instanceof SequelizeBaseError && /append-only/.test(String((error as { parent?: Error }).parent?.message ?? error.message))) {
+    return { status: 409, code: 'immutable_record', message: 'This record is append-only and cannot be changed or deleted.', details: [] };
+  }
   if (error instanceof UniqueConstraintError) {
     return {
       status: 409,

@@ -14,6 +14,7 @@ import { createErrorHandler } from './platform/http/error-handler.js';
 import { RouteNotFoundError } from './platform/http/http-errors.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
 import type { Services } from './services.js';
+import { registerSignatureRoutes } from './signatures/signature-routes.js';
 
 export interface AppOptions {
   /** Extra routes mounted before the 404 handler (tests use it to prove undeclared routes are refused). */
@@ -35,6 +36,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerUserRoutes(api, services.users);
   registerSecurityAlertRoutes(api, services.alerts);
   registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring);
+  registerSignatureRoutes(api, services.signatures, config.auth.signingRateLimitPerMinute);
   options.extend?.(app, api);
   app.use(api.router);
 

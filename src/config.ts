@@ -27,6 +27,8 @@ export interface Config {
     jwtSecret: string | null;
     /** Sign-in and password-change attempts per minute from one address. */
     loginRateLimitPerMinute: number;
+    /** Signature attempts per minute from one address. */
+    signingRateLimitPerMinute: number;
   };
   audit: {
     checkpointEvery: number;
@@ -74,6 +76,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       scryptLogN: read.integer('GXPW_SCRYPT_LOG_N', 17, 10, 20),
       jwtSecret: read.optionalString('GXPW_JWT_SECRET'),
       loginRateLimitPerMinute: read.integer('GXPW_LOGIN_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
+      signingRateLimitPerMinute: read.integer('GXPW_SIGNING_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
     },
     audit: {
       checkpointEvery: read.integer('GXPW_AUDIT_CHECKPOINT_EVERY', 1000, 1, 1_000_000),

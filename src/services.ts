@@ -13,6 +13,8 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { Keyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import { defineSignatureModel } from './signatures/signature-model.js';
+import { SignatureService } from './signatures/signature-service.js';
 
 export interface Services {
   config: Config;
@@ -26,6 +28,7 @@ export interface Services {
   users: UserService;
   alerts: SecurityAlertService;
   auth: AuthService;
+  signatures: SignatureService;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const alerts = new SecurityAlertService(database, models, audit, logger, now);
   const tokenSecret = config.auth.jwtSecret ? Buffer.from(config.auth.jwtSecret) : keyring.sessionTokenSecret();
   const auth = new AuthService(database, models, audit, alerts, hasher, passwordPolicy, tokenSecret, config.auth, now);
+  const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, audit, keyring, undefined, now);
 
   return {
     config,
@@ -63,6 +67,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     users,
     alerts,
     auth,
+    signatures,
     close: () => database.close(),
   };
 }

@@ -35,6 +35,8 @@ export class Session extends Model<InferAttributes<Session>, InferCreationAttrib
   declare endReason: string | null;
   declare clientIp: string | null;
   declare userAgent: string | null;
+  /** When the first signature of this session was made (Part 11 §11.200(a)). */
+  declare firstSignatureAt: CreationOptional<Date | null>;
 }
 
 export class SecurityAlert extends Model<InferAttributes<SecurityAlert>, InferCreationAttributes<SecurityAlert>> {
@@ -93,6 +95,7 @@ export function defineAuthModels(sequelize: Sequelize): AuthModels {
       endReason: { type: STRING(32), allowNull: true },
       clientIp: { type: STRING(64), allowNull: true },
       userAgent: { type: STRING(512), allowNull: true },
+      firstSignatureAt: { type: DATE, allowNull: true },
     },
     { sequelize, tableName: 'sessions', underscored: true, timestamps: false },
   );

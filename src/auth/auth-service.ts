@@ -182,6 +182,33 @@ export class AuthService {
     });
   }
 
+  /**
+   * Re-authentication at signing (Part 11 §11.200(a)): the first signature in a continuous session
+   * needs user id and password, later ones at least the password; after the idle timeout the
+   * session is gone and both are needed again. Only the session's own user can sign, and a wrong
+   * password counts toward the lockout like a failed sign-in (§11.300(d)).
+   */
+  async reauthenticateForSigning(ctx: RequestContext, username: string | null, password: string): Promise<Authenticated & { method: 'password' | 'username+password' }> {
+    const { user, session } = await this.currentSession(ctx);
+    const firstInSession = session.firstSignatureAt === null || session.firstSignatureAt === undefined;
+    if (firstInSession && !username) {
+      throw new ValidationError(
+        'The first signature in a session needs your user name as well as your password.',
+        [{ field: 'body.username', rule: 'required', message: 'is required for the first signature of a session' }],
+        'username_required',
+      );
+    }
+    if (username && normalizeUsername(username) !== user.username) {
+      throw new ForbiddenError('You can only sign as yourself: the user name is not the signed-in user.', 'identity_mismatch');
+    }
+    if (user.lockedAt !== null) throw new LockedError(LOGIN_MESSAGES.locked);
+    if (!(await this.hasher.verify(password, user.passwordHash))) {
+      if (await this.recordFailure(ctx, user, 'signature.authentication_failed')) throw new LockedError(LOGIN_MESSAGES.locked);
+      throw new UnauthenticatedError('The password is incorrect: the signature was not made.', 'invalid_credentials');
+    }
+    return { user, session, method: firstInSession ? 'username+password' : 'password' };
+  }
+
   async currentSession(ctx: RequestContext): Promise<Authenticated> {
     const session = await this.models.Session.findByPk(ctx.sessionId ?? '');
     const user = ctx.actor.userId === null ? null : await this.models.User.findByPk(ctx.actor.userId);
@@ -211,7 +238,7 @@ export class AuthService {
   }
 
   /** Counts a wrong password; at the threshold locks the account and raises an alert. */
-  private async recordFailure(ctx: RequestContext, user: User): Promise<boolean> {
+  private async recordFailure(ctx: RequestContext, user: User, action = 'auth.login_failed'): Promise<boolean> {
     return this.database.write(async (tx) => {
       const fresh = await this.models.User.findByPk(user.id, { transaction: tx, lock: tx.LOCK.UPDATE });
       if (!fresh) return false;
@@ -221,7 +248,7 @@ export class AuthService {
       if (locks) fresh.lockedAt = this.now();
       await fresh.save({ transaction: tx });
       await this.audit.record(tx, ctx, {
-        action: 'auth.login_failed',
+        action,
         entityType: 'user',
         entityId: fresh.id,
         change: 'event',

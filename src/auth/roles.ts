@@ -25,12 +25,15 @@ export const PERMISSIONS = {
   'users:manage': ['admin'],
   'security-alerts:read': ['admin', 'auditor'],
   'security-alerts:manage': ['admin'],
+  /** Part 11 signatures; which meanings each role may give is declared per record type. */
+  'records:sign': ['it', 'qa'],
+  'signatures:read': EVERYONE,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 /** Permissions that change nothing; the only ones an auditor may hold besides its own session. */
-export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read']);
+export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'signatures:read']);
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

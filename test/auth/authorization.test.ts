@@ -37,6 +37,9 @@ const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
   'GET /api/v1/audit/verify': { allowed: ALL },
   'GET /api/v1/audit/checkpoints': { allowed: ALL },
   'POST /api/v1/audit/checkpoints': { allowed: ['admin', 'qa'] },
+  'POST /api/v1/signatures': { allowed: ['it', 'qa'] },
+  'GET /api/v1/signatures': { allowed: ALL },
+  'GET /api/v1/signatures/:id/verify': { allowed: ALL, path: '/api/v1/signatures/999999/verify' },
 };
 
 function send(app: express.Express, key: string, token: string | null) {

@@ -57,6 +57,7 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
     GXPW_AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
     // Suites sign in many times from one address; the limit itself is tested in rate-limit.test.
     GXPW_LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+    GXPW_SIGNING_RATE_LIMIT_PER_MINUTE: '100000',
     ...(dialect === 'postgres' ? { DATABASE_URL: POSTGRES_URL, GXPW_DB_SCHEMA: schema } : {}),
     ...options.env,
   };

@@ -1,5 +1,6 @@
 // Every migration, in the order it runs. Append new ones at the end.
 import { foundation } from './0001-foundation.js';
+import { signatures } from './0002-signatures.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: Migration[] = [foundation];
+export const MIGRATIONS: Migration[] = [foundation, signatures];

@@ -1,0 +1,69 @@
+// One row per electronic signature; insert-only in the database itself (migration 0002).
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
+
+export class Signature extends Model<InferAttributes<Signature>, InferCreationAttributes<Signature>> {
+  declare id: CreationOptional<number>;
+  declare recordType: string;
+  declare recordId: string;
+  declare recordVersion: number;
+  declare recordDigest: string;
+  declare meaning: string;
+  declare reason: string;
+  declare signerId: number;
+  declare signerUsername: string;
+  declare signerName: string;
+  declare signerRole: string;
+  declare signedAt: string;
+  declare authMethod: 'password' | 'username+password';
+  declare sessionId: string;
+  declare keyId: string;
+  declare serverSignature: string;
+}
+
+export function defineSignatureModel(sequelize: Sequelize): ModelStatic<Signature> {
+  const { INTEGER, STRING, TEXT } = DataTypes;
+  class BoundSignature extends Signature {}
+  BoundSignature.init(
+    {
+      id: { type: INTEGER, primaryKey: true, autoIncrement: true },
+      recordType: { type: STRING(32), allowNull: false },
+      recordId: { type: STRING(128), allowNull: false },
+      recordVersion: { type: INTEGER, allowNull: false },
+      recordDigest: { type: STRING(64), allowNull: false },
+      meaning: { type: STRING(32), allowNull: false },
+      reason: { type: TEXT, allowNull: false },
+      signerId: { type: INTEGER, allowNull: false },
+      signerUsername: { type: STRING(64), allowNull: false },
+      signerName: { type: STRING(200), allowNull: false },
+      signerRole: { type: STRING(16), allowNull: false },
+      signedAt: { type: STRING(24), allowNull: false },
+      authMethod: { type: STRING(32), allowNull: false },
+      sessionId: { type: STRING(36), allowNull: false },
+      keyId: { type: STRING(64), allowNull: false },
+      serverSignature: { type: TEXT, allowNull: false },
+    },
+    { sequelize, tableName: 'signatures', underscored: true, timestamps: false },
+  );
+  return BoundSignature;
+}
+
+/** The fields the server's Ed25519 signature covers: everything but the row id. */
+export function signedFieldsOf(s: Omit<InferAttributes<Signature>, 'id' | 'serverSignature'>) {
+  return {
+    type: 'gxpw.signature.v1',
+    recordType: s.recordType,
+    recordId: s.recordId,
+    recordVersion: s.recordVersion,
+    recordDigest: s.recordDigest,
+    meaning: s.meaning,
+    reason: s.reason,
+    signerId: s.signerId,
+    signerUsername: s.signerUsername,
+    signerName: s.signerName,
+    signerRole: s.signerRole,
+    signedAt: s.signedAt,
+    authMethod: s.authMethod,
+    sessionId: s.sessionId,
+    keyId: s.keyId,
+  };
+}

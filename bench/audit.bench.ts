@@ -6,7 +6,7 @@
 // verify: verifyAuditTrail over 1,000,000 events read from the database vs the same verifier
 //   (leaf hashes, chain, Merkle roots, checkpoint signatures) over the same rows already in memory.
 import { QueryTypes, type Transaction } from 'sequelize';
-import { chainHashOf, checkpointPayload, GENESIS_CHAIN_HASH, leafHashOf, MerkleFrontier, type AuditEventContent, type AuditEventRow } from '../src/audit/audit-hashing.js';
+import { AUDIT_EVENT_COLUMNS, auditEventValues, chainHashOf, checkpointPayload, GENESIS_CHAIN_HASH, insertAuditEventsSql, leafHashOf, MerkleFrontier, type AuditEventContent, type AuditEventRow } from '../src/audit/audit-hashing.js';
 import { AuditChainVerifier, verifyAuditTrail } from '../src/audit/audit-verifier.js';
 import { systemContext } from '../src/platform/request-context.js';
 import { createBenchWorkbench, ratioResult, timed, type Benchmark, type BenchResult } from './harness.js';
@@ -14,7 +14,6 @@ import { createBenchWorkbench, ratioResult, timed, type Benchmark, type BenchRes
 const APPEND_CHANGES = Number(process.env.BENCH_AUDIT_APPEND ?? 100_000);
 const VERIFY_EVENTS = Number(process.env.BENCH_AUDIT_VERIFY ?? 1_000_000);
 const PER_TRANSACTION = 100;
-const EVENT_COLUMNS = ['seq', 'occurred_at', 'actor_id', 'actor_name', 'actor_role', 'action', 'entity_type', 'entity_id', 'before_value', 'after_value', 'reason', 'correlation_id', 'leaf_hash', 'chain_hash'] as const;
 
 function material(id: number) {
   return { id, materialNumber: `MAT-${String(id).padStart(8, '0')}`, description: `Amoxicillin 500 mg capsules, lot ${id % 997}`, gtin: `0030${String(id).padStart(10, '0')}`, quantity: id % 5000, status: 'active' };
@@ -45,15 +44,15 @@ async function benchAppend(): Promise<BenchResult> {
       }
     });
 
-    const rows = await database.sequelize.query<AuditEventRow>(`SELECT ${EVENT_COLUMNS.join(', ')} FROM audit_events ORDER BY seq`, { type: QueryTypes.SELECT });
-    const insertEvent = `INSERT INTO audit_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
+    const rows = await database.sequelize.query<AuditEventRow>(`SELECT ${AUDIT_EVENT_COLUMNS.join(', ')} FROM audit_events ORDER BY seq`, { type: QueryTypes.SELECT });
+    const insertEvent = insertAuditEventsSql();
     const rawDb = raw.services.database;
     const baseline = await timed(async () => {
       for (let start = 0; start < rows.length; start += PER_TRANSACTION) {
         await rawDb.write(async (tx) => {
           for (const row of rows.slice(start, start + PER_TRANSACTION)) {
             await rawDb.sequelize.query(INSERT_RECORD, { replacements: recordValues(material(row.seq)), transaction: tx });
-            await rawDb.sequelize.query(insertEvent, { replacements: EVENT_COLUMNS.map((c) => row[c]), transaction: tx });
+            await rawDb.sequelize.query(insertEvent, { replacements: auditEventValues(row), transaction: tx });
           }
         });
       }
@@ -125,9 +124,8 @@ async function seedTrail(workbench: Awaited<ReturnType<typeof createBenchWorkben
       }
     }
     await database.write(async (tx) => {
-      const placeholders = slice.map(() => `(${EVENT_COLUMNS.map(() => '?').join(', ')})`).join(', ');
-      await database.sequelize.query(`INSERT INTO audit_events (${EVENT_COLUMNS.join(', ')}) VALUES ${placeholders}`, {
-        replacements: slice.flatMap((row) => EVENT_COLUMNS.map((c) => row[c])),
+      await database.sequelize.query(insertAuditEventsSql(slice.length), {
+        replacements: slice.flatMap(auditEventValues),
         transaction: tx,
       });
       for (const c of checkpoints) {

@@ -39,6 +39,34 @@ export interface AuditEventRow {
   chain_hash: string;
 }
 
+/** Every column of audit_events, in one order for every raw INSERT and SELECT. */
+export const AUDIT_EVENT_COLUMNS = [
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_name',
+  'actor_role',
+  'action',
+  'entity_type',
+  'entity_id',
+  'before_value',
+  'after_value',
+  'reason',
+  'correlation_id',
+  'leaf_hash',
+  'chain_hash',
+] as const satisfies ReadonlyArray<keyof AuditEventRow>;
+
+/** A parameterized INSERT of `rows` audit events, values in AUDIT_EVENT_COLUMNS order. */
+export function insertAuditEventsSql(rows = 1): string {
+  const one = `(${AUDIT_EVENT_COLUMNS.map(() => '?').join(', ')})`;
+  return `INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
+}
+
+export function auditEventValues(row: AuditEventRow): unknown[] {
+  return AUDIT_EVENT_COLUMNS.map((column) => row[column]);
+}
+
 export const GENESIS_CHAIN_HASH = '0'.repeat(64);
 const LEAF_PREFIX = Buffer.from([0]);
 const NODE_PREFIX = Buffer.from([1]);

@@ -4,7 +4,7 @@ import { col, fn, Op, where as sqlWhere, type Transaction, type WhereOptions } f
 import type { Database } from '../platform/database.js';
 import { ValidationError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
-import { chainHashOf, GENESIS_CHAIN_HASH, leafHashOf, type AuditEventContent } from './audit-hashing.js';
+import { auditEventValues, chainHashOf, GENESIS_CHAIN_HASH, insertAuditEventsSql, leafHashOf, type AuditEventContent, type AuditEventRow } from './audit-hashing.js';
 import type { AuditEvent, AuditModels } from './audit-models.js';
 import type { CheckpointService } from './checkpoint-service.js';
 
@@ -39,9 +39,7 @@ export interface AuditPage {
 
 export type RecordedAuditEvent = AuditEventContent & { leafHash: string; chainHash: string };
 
-const INSERT_EVENT =
-  'INSERT INTO audit_events (seq, occurred_at, actor_id, actor_name, actor_role, action, entity_type, entity_id, before_value, after_value, reason, correlation_id, leaf_hash, chain_hash) ' +
-  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_EVENT = insertAuditEventsSql();
 
 const NEEDS_REASON: ReadonlySet<ChangeKind> = new Set(['update', 'status', 'delete']);
 // Arbitrary constant naming "the audit chain" among PostgreSQL advisory locks.
@@ -94,25 +92,23 @@ export class AuditTrail {
     const leafHash = leafHashOf(content);
     const chainHash = chainHashOf(head.chainHash, leafHash);
     // One parameterized INSERT: the hot path of every regulated write, so no model instance here.
-    await this.database.sequelize.query(INSERT_EVENT, {
-      replacements: [
-        content.seq,
-        content.occurredAt,
-        content.actorId,
-        content.actorName,
-        content.actorRole,
-        content.action,
-        content.entityType,
-        content.entityId,
-        beforeValue,
-        afterValue,
-        reason,
-        content.correlationId,
-        leafHash,
-        chainHash,
-      ],
-      transaction: tx,
-    });
+    const row: AuditEventRow = {
+      seq: content.seq,
+      occurred_at: content.occurredAt,
+      actor_id: content.actorId,
+      actor_name: content.actorName,
+      actor_role: content.actorRole,
+      action: content.action,
+      entity_type: content.entityType,
+      entity_id: content.entityId,
+      before_value: beforeValue,
+      after_value: afterValue,
+      reason,
+      correlation_id: content.correlationId,
+      leaf_hash: leafHash,
+      chain_hash: chainHash,
+    };
+    await this.database.sequelize.query(INSERT_EVENT, { replacements: auditEventValues(row), transaction: tx });
     head.seq = content.seq;
     head.chainHash = chainHash;
     if (content.seq % this.checkpointEvery === 0) await this.checkpoints.createWithin(tx, content.seq);

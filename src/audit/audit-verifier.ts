@@ -16,7 +16,7 @@
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../platform/database.js';
 import type { Keyring } from '../platform/keyring.js';
-import { chainHashOf, checkpointPayload, contentOfRow, GENESIS_CHAIN_HASH, leafHashOf, MerkleFrontier, type AuditEventRow } from './audit-hashing.js';
+import { AUDIT_EVENT_COLUMNS, chainHashOf, checkpointPayload, contentOfRow, GENESIS_CHAIN_HASH, leafHashOf, MerkleFrontier, type AuditEventRow } from './audit-hashing.js';
 
 export interface AuditProblem {
   seq: number;
@@ -48,8 +48,7 @@ interface CheckpointRow {
 }
 
 const MAX_PROBLEMS = 100;
-const EVENT_COLUMNS =
-  'seq, occurred_at, actor_id, actor_name, actor_role, action, entity_type, entity_id, before_value, after_value, reason, correlation_id, leaf_hash, chain_hash';
+const EVENT_COLUMNS = AUDIT_EVENT_COLUMNS.join(', ');
 
 /** Streams events from the database in keyset pages and verifies them. */
 export async function verifyAuditTrail(

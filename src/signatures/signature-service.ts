@@ -5,7 +5,7 @@
 // (§11.10(g)), binds the signature to the SHA-256 of the RFC 8785 canonical JSON of that exact
 // record version (§11.70), seals every field with the server's Ed25519 key, and writes an
 // insert-only row and its audit event in one transaction.
-import type { ModelStatic, Transaction } from 'sequelize';
+import { UniqueConstraintError, type ModelStatic, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { AuthModels } from '../auth/auth-models.js';
 import type { AuthService } from '../auth/auth-service.js';
@@ -66,8 +66,8 @@ export class SignatureService {
     private readonly auth: AuthService,
     private readonly audit: AuditTrail,
     private readonly keyring: Keyring,
-    private readonly meanings: readonly string[] = DEFAULT_MEANINGS,
     private readonly now: () => Date = () => new Date(),
+    private readonly meanings: readonly string[] = DEFAULT_MEANINGS,
   ) {}
 
   /** Makes a record type signable; each feature registers its own at the composition root. */
@@ -136,7 +136,11 @@ export class SignatureService {
         keyId: this.keyring.activeKeyId,
       };
       const { signature: serverSignature } = this.keyring.sign(canonicalJson(signedFieldsOf(unsigned)));
-      const signature = await this.model.create({ ...unsigned, serverSignature }, { transaction: tx });
+      const signature = await this.model.create({ ...unsigned, serverSignature }, { transaction: tx }).catch((error: unknown) => {
+        // A concurrent signer won the race the check above could not see (PostgreSQL, READ COMMITTED).
+        if (error instanceof UniqueConstraintError) throw new ConflictError(`This version is already signed as '${request.meaning}'.`, 'already_signed');
+        throw error;
+      });
       await this.authModels.Session.update({ firstSignatureAt: this.now() }, { where: { id: ctx.sessionId!, firstSignatureAt: null }, transaction: tx });
       await this.audit.record(tx, ctx, {
         action: 'signature.created',

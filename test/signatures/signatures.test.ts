@@ -79,6 +79,20 @@ describeEachDatabase('electronic signatures', (dialect) => {
     expect(replay.body.error.code).to.equal('already_signed');
   });
 
+  it('has the database refuse a second signature with the same meaning on a version, also by another signer', async () => {
+    // The service checks first; the unique index is what holds when two signers race on PostgreSQL.
+    const [approved] = (await wb.services.signatures.list('test-document', 'DOC-2')).filter((x) => x.meaning === 'approved');
+    let refused: unknown = null;
+    await wb.services.database.sequelize
+      .query(
+        'INSERT INTO signatures (record_type, record_id, record_version, record_digest, meaning, reason, signer_id, signer_username, signer_name, signer_role, signed_at, auth_method, session_id, key_id, server_signature) ' +
+          "SELECT record_type, record_id, record_version, record_digest, meaning, reason, :signer, 'it', signer_name, signer_role, signed_at, auth_method, session_id, key_id, server_signature FROM signatures WHERE id = :id",
+        { replacements: { signer: ids.it, id: approved!.id } },
+      )
+      .catch((error: unknown) => (refused = error));
+    expect((refused as Error | null)?.name).to.equal('SequelizeUniqueConstraintError');
+  });
+
   it('refuses an approval by the author of the record (separation of duties)', async () => {
     const response = await sign(itToken, body('DOC-3', 'reviewed', { username: 'it' }));
     expect(response.status).to.equal(403);

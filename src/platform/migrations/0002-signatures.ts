@@ -27,8 +27,9 @@ export const signatures: Migration = {
       key_id: { type: STRING(64), allowNull: false },
       server_signature: { type: TEXT, allowNull: false },
     });
-    await qi.addIndex('signatures', ['record_type', 'record_id', 'record_version']);
-    await qi.addIndex('signatures', ['record_type', 'record_id', 'record_version', 'meaning', 'signer_id'], { unique: true, name: 'signatures_one_per_meaning_and_signer' });
+    // One signature per meaning per record version, enforced by the database too, so two signers
+    // racing on PostgreSQL cannot both approve the same version.
+    await qi.addIndex('signatures', ['record_type', 'record_id', 'record_version', 'meaning'], { unique: true, name: 'signatures_one_per_meaning' });
     await makeAppendOnly(context, 'signatures');
     // Plain ALTER TABLE: Sequelize's addColumn qualifies the table with "public" on PostgreSQL,
     // which misses it when GXPW_DB_SCHEMA puts the tables in another schema.

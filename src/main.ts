@@ -1,21 +1,23 @@
 #!/usr/bin/env node
 // `gxpw`: the command line. It drives the same services as the HTTP API, for administrators on
 // the server and for CI pipelines. Exit code 0 only on success; --json for machine-readable output.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import cliProgress from 'cli-progress';
 import { createApp } from './app.js';
 import { verifyAuditTrail, type AuditVerification } from './audit/audit-verifier.js';
+import { rotateSigningKey } from './audit/key-rotation.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { presentUser } from './auth/user-presenter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { seedDemoWorkspace } from './demo/demo-workspace.js';
 import { AppError, StartupError } from './platform/errors.js';
+import { Keyring } from './platform/keyring.js';
 import { migrateUp } from './platform/migrator.js';
 import { systemContext } from './platform/request-context.js';
 import { createServices, type Services } from './services.js';
-import { randomBytes } from 'node:crypto';
 
 class UsageError extends Error {}
 
@@ -97,7 +99,10 @@ const COMMANDS: Record<string, Command> = {
     run: async (values) =>
       withMigratedServices(async (services) => {
         const result = await services.audit.checkpointNow();
-        if (!result) throw new UsageError('the audit trail is empty: there is nothing to checkpoint');
+        if (!result) {
+          console.error('gxpw checkpoint: the audit trail is empty: there is nothing to checkpoint');
+          return 1;
+        }
         const { treeSize, rootHash, keyId } = result.checkpoint;
         print(values, { created: result.created, treeSize, rootHash, keyId }, `${result.created ? 'Signed' : 'Already signed'}: checkpoint over ${treeSize} events, root ${rootHash}, key ${keyId}.`);
         return 0;
@@ -105,21 +110,21 @@ const COMMANDS: Record<string, Command> = {
   },
   keys: {
     summary: "Show or rotate the server's Ed25519 signing keys (old keys are kept for verification)",
-    usage: 'gxpw keys list|rotate [--json]',
-    options: { json },
-    run: async (values, [action]) => {
-      const config = loadConfig();
-      const { Keyring } = await import('./platform/keyring.js');
-      const keyring = Keyring.open(config.keysDir);
-      if (action === 'rotate') {
-        const key = keyring.rotate();
-        print(values, key, `New active key ${key.keyId}; ${keyring.publicKeys().length - 1} older key(s) kept for verification.`);
+    usage: 'gxpw keys list [--json]\ngxpw keys rotate --reason "why" [--json]',
+    options: { reason: { type: 'string' }, json },
+    run: async (values, [action = 'list']) => {
+      if (action === 'list') {
+        const keys = Keyring.open(loadConfig().keysDir).publicKeys();
+        print(values, { keys }, keys.map((k) => `${k.keyId}  ${k.createdAt}${k.active ? '  (active)' : ''}`).join('\n'));
         return 0;
       }
-      if (action !== 'list' && action !== undefined) throw new UsageError(`unknown keys action '${action}'`);
-      const keys = keyring.publicKeys();
-      print(values, { keys }, keys.map((k) => `${k.keyId}  ${k.createdAt}${k.active ? '  (active)' : ''}`).join('\n'));
-      return 0;
+      if (action !== 'rotate') throw new UsageError(`unknown keys action '${action}'`);
+      const reason = required(values, 'reason');
+      return withMigratedServices(async ({ database, audit, keyring }) => {
+        const key = await rotateSigningKey(database, audit, keyring, cliContext(), reason);
+        print(values, key, `New active key ${key.keyId}; ${keyring.publicKeys().length - 1} older key(s) kept for verification.`);
+        return 0;
+      });
     },
   },
 };
@@ -164,7 +169,7 @@ async function serve(): Promise<number> {
 
 async function user(values: Record<string, string | boolean | undefined>, [action]: string[]): Promise<number> {
   return withMigratedServices(async (services) => {
-    const ctx = systemContext(`gxpw CLI (${os.userInfo().username}@${os.hostname()})`);
+    const ctx = cliContext();
     if (action === 'list') {
       const users = (await services.users.list({})).map(presentUser);
       print(values, { users }, users.map((u) => `${u.id}\t${u.username}\t${u.role}\t${u.status}${u.locked ? ' (locked)' : ''}\t${u.fullName}`).join('\n'));
@@ -195,6 +200,11 @@ async function user(values: Record<string, string | boolean | undefined>, [actio
     }
     throw new UsageError(`unknown user action '${action ?? ''}' (add, deactivate, reset-password, list)`);
   });
+}
+
+/** The CLI acts as the system, named after the operating-system account that ran it. */
+function cliContext() {
+  return systemContext(`gxpw CLI (${os.userInfo().username}@${os.hostname()})`);
 }
 
 async function passwordFor(values: Record<string, string | boolean | undefined>): Promise<{ password: string; generated: boolean }> {

@@ -96,3 +96,39 @@ describeEachDatabase('gxpw user', (dialect) => {
     expect(result.stderr).to.include("no user named 'nobody'");
   });
 });
+
+describeEachDatabase('gxpw demo, checkpoint and user list', (dialect) => {
+  let wb: TestWorkbench;
+  before(async () => (wb = await createTestWorkbench(dialect, { seedUsers: false })));
+  after(async () => wb?.close());
+
+  it('refuses to checkpoint an empty trail with exit code 1', () => {
+    const result = gxpw(['checkpoint'], wb.env);
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include('the audit trail is empty');
+  });
+
+  it('creates the demo accounts on an empty database once, and nothing the second time', () => {
+    const first = gxpw(['demo', '--json'], { ...wb.env, GXPW_DEMO_PASSWORD: 'a-demo-password-1' });
+    expect(first.status, first.stderr).to.equal(0);
+    expect(JSON.parse(first.stdout)).to.deep.equal({ usersCreated: ['admin', 'it', 'qa', 'auditor'], generatedPassword: null });
+    const second = gxpw(['demo', '--json'], wb.env);
+    expect(JSON.parse(second.stdout).usersCreated).to.deep.equal([]);
+  });
+
+  it('lists users', () => {
+    const result = gxpw(['user', 'list', '--json'], wb.env);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout).users.map((u: { username: string; role: string }) => `${u.username}:${u.role}`)).to.deep.equal(['admin:admin', 'it:it', 'qa:qa', 'auditor:auditor']);
+  });
+
+  it('signs a checkpoint over everything recorded, and reports an existing one when nothing is new', async () => {
+    const first = gxpw(['checkpoint', '--json'], wb.env);
+    expect(first.status, first.stderr).to.equal(0);
+    const signed = JSON.parse(first.stdout);
+    expect(signed.created).to.equal(true);
+    expect(signed.treeSize).to.equal(await wb.services.audit.lastSeq());
+    const again = JSON.parse(gxpw(['checkpoint', '--json'], wb.env).stdout);
+    expect(again).to.deep.include({ created: false, treeSize: signed.treeSize, rootHash: signed.rootHash });
+  });
+});

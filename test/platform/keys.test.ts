@@ -9,6 +9,7 @@ import { StartupError } from '../../src/platform/errors.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 import { gxpw } from '../cli/cli-helpers.js';
+import { lastAuditEvent } from '../support/audit-assertions.js';
 
 describeEachDatabase('signing keys', (dialect) => {
   let wb: TestWorkbench;
@@ -31,10 +32,18 @@ describeEachDatabase('signing keys', (dialect) => {
     expect(verify(null, Buffer.from(payload), createPublicKey(key.publicKeyPem), Buffer.from(checkpoint.signature, 'base64'))).to.equal(true);
   });
 
-  it('keeps old keys after rotation, so what they signed still verifies', async () => {
+  it('keeps old keys after rotation, so what they signed still verifies, and audits the rotation with its reason', async () => {
     const before = (await request(wb.app).get('/api/v1/keys')).body.keys;
-    const rotated = gxpw(['keys', 'rotate', '--json'], wb.env);
+    const withoutReason = gxpw(['keys', 'rotate'], wb.env);
+    expect(withoutReason.status).to.equal(2);
+    expect(withoutReason.stderr).to.include('--reason is required');
+    const rotated = gxpw(['keys', 'rotate', '--reason', 'annual key rotation', '--json'], wb.env);
     expect(rotated.status, rotated.stderr).to.equal(0);
+    const event = await lastAuditEvent(wb.services, 'signing_key.rotated');
+    expect(event?.entity).to.deep.equal({ type: 'signing-key', id: JSON.parse(rotated.stdout).keyId });
+    expect(event?.reason).to.equal('annual key rotation');
+    expect(event?.before.activeKeyId).to.equal(before.find((k: { active: boolean }) => k.active).keyId);
+    expect(event?.actor.name).to.match(/^gxpw CLI \(/);
     const reopened = Keyring.open(wb.config.keysDir);
     expect(reopened.publicKeys().map((k) => k.keyId)).to.include.members(before.map((k: { keyId: string }) => k.keyId));
     expect(reopened.activeKeyId).to.equal(JSON.parse(rotated.stdout).keyId);

@@ -98,7 +98,7 @@ const COMMANDS: Record<string, Command> = {
     options: { json },
     run: async (values) =>
       withMigratedServices(async (services) => {
-        const result = await services.audit.checkpointNow();
+        const result = await services.audit.checkpointNow(cliContext());
         if (!result) {
           console.error('gxpw checkpoint: the audit trail is empty: there is nothing to checkpoint');
           return 1;
@@ -150,7 +150,7 @@ async function serve(): Promise<number> {
   // rewrite undetected between the every-N-events checkpoints.
   const timer =
     config.audit.checkpointIntervalSeconds > 0
-      ? setInterval(() => services.audit.checkpointNow().catch((error) => logger.error({ err: error }, 'periodic checkpoint failed')), config.audit.checkpointIntervalSeconds * 1000)
+      ? setInterval(() => services.audit.checkpointNow(null).catch((error) => logger.error({ err: error }, 'periodic checkpoint failed')), config.audit.checkpointIntervalSeconds * 1000)
       : null;
   timer?.unref();
 

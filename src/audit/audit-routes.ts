@@ -52,8 +52,8 @@ export function registerAuditRoutes(api: ApiRouter, audit: AuditTrail, checkpoin
     tag: 'audit',
     summary: 'Sign a checkpoint over everything recorded so far (200 when the latest already covers it)',
     status: 201,
-    handler: async (_input, res) => {
-      const result = await audit.checkpointNow();
+    handler: async ({ ctx }, res) => {
+      const result = await audit.checkpointNow(ctx);
       if (!result) throw new ConflictError('The audit trail is empty: there is nothing to checkpoint.', 'audit_trail_empty');
       return res.status(result.created ? 201 : 200).json(presentCheckpoint(result.checkpoint));
     },

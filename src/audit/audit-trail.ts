@@ -5,7 +5,7 @@ import type { Database } from '../platform/database.js';
 import { ValidationError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
 import { auditEventValues, chainHashOf, GENESIS_CHAIN_HASH, insertAuditEventsSql, leafHashOf, type AuditEventContent, type AuditEventRow } from './audit-hashing.js';
-import type { AuditEvent, AuditModels } from './audit-models.js';
+import type { AuditCheckpoint, AuditEvent, AuditModels } from './audit-models.js';
 import type { CheckpointService } from './checkpoint-service.js';
 
 /** What kind of change an event records; updates, status changes and deletions need a reason. */
@@ -115,13 +115,20 @@ export class AuditTrail {
     return { ...content, leafHash, chainHash };
   }
 
-  /** Signs a checkpoint over everything recorded so far; null while the trail is empty. */
-  async checkpointNow(): Promise<{ checkpoint: Awaited<ReturnType<CheckpointService['createWithin']>>; created: boolean } | null> {
+  /**
+   * Signs a checkpoint over everything recorded so far; null while the trail is empty. When a
+   * person asks for it (`requestedBy`), the request is recorded first, in the same transaction,
+   * so the checkpoint also covers the event that names who asked. The periodic timer passes null.
+   */
+  async checkpointNow(requestedBy: RequestContext | null): Promise<{ checkpoint: AuditCheckpoint; created: boolean } | null> {
     return this.database.write(async (tx) => {
       const head = await this.headWithin(tx);
       if (head.seq === 0) return null;
       const latest = await this.checkpoints.latest(tx);
       if (latest && latest.treeSize >= head.seq) return { checkpoint: latest, created: false };
+      if (requestedBy) {
+        await this.record(tx, requestedBy, { action: 'audit.checkpoint_requested', entityType: 'audit-trail', entityId: 'audit-trail', change: 'event', after: { unsignedEvents: head.seq - (latest?.treeSize ?? 0) } });
+      }
       return { checkpoint: await this.checkpoints.createWithin(tx, head.seq), created: true };
     });
   }

@@ -317,20 +317,25 @@ describeEachDatabase('audit trail: signed checkpoints', (dialect) => {
   it('signs a checkpoint on demand (201), answers 200 with the same checkpoint when nothing new was recorded, and keeps signing every N afterwards', async () => {
     await recordEvent(wb);
     const lastSeq = await wb.services.audit.lastSeq();
-    expect(lastSeq % EVERY, 'the trail is between two automatic checkpoints').to.not.equal(0);
+    // The request itself is recorded (lastSeq + 1) and covered by the checkpoint it asks for.
+    const covered = lastSeq + 1;
+    expect(covered % EVERY, 'the trail is between two automatic checkpoints').to.not.equal(0);
 
     const created = await request(wb.app).post('/api/v1/audit/checkpoints').set('Authorization', `Bearer ${qaToken}`).expect(201);
-    expect(created.body.treeSize).to.equal(lastSeq);
+    expect(created.body.treeSize).to.equal(covered);
+    const [requested] = await auditEvents(wb.services, { action: 'audit.checkpoint_requested' });
+    expect(requested?.seq).to.equal(covered);
     await expectValidCheckpoint(created.body);
 
     const again = await request(wb.app).post('/api/v1/audit/checkpoints').set('Authorization', `Bearer ${qaToken}`).expect(200);
     expect(again.body).to.deep.equal(created.body);
+    expect(await auditEvents(wb.services, { action: 'audit.checkpoint_requested' })).to.have.length(1);
 
     // The next automatic checkpoint extends the on-demand one.
-    await fillTo(Math.ceil((lastSeq + 1) / EVERY) * EVERY);
+    await fillTo(Math.ceil((covered + 1) / EVERY) * EVERY);
     const list = await checkpoints();
     const next = list[list.length - 1]!;
-    expect(next.treeSize).to.equal(Math.ceil((lastSeq + 1) / EVERY) * EVERY);
+    expect(next.treeSize).to.equal(Math.ceil((covered + 1) / EVERY) * EVERY);
     await expectValidCheckpoint(next);
     expect((await verifyAuditTrail(wb.services.database, wb.services.keyring)).ok).to.equal(true);
   });

@@ -24,7 +24,11 @@ describeEachDatabase('signing keys', (dialect) => {
 
   it('serves the public key at /api/v1/keys, and a checkpoint verifies offline with it', async () => {
     const qa = await wb.login('qa');
-    const checkpoint = (await request(wb.app).post('/api/v1/audit/checkpoints').set('Authorization', `Bearer ${qa}`)).body;
+    const checkpoint = (await request(wb.app).post('/api/v1/audit/checkpoints').set('Authorization', `Bearer ${qa}`).expect(201)).body;
+    // The request is audited first, and the checkpoint covers that very event.
+    const requested = await lastAuditEvent(wb.services, 'audit.checkpoint_requested');
+    expect(requested?.actor).to.deep.include({ name: 'Quinn Quality', role: 'qa' });
+    expect(checkpoint.treeSize).to.equal(requested?.seq);
     const { keys } = (await request(wb.app).get('/api/v1/keys').expect(200)).body;
     const key = keys.find((k: { keyId: string }) => k.keyId === checkpoint.keyId);
     expect(key).to.include({ algorithm: 'Ed25519', active: true });

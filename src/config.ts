@@ -30,6 +30,10 @@ export interface Config {
     /** Signature attempts per minute from one address. */
     signingRateLimitPerMinute: number;
   };
+  signatures: {
+    /** The meanings a signature can carry (Part 11 §11.50(a)(3)); record types pick from these. */
+    meanings: string[];
+  };
   audit: {
     checkpointEvery: number;
     /** 0 disables the timer; otherwise a checkpoint is taken this often when new events exist. */
@@ -47,6 +51,8 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+export const DEFAULT_SIGNATURE_MEANINGS = ['authored', 'reviewed', 'approved', 'verified', 'executed', 'responsible'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -77,6 +83,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       jwtSecret: read.optionalString('GXPW_JWT_SECRET'),
       loginRateLimitPerMinute: read.integer('GXPW_LOGIN_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
       signingRateLimitPerMinute: read.integer('GXPW_SIGNING_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+    },
+    signatures: {
+      meanings: read.wordList('GXPW_SIGNATURE_MEANINGS', DEFAULT_SIGNATURE_MEANINGS),
     },
     audit: {
       checkpointEvery: read.integer('GXPW_AUDIT_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
@@ -157,6 +166,19 @@ class SettingReader {
     if (['off', 'false', '0', 'no'].includes(raw)) return false;
     this.problems.push(`${name}: must be on or off (got '${raw}')`);
     return fallback;
+  }
+
+  /** A comma-separated list of distinct lower-case words (letters and hyphens). */
+  wordList(name: string, fallback: string[]): string[] {
+    const raw = this.optionalString(name);
+    if (raw === null) return fallback;
+    const words = raw.split(',').map((w) => w.trim());
+    const bad = words.filter((w) => !/^[a-z][a-z-]{0,31}$/.test(w));
+    if (bad.length || new Set(words).size !== words.length) {
+      this.problems.push(`${name}: must be distinct lower-case words (a-z and -, at most 32 characters) separated by commas (got '${raw}')`);
+      return fallback;
+    }
+    return words;
   }
 
   oneOf(name: string, fallback: string, allowed: string[]): string {

@@ -7,12 +7,12 @@ import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import cliProgress from 'cli-progress';
 import { createApp } from './app.js';
-import { verifyAuditTrail, type AuditVerification } from './audit/audit-verifier.js';
 import { rotateSigningKey } from './audit/key-rotation.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { presentUser } from './auth/user-presenter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { seedDemoWorkspace } from './demo/demo-workspace.js';
+import { checkIntegrity, describeIntegrity } from './integrity/integrity-check.js';
 import { AppError, StartupError } from './platform/errors.js';
 import { Keyring } from './platform/keyring.js';
 import { migrateUp } from './platform/migrator.js';
@@ -82,13 +82,13 @@ const COMMANDS: Record<string, Command> = {
     run: user,
   },
   verify: {
-    summary: 'Verify the audit trail: every hash, the chain and every signed checkpoint',
-    usage: 'gxpw verify [--json]\n\nExits 0 when intact, 1 when anything is wrong (naming the first bad sequence number).',
+    summary: 'Verify the audit trail (every hash, the chain, every signed checkpoint) and every electronic signature',
+    usage: 'gxpw verify [--json]\n\nExits 0 when intact, 1 when anything is wrong (naming the first bad sequence number and each invalid signature).',
     options: { json },
     run: async (values) =>
       withMigratedServices(async (services) => {
-        const report = await withProgress(values, 'Verifying audit trail', (onProgress) => verifyAuditTrail(services.database, services.keyring, { onProgress }));
-        print(values, report, describeVerification(report));
+        const report = await checkIntegrity(services, (title, work) => withProgress(values, title, work));
+        print(values, report, describeIntegrity(report));
         return report.ok ? 0 : 1;
       }),
   },
@@ -264,14 +264,6 @@ function describeDemo(usersCreated: string[], generatedPassword: string | null):
     ? `password (generated, shown only now): ${generatedPassword}`
     : 'password: the value of GXPW_DEMO_PASSWORD';
   return `Demo accounts created: ${usersCreated.join(', ')}; ${password}`;
-}
-
-function describeVerification(report: AuditVerification): string {
-  if (report.ok) {
-    return `Audit trail intact: ${report.eventsChecked} events and ${report.checkpointsChecked} signed checkpoints verified; head ${report.headChainHash}.`;
-  }
-  const more = report.problems.length > 1 ? `\n${report.problems.length - 1} further problem(s):\n${report.problems.slice(1, 20).map((p) => `  seq ${p.seq}: ${p.problem}`).join('\n')}` : '';
-  return `AUDIT TRAIL NOT INTACT. First bad sequence number: ${report.firstBadSeq}\n  ${report.problem}${more}`;
 }
 
 function helpText(): string {

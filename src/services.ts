@@ -53,7 +53,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const alerts = new SecurityAlertService(database, models, audit, logger, now);
   const tokenSecret = config.auth.jwtSecret ? Buffer.from(config.auth.jwtSecret) : keyring.sessionTokenSecret();
   const auth = new AuthService(database, models, audit, alerts, hasher, passwordPolicy, tokenSecret, config.auth, now);
-  const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, audit, keyring, now);
+  const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, audit, keyring, now, config.signatures.meanings);
 
   return {
     config,

@@ -201,12 +201,19 @@ export class AuthService {
     if (username && normalizeUsername(username) !== user.username) {
       throw new ForbiddenError('You can only sign as yourself: the user name is not the signed-in user.', 'identity_mismatch');
     }
-    if (user.lockedAt !== null) throw new LockedError(LOGIN_MESSAGES.locked);
-    if (!(await this.hasher.verify(password, user.passwordHash))) {
-      if (await this.recordFailure(ctx, user, 'signature.authentication_failed')) throw new LockedError(LOGIN_MESSAGES.locked);
-      throw new UnauthenticatedError('The password is incorrect: the signature was not made.', 'invalid_credentials');
-    }
+    await this.confirmPassword(ctx, user, password, 'signature.authentication_failed', 'The password is incorrect: the signature was not made.');
     return { user, session, method: firstInSession ? 'username+password' : 'password' };
+  }
+
+  /**
+   * Re-checks the signed-in user's password before a consequential act. A wrong one counts toward
+   * the lockout and is audited as `failureAction` (Part 11 §11.300(d)).
+   */
+  async confirmPassword(ctx: RequestContext, user: User, password: string, failureAction: string, failureMessage: string): Promise<void> {
+    if (user.lockedAt !== null) throw new LockedError(LOGIN_MESSAGES.locked);
+    if (await this.hasher.verify(password, user.passwordHash)) return;
+    if (await this.recordFailure(ctx, user, failureAction)) throw new LockedError(LOGIN_MESSAGES.locked);
+    throw new UnauthenticatedError(failureMessage, 'invalid_credentials');
   }
 
   async currentSession(ctx: RequestContext): Promise<Authenticated> {

@@ -27,6 +27,8 @@ export const PERMISSIONS = {
   'security-alerts:manage': ['admin'],
   /** Part 11 signatures; which meanings each role may give is declared per record type. */
   'records:sign': ['it', 'qa'],
+  /** Several reviewed records in one signing action: QA sign-off only. */
+  'records:sign-batch': ['qa'],
   'signatures:read': EVERYONE,
 } as const satisfies Record<string, readonly Role[]>;
 

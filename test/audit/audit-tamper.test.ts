@@ -138,7 +138,7 @@ describeEachDatabase('audit trail: tamper detection', (dialect) => {
 
     const cli = await runCli(['verify', '--json'], wb.env);
     expect(cli.code, `gxpw verify exit code (stderr: ${cli.stderr})`).to.equal(1);
-    const report = JSON.parse(cli.stdout);
+    const report = JSON.parse(cli.stdout).auditTrail;
     expect(report, `CLI: ${JSON.stringify(report.problems)}`).to.include({ ok: false, firstBadSeq });
   }
 
@@ -149,7 +149,7 @@ describeEachDatabase('audit trail: tamper detection', (dialect) => {
 
     const cli = await runCli(['verify', '--json'], wb.env);
     expect(cli.code, cli.stderr).to.equal(0);
-    expect(JSON.parse(cli.stdout)).to.include({ ok: true, firstBadSeq: null, eventsChecked: TRAIL_LENGTH, lastSeq: TRAIL_LENGTH });
+    expect(JSON.parse(cli.stdout).auditTrail).to.include({ ok: true, firstBadSeq: null, eventsChecked: TRAIL_LENGTH, lastSeq: TRAIL_LENGTH });
   });
 
   it('names the event whose value was updated (the reason of event 7)', async () => {

@@ -40,6 +40,10 @@ const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
   'POST /api/v1/signatures': { allowed: ['it', 'qa'] },
   'GET /api/v1/signatures': { allowed: ALL },
   'GET /api/v1/signatures/:id/verify': { allowed: ALL, path: '/api/v1/signatures/999999/verify' },
+  'POST /api/v1/signatures/batch': { allowed: ['qa'] },
+  'GET /api/v1/signatures/requirements': { allowed: ALL },
+  'GET /api/v1/signatures/policy': { allowed: ALL },
+  'POST /api/v1/signatures/policy/acknowledge': { allowed: ['it', 'qa'] },
 };
 
 function send(app: express.Express, key: string, token: string | null) {

@@ -1,25 +1,11 @@
 // Part 11 signatures, proven on a record type defined here (later issues register their own).
 import { expect } from 'chai';
 import request from 'supertest';
-import type { SignableRecordType } from '../../src/signatures/signature-service.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { TestDocuments } from '../support/test-documents.js';
 import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { systemContext } from '../../src/platform/request-context.js';
-
-/** A versioned test document kept in memory: enough to exercise every rule of the service. */
-class TestDocuments {
-  readonly versions = new Map<string, Array<{ content: unknown; authorIds: number[] }>>();
-  readonly recordType: SignableRecordType = {
-    type: 'test-document',
-    meanings: { authored: ['it', 'qa'], reviewed: ['it', 'qa'], approved: ['qa'] },
-    currentVersion: async (id) => this.versions.get(id)?.length ?? null,
-    loadVersion: async (id, version) => this.versions.get(id)?.[version - 1] ?? null,
-  };
-  add(id: string, content: unknown, authorIds: number[]): void {
-    this.versions.set(id, [...(this.versions.get(id) ?? []), { content, authorIds }]);
-  }
-}
 
 describeEachDatabase('electronic signatures', (dialect) => {
   let wb: TestWorkbench;

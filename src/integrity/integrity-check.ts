@@ -1,0 +1,41 @@
+// `gxpw verify`: everything an inspector relies on, re-checked from the stored data — the audit
+// trail (hashes, chain, signed checkpoints) and every electronic signature (the server's seal and
+// the digest of the record version it is bound to, Part 11 §11.70).
+import { verifyAuditTrail, type AuditVerification } from '../audit/audit-verifier.js';
+import type { Services } from '../services.js';
+import type { SignatureVerificationReport } from '../signatures/signature-service.js';
+
+export interface IntegrityReport {
+  ok: boolean;
+  auditTrail: AuditVerification;
+  signatures: SignatureVerificationReport;
+}
+
+export type ProgressReporter = <T>(title: string, work: (onProgress: (done: number, total: number) => void) => Promise<T>) => Promise<T>;
+
+const silently: ProgressReporter = (_title, work) => work(() => undefined);
+
+export async function checkIntegrity(services: Pick<Services, 'database' | 'keyring' | 'signatures'>, progress: ProgressReporter = silently): Promise<IntegrityReport> {
+  const auditTrail = await progress('Verifying audit trail', (onProgress) => verifyAuditTrail(services.database, services.keyring, { onProgress }));
+  const signatures = await progress('Verifying signatures', (onProgress) => services.signatures.verifyAll({ onProgress }));
+  return { ok: auditTrail.ok && signatures.ok, auditTrail, signatures };
+}
+
+export function describeIntegrity(report: IntegrityReport): string {
+  return [describeAuditTrail(report.auditTrail), describeSignatures(report.signatures)].join('\n');
+}
+
+function describeAuditTrail(report: AuditVerification): string {
+  if (report.ok) {
+    return `Audit trail intact: ${report.eventsChecked} events and ${report.checkpointsChecked} signed checkpoints verified; head ${report.headChainHash}.`;
+  }
+  const more = report.problems.length > 1 ? `\n${report.problems.length - 1} further problem(s):\n${report.problems.slice(1, 20).map((p) => `  seq ${p.seq}: ${p.problem}`).join('\n')}` : '';
+  return `AUDIT TRAIL NOT INTACT. First bad sequence number: ${report.firstBadSeq}\n  ${report.problem}${more}`;
+}
+
+function describeSignatures(report: SignatureVerificationReport): string {
+  if (report.ok) return `Signatures valid: ${report.checked} verified.`;
+  const listed = report.invalid.slice(0, 50).map((s) => `  signature ${s.id} (${s.recordType} ${s.recordId} v${s.recordVersion}, ${s.meaning}): ${s.problem}`);
+  const more = report.invalid.length > 50 ? [`  … and ${report.invalid.length - 50} more`] : [];
+  return [`SIGNATURES NOT VALID: ${report.invalid.length} of ${report.checked}`, ...listed, ...more].join('\n');
+}

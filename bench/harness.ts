@@ -17,7 +17,17 @@ export interface BenchResult {
   /** baselineMs / measuredMs: 1.0 means as fast as the baseline. */
   ratio: number;
   target: number;
+  /** Further limits the issue names (e.g. event-loop delay); any one missed fails the run. */
+  checks?: BenchCheck[];
   notes?: Record<string, unknown>;
+}
+
+export interface BenchCheck {
+  name: string;
+  value: number;
+  /** The value must stay below this. */
+  below: number;
+  unit: string;
 }
 
 export interface Benchmark {
@@ -26,8 +36,12 @@ export interface Benchmark {
   run(): Promise<BenchResult[]>;
 }
 
-export function ratioResult(name: string, work: string, measuredMs: number, baselineMs: number, target: number, notes?: Record<string, unknown>): BenchResult {
-  return { name, work, measuredMs, baselineMs, ratio: baselineMs / measuredMs, target, ...(notes ? { notes } : {}) };
+export function ratioResult(name: string, work: string, measuredMs: number, baselineMs: number, target: number, notes?: Record<string, unknown>, checks?: BenchCheck[]): BenchResult {
+  return { name, work, measuredMs, baselineMs, ratio: baselineMs / measuredMs, target, ...(checks ? { checks } : {}), ...(notes ? { notes } : {}) };
+}
+
+export function passed(result: BenchResult): boolean {
+  return result.ratio >= result.target && (result.checks ?? []).every((c) => c.value < c.below);
 }
 
 export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -42,7 +56,7 @@ export interface BenchWorkbench {
 }
 
 /** A fresh, migrated system on the benchmark database (SQLite unless BENCH_DATABASE_URL says otherwise). */
-export async function createBenchWorkbench(): Promise<BenchWorkbench> {
+export async function createBenchWorkbench(env: Record<string, string> = {}): Promise<BenchWorkbench> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gxpw-bench-'));
   const schema = `bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   const databaseUrl = process.env.BENCH_DATABASE_URL;
@@ -52,6 +66,7 @@ export async function createBenchWorkbench(): Promise<BenchWorkbench> {
       LOG_LEVEL: 'silent',
       GXPW_AUDIT_CHECKPOINT_EVERY: '1000',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl, GXPW_DB_SCHEMA: schema } : {}),
+      ...env,
     },
     dataDir,
   );

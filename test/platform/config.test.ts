@@ -63,6 +63,14 @@ describe('configuration', () => {
     expect((error as ConfigError).problems).to.have.length(6);
   });
 
+  it('has the six default signature meanings and reads a team’s own list', () => {
+    expect(loadConfig({}).signatures.meanings).to.deep.equal(['authored', 'reviewed', 'approved', 'verified', 'executed', 'responsible']);
+    expect(loadConfig({ GXPW_SIGNATURE_MEANINGS: 'authored, reviewed,approved,released-for-use' }).signatures.meanings).to.deep.equal(['authored', 'reviewed', 'approved', 'released-for-use']);
+    for (const bad of ['approved,approved', 'Approved', 'approved,,reviewed', 'a b']) {
+      expect(() => loadConfig({ GXPW_SIGNATURE_MEANINGS: bad }), bad).to.throw(ConfigError, /GXPW_SIGNATURE_MEANINGS/);
+    }
+  });
+
   it('refuses a demo password shorter than the password policy and a short JWT secret', () => {
     expect(() => loadConfig({ GXPW_DEMO_PASSWORD: 'short' })).to.throw(ConfigError, /GXPW_DEMO_PASSWORD/);
     expect(() => loadConfig({ GXPW_JWT_SECRET: 'tiny' })).to.throw(ConfigError, /GXPW_JWT_SECRET/);

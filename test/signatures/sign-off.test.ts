@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { checkIntegrity, describeIntegrity } from '../../src/integrity/integrity-check.js';
 import { systemContext } from '../../src/platform/request-context.js';
+import { gxpwAsync } from '../cli/cli-helpers.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { TestDocuments } from '../support/test-documents.js';
@@ -223,5 +224,40 @@ describeEachDatabase('signature requirements, locking, batch signing and the sig
       expect(text).to.match(/SIGNATURES NOT VALID: 2 of \d+/);
       expect(text).to.include(`signature ${changed.body.id} (test-document V-1 v1, approved): invalid — record changed after signing`);
     });
+
+    it('has the gxpw verify command exit 1 and name the altered signature row', async () => {
+      // The child process knows only the record types of the composition root, so the record
+      // digest of test documents is checked in-process above; the server's seal is checked here.
+      const [altered] = await wb.services.signatures.list('test-document', 'V-2');
+      const cli = await gxpwAsync(['verify', '--json'], wb.env);
+      expect(cli.status, cli.stderr).to.equal(1);
+      const report = JSON.parse(cli.stdout);
+      expect(report.ok).to.equal(false);
+      expect(report.auditTrail.ok).to.equal(true);
+      expect(report.signatures.invalid.find((s: { id: number }) => s.id === altered!.id)?.problem).to.equal('invalid — the signature record was altered or forged');
+    });
+  });
+});
+
+describeEachDatabase('configured signature meanings', (dialect) => {
+  let wb: TestWorkbench;
+  before(async () => (wb = await createTestWorkbench(dialect, { env: { GXPW_SIGNATURE_MEANINGS: 'authored,approved,released-for-use' } })));
+  after(async () => wb?.close());
+
+  it('refuses to register a record type using a meaning the configuration does not list', () => {
+    expect(() => wb.services.signatures.register(new TestDocuments().recordType)).to.throw(/meanings not configured in GXPW_SIGNATURE_MEANINGS: reviewed/);
+  });
+
+  it("signs with a team's own meaning", async () => {
+    const docs = new TestDocuments();
+    const release = { ...docs.recordType, type: 'release-note', meanings: { 'released-for-use': ['qa' as const] }, required: ['released-for-use'], additionalRequirements: undefined };
+    wb.services.signatures.register(release);
+    docs.add('RN-1', { title: 'Release 4.2' }, []);
+    const token = await wb.login('qa');
+    const body = { recordType: 'release-note', recordId: 'RN-1', version: 1, meaning: 'released-for-use', reason: 'fit for intended use', username: 'qa', password: TEST_PASSWORD };
+    const response = await request(wb.app).post('/api/v1/signatures').set('Authorization', `Bearer ${token}`).send(body);
+    expect(response.status, JSON.stringify(response.body)).to.equal(201);
+    expect(response.body.manifestation).to.match(/^Quinn Quality — released-for-use — /);
+    expect((await lastAuditEvent(wb.services, 'signature.created'))?.after.meaning).to.equal('released-for-use');
   });
 });

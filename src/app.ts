@@ -14,6 +14,7 @@ import { createErrorHandler } from './platform/http/error-handler.js';
 import { RouteNotFoundError } from './platform/http/http-errors.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
 import type { Services } from './services.js';
+import { registerRegistryRoutes } from './registry/registry-routes.js';
 import { registerSignatureRoutes } from './signatures/signature-routes.js';
 
 export interface AppOptions {
@@ -28,15 +29,14 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   app.set('trust proxy', config.http.trustProxy);
   app.use(helmet());
   app.use(correlationId);
-  app.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
-
-  const api = new ApiRouter(createRequestGuard(services.auth), isPermission);
+  const api = new ApiRouter(createRequestGuard(services.auth), isPermission, config.http.bodyLimitBytes);
   registerSystemRoutes(api, services.database, services.keyring);
   registerAuthRoutes(api, services.auth, services.passwordPolicy, config.auth.loginRateLimitPerMinute);
   registerUserRoutes(api, services.users);
   registerSecurityAlertRoutes(api, services.alerts);
   registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring);
   registerSignatureRoutes(api, services.signatures, config.auth.signingRateLimitPerMinute);
+  registerRegistryRoutes(api, services.systems, services.interfaces, config.http.importBodyLimitBytes);
   options.extend?.(app, api);
   app.use(api.router);
 

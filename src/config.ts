@@ -39,7 +39,13 @@ export interface Config {
     /** 0 disables the timer; otherwise a checkpoint is taken this often when new events exist. */
     checkpointIntervalSeconds: number;
   };
-  http: { bodyLimitBytes: number; trustProxy: boolean };
+  http: {
+    bodyLimitBytes: number;
+    /** Registry imports and contracts may be larger than ordinary requests. */
+    importBodyLimitBytes: number;
+    contractMaxBytes: number;
+    trustProxy: boolean;
+  };
   logLevel: string;
 }
 
@@ -93,6 +99,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     http: {
       bodyLimitBytes: read.integer('GXPW_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      importBodyLimitBytes: read.integer('GXPW_IMPORT_BODY_LIMIT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      contractMaxBytes: read.integer('GXPW_CONTRACT_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
       trustProxy: read.onOff('GXPW_TRUST_PROXY', false),
     },
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),

@@ -13,6 +13,9 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { Keyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import { InterfaceService } from './registry/interface-service.js';
+import { defineRegistryModels, type RegistryModels } from './registry/registry-models.js';
+import { SystemService } from './registry/system-service.js';
 import { defineSignatureModel } from './signatures/signature-model.js';
 import { SignatureService } from './signatures/signature-service.js';
 
@@ -21,7 +24,7 @@ export interface Services {
   logger: Logger;
   database: Database;
   keyring: Keyring;
-  models: AuthModels & AuditModels;
+  models: AuthModels & AuditModels & RegistryModels;
   audit: AuditTrail;
   checkpoints: CheckpointService;
   passwordPolicy: PasswordPolicy;
@@ -29,6 +32,8 @@ export interface Services {
   alerts: SecurityAlertService;
   auth: AuthService;
   signatures: SignatureService;
+  systems: SystemService;
+  interfaces: InterfaceService;
   close(): Promise<void>;
 }
 
@@ -43,7 +48,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const now = options.now ?? (() => new Date());
   const keyring = Keyring.open(config.keysDir);
   const database = await openDatabase(config.database);
-  const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize) };
+  const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize), ...defineRegistryModels(database.sequelize) };
 
   const checkpoints = new CheckpointService(models, keyring, now);
   const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, now);
@@ -54,6 +59,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const tokenSecret = config.auth.jwtSecret ? Buffer.from(config.auth.jwtSecret) : keyring.sessionTokenSecret();
   const auth = new AuthService(database, models, audit, alerts, hasher, passwordPolicy, tokenSecret, config.auth, now);
   const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, audit, keyring, now, config.signatures.meanings);
+  const systems = new SystemService(database, models, audit);
+  const interfaces = new InterfaceService(database, models, systems, audit);
 
   return {
     config,
@@ -68,6 +75,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     alerts,
     auth,
     signatures,
+    systems,
+    interfaces,
     close: () => database.close(),
   };
 }

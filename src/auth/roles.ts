@@ -30,12 +30,17 @@ export const PERMISSIONS = {
   /** Several reviewed records in one signing action: QA sign-off only. */
   'records:sign-batch': ['qa'],
   'signatures:read': EVERYONE,
+  /** The interface registry: `it` registers and edits, everyone reads. */
+  'registry:read': EVERYONE,
+  'registry:edit': ['it'],
+  /** Risk assessments are made by QA (CSA / GAMP 5 risk method). */
+  'risk:assess': ['qa'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 /** Permissions that change nothing; the only ones an auditor may hold besides its own session. */
-export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'signatures:read']);
+export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'signatures:read', 'registry:read']);
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

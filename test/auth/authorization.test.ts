@@ -44,6 +44,17 @@ const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
   'GET /api/v1/signatures/requirements': { allowed: ALL },
   'GET /api/v1/signatures/policy': { allowed: ALL },
   'POST /api/v1/signatures/policy/acknowledge': { allowed: ['it', 'qa'] },
+  'GET /api/v1/systems': { allowed: ALL },
+  'POST /api/v1/systems': { allowed: ['it'] },
+  'GET /api/v1/systems/:id': { allowed: ALL, path: '/api/v1/systems/999999' },
+  'PATCH /api/v1/systems/:id': { allowed: ['it'], path: '/api/v1/systems/999999' },
+  'GET /api/v1/interfaces': { allowed: ALL },
+  'POST /api/v1/interfaces': { allowed: ['it'] },
+  'GET /api/v1/interfaces/:key': { allowed: ALL, path: '/api/v1/interfaces/IF-NONE-1' },
+  'PATCH /api/v1/interfaces/:key': { allowed: ['it'], path: '/api/v1/interfaces/IF-NONE-1' },
+  'POST /api/v1/interfaces/:key/status': { allowed: ['it'], path: '/api/v1/interfaces/IF-NONE-1/status' },
+  'POST /api/v1/registry/import': { allowed: ['it'] },
+  'GET /api/v1/registry/export': { allowed: ALL },
 };
 
 function send(app: express.Express, key: string, token: string | null) {

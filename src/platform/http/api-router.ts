@@ -34,6 +34,8 @@ export interface RouteSpec<Body = any, Query = any, Params = any> {
   status?: number;
   /** At most `limit` calls per client address per window (429 beyond), counted per server instance. */
   rateLimit?: { windowMs: number; limit: number };
+  /** Largest JSON body this route accepts (413 beyond); the configured default when omitted. */
+  bodyLimitBytes?: number;
   /** Content types answered besides JSON (documentation only). */
   produces?: string[];
   /**
@@ -55,6 +57,7 @@ export class ApiRouter {
   constructor(
     private readonly guard: RequestGuard,
     private readonly isKnownPermission: (permission: string) => boolean,
+    private readonly defaultBodyLimitBytes = 1024 * 1024,
   ) {}
 
   add<Body = unknown, Query = unknown, Params = Record<string, string>>(spec: RouteSpec<Body, Query, Params>): void {
@@ -66,8 +69,13 @@ export class ApiRouter {
       query: spec.query ? compileValidator(spec.query, 'query') : null,
       params: spec.params ? compileValidator(spec.params, 'params') : null,
     };
+    // Authorize before reading the body: nobody without the permission gets a large body parsed.
+    const authorize = async (req: Request, res: Response, next: NextFunction) => {
+      res.locals.ctx = await this.guard(req, res, spec.permission);
+      next();
+    };
     const handle = async (req: Request, res: Response) => {
-      const ctx = await this.guard(req, res, spec.permission);
+      const ctx = res.locals.ctx as RequestContext;
       rejectNulCharacters({ body: req.body, query: req.query, params: req.params });
       if (validators.body && req.body === undefined && hasBody(req)) {
         throw new UnsupportedMediaTypeError('Send the request body as application/json.');
@@ -81,7 +89,9 @@ export class ApiRouter {
       const result = await spec.handler(input, res);
       if (!res.headersSent) res.status(spec.status ?? 200).json(result);
     };
-    const handlers: RequestHandler[] = spec.rateLimit ? [createRateLimiter(spec.rateLimit), handle] : [handle];
+    // Each route parses its own body, so a bulk import can accept more than a sign-in.
+    const parseJson = express.json({ limit: spec.bodyLimitBytes ?? this.defaultBodyLimitBytes, type: ['application/json', 'application/*+json'] });
+    const handlers: RequestHandler[] = [...(spec.rateLimit ? [createRateLimiter(spec.rateLimit)] : []), authorize, parseJson, handle];
     for (const handler of handlers) Object.defineProperty(handler, DECLARED, { value: true });
     this.router[spec.method](spec.path, ...handlers);
     this.specs.push(spec as RouteSpec);

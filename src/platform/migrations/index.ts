@@ -1,6 +1,7 @@
 // Every migration, in the order it runs. Append new ones at the end.
 import { foundation } from './0001-foundation.js';
 import { signatures } from './0002-signatures.js';
+import { registry } from './0003-registry.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: Migration[] = [foundation, signatures];
+export const MIGRATIONS: Migration[] = [foundation, signatures, registry];

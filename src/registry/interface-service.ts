@@ -1,0 +1,292 @@
+// Integration interfaces: the Annex 11 §4.3 inventory. Each change is audited with a reason; the
+// lifecycle runs draft → active → retired (retiring needs a reason); nothing is ever deleted.
+import { Op, QueryTypes, type Transaction, type WhereOptions } from 'sequelize';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { Database } from '../platform/database.js';
+import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors.js';
+import type { RequestContext } from '../platform/request-context.js';
+import type { Interface, InterfaceStatus, RegistryModels } from './registry-models.js';
+import { auditViewOfInterface, presentInterface, presentSystem, type InterfaceView } from './registry-presenter.js';
+import type { NewSystem, SystemService } from './system-service.js';
+
+export interface NewInterface {
+  key: string;
+  name: string;
+  sourceSystem: string;
+  targetSystem: string;
+  layer: Interface['layer'];
+  pattern: string;
+  direction: string;
+  messageTypes: string[];
+  dataDomains: string[];
+  platforms: string[];
+  gxpRelevant: boolean;
+  intendedUse: string;
+  owner: string;
+  environments?: Record<string, string>;
+  status?: InterfaceStatus;
+  /** Imports only: why a retired interface was retired. */
+  retiredReason?: string | null;
+}
+
+export type InterfaceChanges = Partial<Omit<NewInterface, 'key' | 'status' | 'retiredReason'>>;
+
+export interface InterfaceFilter {
+  layer?: string;
+  status?: string;
+  pattern?: string;
+  riskLevel?: string;
+  system?: string;
+  platform?: string;
+  dataDomain?: string;
+  gxpRelevant?: boolean;
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface RegistryImport {
+  systems?: NewSystem[];
+  interfaces: NewInterface[];
+}
+
+const TRANSITIONS: Record<InterfaceStatus, InterfaceStatus[]> = { draft: ['active', 'retired'], active: ['retired'], retired: [] };
+const IMPORT_CHUNK = 500;
+
+export class InterfaceService {
+  constructor(
+    private readonly database: Database,
+    private readonly models: RegistryModels,
+    private readonly systems: SystemService,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  async create(ctx: RequestContext, input: NewInterface): Promise<Interface> {
+    return this.database.write(async (tx) => {
+      const names = await this.systems.names(tx);
+      const problems = [...this.systemProblems(input, names, 'body'), ...(await this.duplicateKeyProblems([input.key], 'body', tx))];
+      if (problems.length) throw registryError(problems);
+      const [row] = await this.insertAll(tx, ctx, [input], names);
+      return row!;
+    });
+  }
+
+  async update(ctx: RequestContext, key: string, changes: InterfaceChanges, reason: string): Promise<Interface> {
+    return this.database.write(async (tx) => {
+      const row = await this.locked(tx, key);
+      if (row.status === 'retired') throw new ConflictError(`Interface ${key} is retired and can no longer be edited.`, 'interface_retired');
+      const names = await this.systems.names(tx);
+      const problems = this.systemProblems({ sourceSystem: changes.sourceSystem, targetSystem: changes.targetSystem }, names, 'body');
+      if (problems.length) throw registryError(problems);
+      const before = auditViewOfInterface(row, names);
+      row.set(this.columnsOf(changes, names));
+      row.revision += 1;
+      await row.save({ transaction: tx });
+      if (changes.platforms) await this.replacePlatforms(tx, row.id, changes.platforms);
+      await this.audit.record(tx, ctx, { action: 'interface.updated', entityType: 'interface', entityId: key, change: 'update', before, after: auditViewOfInterface(row, names), reason });
+      return row;
+    });
+  }
+
+  async setStatus(ctx: RequestContext, key: string, status: InterfaceStatus, reason: string): Promise<Interface> {
+    return this.database.write(async (tx) => {
+      const row = await this.locked(tx, key);
+      if (!TRANSITIONS[row.status].includes(status)) {
+        throw new ConflictError(`Interface ${key} is ${row.status}; it cannot become ${status} (allowed: ${TRANSITIONS[row.status].join(', ') || 'none'}).`, 'invalid_transition');
+      }
+      const names = await this.systems.names(tx);
+      const before = auditViewOfInterface(row, names);
+      row.status = status;
+      if (status === 'retired') row.retiredReason = reason.trim();
+      row.revision += 1;
+      await row.save({ transaction: tx });
+      await this.audit.record(tx, ctx, { action: `interface.${status === 'active' ? 'activated' : status}`, entityType: 'interface', entityId: key, change: 'status', before, after: auditViewOfInterface(row, names), reason });
+      return row;
+    });
+  }
+
+  async get(key: string, tx?: Transaction): Promise<Interface> {
+    const row = await this.models.Interface.findOne({ where: { key }, transaction: tx });
+    if (!row) throw new NotFoundError(`No interface with key ${key}.`, 'interface_not_found');
+    return row;
+  }
+
+  async view(key: string): Promise<InterfaceView> {
+    return presentInterface(await this.get(key), await this.systems.names());
+  }
+
+  async list(filter: InterfaceFilter = {}): Promise<{ total: number; interfaces: InterfaceView[] }> {
+    const names = await this.systems.names();
+    const where = await this.whereOf(filter, names);
+    if (where === null) return { total: 0, interfaces: [] };
+    const { count, rows } = await this.models.Interface.findAndCountAll({ where, order: [['key', 'ASC']], limit: filter.limit ?? 100, offset: filter.offset ?? 0 });
+    return { total: count, interfaces: rows.map((row) => presentInterface(row, names)) };
+  }
+
+  /** Every interface running on a platform release, e.g. "MuleSoft Runtime 4.6" (change control). */
+  async onPlatform(platform: string): Promise<InterfaceView[]> {
+    return (await this.list({ platform, limit: 1000 })).interfaces;
+  }
+
+  /**
+   * Imports systems and interfaces as one whole: everything is checked first and every problem
+   * listed; only a clean import writes anything (one transaction, one audit event per record).
+   */
+  async importRegistry(ctx: RequestContext, data: RegistryImport): Promise<{ systemsCreated: number; interfacesCreated: number }> {
+    return this.database.write(async (tx) => {
+      const existing = await this.systems.list(tx);
+      const problems: ErrorDetail[] = [];
+      const newSystems: NewSystem[] = [];
+      const seenSystems = new Set<string>();
+      for (const [index, system] of (data.systems ?? []).entries()) {
+        const name = system.name.trim();
+        const field = `body.systems/${index}`;
+        if (seenSystems.has(name)) problems.push({ field: `${field}/name`, rule: 'unique', message: `system '${name}' appears twice in the import` });
+        seenSystems.add(name);
+        const current = existing.find((s) => s.name === name);
+        if (!current) newSystems.push(system);
+        else if (!sameSystem(presentSystem(current), system)) problems.push({ field, rule: 'conflict', message: `system '${name}' already exists with different details` });
+      }
+      const names = new Map([...existing.map((s) => [s.id, s.name] as const)]);
+      const planned = new Set([...names.values(), ...newSystems.map((s) => s.name.trim())]);
+      const keys = new Map<string, number>();
+      for (const [index, item] of data.interfaces.entries()) {
+        const field = `body.interfaces/${index}`;
+        for (const side of ['sourceSystem', 'targetSystem'] as const) {
+          if (!planned.has(item[side])) problems.push({ field: `${field}/${side}`, rule: 'exists', message: `no system named '${item[side]}' (register it or include it in "systems")` });
+        }
+        const earlier = keys.get(item.key);
+        if (earlier !== undefined) problems.push({ field: `${field}/key`, rule: 'unique', message: `key ${item.key} is also used by interfaces/${earlier}` });
+        else keys.set(item.key, index);
+      }
+      problems.push(...(await this.duplicateKeyProblems([...keys.keys()], 'body.interfaces', tx, keys)));
+      if (problems.length) throw registryError(problems);
+
+      for (const system of newSystems) {
+        const created = await this.systems.createInTransaction(tx, ctx, system);
+        names.set(created.id, created.name);
+      }
+      await this.insertAll(tx, ctx, data.interfaces, names);
+      return { systemsCreated: newSystems.length, interfacesCreated: data.interfaces.length };
+    });
+  }
+
+  /** The whole registry as JSON, in the shape `importRegistry` reads back. */
+  async exportRegistry(): Promise<{ format: string; systems: NewSystem[]; interfaces: NewInterface[] }> {
+    const systems = (await this.systems.list()).map(presentSystem).map(({ id: _id, status: _status, ...rest }) => rest);
+    const names = await this.systems.names();
+    const rows = await this.models.Interface.findAll({ order: [['key', 'ASC']] });
+    const interfaces = rows.map((row) => {
+      const { revision: _revision, sourceSystem, targetSystem, ...registered } = auditViewOfInterface(row, names);
+      return { ...registered, sourceSystem: sourceSystem!, targetSystem: targetSystem! };
+    });
+    return { format: 'gxpw.registry.v1', systems, interfaces };
+  }
+
+  /** Keeps the registry's view of the newest contract in step (called by the contract service). */
+  async setCurrentContract(tx: Transaction, interfaceId: number, version: number): Promise<void> {
+    await this.models.Interface.update({ currentContractVersion: version }, { where: { id: interfaceId }, transaction: tx });
+  }
+
+  /** Keeps the registry's view of the current risk assessment in step (called by the risk service). */
+  async setCurrentAssessment(tx: Transaction, interfaceId: number, assessment: { id: number; level: string; reviewDue: string | null }): Promise<void> {
+    await this.models.Interface.update({ currentAssessmentId: assessment.id, riskLevel: assessment.level, reviewDue: assessment.reviewDue }, { where: { id: interfaceId }, transaction: tx });
+  }
+
+  private async insertAll(tx: Transaction, ctx: RequestContext, inputs: NewInterface[], names: Map<number, string>): Promise<Interface[]> {
+    const created: Interface[] = [];
+    for (let start = 0; start < inputs.length; start += IMPORT_CHUNK) {
+      const chunk = inputs.slice(start, start + IMPORT_CHUNK);
+      await this.models.Interface.bulkCreate(
+        chunk.map((input) => ({ ...this.columnsOf(input, names), key: input.key, environments: JSON.stringify(input.environments ?? {}), status: input.status ?? 'draft', retiredReason: input.status === 'retired' ? (input.retiredReason ?? null) : null, revision: 1 }) as never),
+        { transaction: tx },
+      );
+      // Read back by key: bulk inserts do not report every new id on every dialect.
+      const rows = await this.models.Interface.findAll({ where: { key: chunk.map((i) => i.key) }, transaction: tx });
+      const byKey = new Map(rows.map((row) => [row.key, row]));
+      const ordered = chunk.map((input) => byKey.get(input.key)!);
+      await this.models.InterfacePlatform.bulkCreate(
+        ordered.flatMap((row, i) => chunk[i]!.platforms.map((platform) => ({ interfaceId: row.id, platform }))),
+        { transaction: tx },
+      );
+      for (const row of ordered) {
+        await this.audit.record(tx, ctx, { action: 'interface.created', entityType: 'interface', entityId: row.key, change: 'create', after: auditViewOfInterface(row, names) });
+      }
+      created.push(...ordered);
+    }
+    return created;
+  }
+
+  private columnsOf(input: InterfaceChanges, names: Map<number, string>): Partial<Interface> {
+    const idOf = (name: string) => [...names.entries()].find(([, n]) => n === name)![0];
+    const columns: Record<string, unknown> = {};
+    if (input.name !== undefined) columns.name = input.name.trim();
+    if (input.sourceSystem !== undefined) columns.sourceSystemId = idOf(input.sourceSystem);
+    if (input.targetSystem !== undefined) columns.targetSystemId = idOf(input.targetSystem);
+    for (const field of ['layer', 'pattern', 'direction', 'gxpRelevant', 'intendedUse', 'owner'] as const) if (input[field] !== undefined) columns[field] = input[field];
+    for (const field of ['messageTypes', 'dataDomains', 'platforms'] as const) if (input[field] !== undefined) columns[field] = JSON.stringify(input[field]);
+    if (input.environments !== undefined) columns.environments = JSON.stringify(input.environments);
+    return columns as Partial<Interface>;
+  }
+
+  private systemProblems(input: { sourceSystem?: string | undefined; targetSystem?: string | undefined }, names: Map<number, string>, field: string): ErrorDetail[] {
+    const known = new Set(names.values());
+    return (['sourceSystem', 'targetSystem'] as const).flatMap((side) =>
+      input[side] !== undefined && !known.has(input[side]!) ? [{ field: `${field}.${side}`, rule: 'exists', message: `no system named '${input[side]}'` }] : [],
+    );
+  }
+
+  private async duplicateKeyProblems(keys: string[], field: string, tx: Transaction, indexOf?: Map<string, number>): Promise<ErrorDetail[]> {
+    const taken: Interface[] = [];
+    for (let start = 0; start < keys.length; start += IMPORT_CHUNK) {
+      taken.push(...(await this.models.Interface.findAll({ attributes: ['key'], where: { key: keys.slice(start, start + IMPORT_CHUNK) }, transaction: tx })));
+    }
+    return taken.map((row) => ({
+      field: indexOf ? `${field}/${indexOf.get(row.key)}/key` : `${field}.key`,
+      rule: 'unique',
+      message: `an interface with key ${row.key} already exists (keys are never reused)`,
+    }));
+  }
+
+  private async replacePlatforms(tx: Transaction, interfaceId: number, platforms: string[]): Promise<void> {
+    await this.models.InterfacePlatform.destroy({ where: { interfaceId }, transaction: tx });
+    await this.models.InterfacePlatform.bulkCreate(platforms.map((platform) => ({ interfaceId, platform })), { transaction: tx });
+  }
+
+  private async locked(tx: Transaction, key: string): Promise<Interface> {
+    const row = await this.models.Interface.findOne({ where: { key }, transaction: tx, lock: tx.LOCK.UPDATE });
+    if (!row) throw new NotFoundError(`No interface with key ${key}.`, 'interface_not_found');
+    return row;
+  }
+
+  private async whereOf(filter: InterfaceFilter, names: Map<number, string>): Promise<WhereOptions<Interface> | null> {
+    const where: Record<string | symbol, unknown> = {};
+    for (const field of ['layer', 'status', 'pattern', 'riskLevel', 'gxpRelevant'] as const) if (filter[field] !== undefined) where[field] = filter[field];
+    const and: unknown[] = [];
+    if (filter.system !== undefined) {
+      const ids = [...names.entries()].filter(([, n]) => n === filter.system).map(([id]) => id);
+      if (!ids.length) return null;
+      and.push({ [Op.or]: [{ sourceSystemId: ids }, { targetSystemId: ids }] });
+    }
+    if (filter.platform !== undefined) {
+      const rows = await this.database.sequelize.query<{ interface_id: number }>('SELECT interface_id FROM interface_platforms WHERE platform = ?', { replacements: [filter.platform], type: QueryTypes.SELECT });
+      and.push({ id: rows.map((r) => r.interface_id) });
+    }
+    if (filter.dataDomain !== undefined) and.push({ dataDomains: { [Op.like]: `%"${filter.dataDomain}"%` } });
+    if (filter.q !== undefined) {
+      // Case-insensitive on both databases (SQLite's LIKE already is for ASCII).
+      const like = this.database.dialect === 'postgres' ? Op.iLike : Op.like;
+      and.push({ [Op.or]: [{ key: { [like]: `%${filter.q}%` } }, { name: { [like]: `%${filter.q}%` } }] });
+    }
+    if (and.length) where[Op.and] = and;
+    return where as WhereOptions<Interface>;
+  }
+}
+
+function registryError(problems: ErrorDetail[]): ValidationError {
+  return new ValidationError(`${problems.length} problem(s); nothing was changed.`, problems, 'registry_invalid');
+}
+
+function sameSystem(current: ReturnType<typeof presentSystem>, incoming: NewSystem): boolean {
+  return (['kind', 'vendor', 'product', 'version', 'gampCategory', 'layer', 'owner'] as const).every((field) => current[field] === incoming[field]);
+}

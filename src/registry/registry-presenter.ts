@@ -1,0 +1,52 @@
+// The outside view of systems and interfaces — also what the audit trail stores as before/after.
+import type { Interface, System } from './registry-models.js';
+
+export function presentSystem(system: System) {
+  return {
+    id: system.id,
+    name: system.name,
+    kind: system.kind,
+    vendor: system.vendor,
+    product: system.product,
+    version: system.version,
+    gampCategory: system.gampCategory,
+    layer: system.layer,
+    owner: system.owner,
+    status: system.status,
+  };
+}
+
+export type InterfaceView = ReturnType<typeof presentInterface>;
+
+/** `systemNames` maps system ids to names (a handful of systems: the caller loads them once). */
+export function presentInterface(row: Interface, systemNames: ReadonlyMap<number, string>) {
+  return {
+    key: row.key,
+    name: row.name,
+    sourceSystem: systemNames.get(row.sourceSystemId) ?? null,
+    targetSystem: systemNames.get(row.targetSystemId) ?? null,
+    layer: row.layer,
+    pattern: row.pattern,
+    direction: row.direction,
+    messageTypes: JSON.parse(row.messageTypes) as string[],
+    dataDomains: JSON.parse(row.dataDomains) as string[],
+    platforms: JSON.parse(row.platforms) as string[],
+    gxpRelevant: Boolean(row.gxpRelevant),
+    intendedUse: row.intendedUse,
+    owner: row.owner,
+    environments: JSON.parse(row.environments) as Record<string, string>,
+    status: row.status,
+    retiredReason: row.retiredReason,
+    revision: row.revision,
+    currentContractVersion: row.currentContractVersion ?? null,
+    riskLevel: row.riskLevel ?? null,
+    currentAssessmentId: row.currentAssessmentId ?? null,
+    reviewDue: row.reviewDue ?? null,
+  };
+}
+
+/** The fields an audit event records for an interface: its registry data, not derived columns. */
+export function auditViewOfInterface(row: Interface, systemNames: ReadonlyMap<number, string>) {
+  const { currentContractVersion: _c, riskLevel: _r, currentAssessmentId: _a, reviewDue: _d, ...registered } = presentInterface(row, systemNames);
+  return registered;
+}

@@ -2,6 +2,10 @@
 // setting stops the start with a message naming it (DESIGN.md §4). Tests build a Config from a
 // plain object through the same function, so what they run is what production runs.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The risk models shipped with the package (dist/src/config.js → ../../risk-models). */
+const SHIPPED_RISK_MODELS = fileURLToPath(new URL('../../risk-models', import.meta.url));
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; storage: string; explicit: boolean }
@@ -30,6 +34,8 @@ export interface Config {
     /** Signature attempts per minute from one address. */
     signingRateLimitPerMinute: number;
   };
+  /** Folder of risk model files (*.json), validated at start-up. */
+  riskModelsDir: string;
   signatures: {
     /** The meanings a signature can carry (Part 11 §11.50(a)(3)); record types pick from these. */
     meanings: string[];
@@ -90,6 +96,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       loginRateLimitPerMinute: read.integer('GXPW_LOGIN_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
       signingRateLimitPerMinute: read.integer('GXPW_SIGNING_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
     },
+    riskModelsDir: path.resolve(cwd, read.string('GXPW_RISK_MODELS_DIR', SHIPPED_RISK_MODELS)),
     signatures: {
       meanings: read.wordList('GXPW_SIGNATURE_MEANINGS', DEFAULT_SIGNATURE_MEANINGS),
     },

@@ -16,6 +16,9 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { InterfaceService } from './registry/interface-service.js';
 import { defineRegistryModels, type RegistryModels } from './registry/registry-models.js';
 import { SystemService } from './registry/system-service.js';
+import { defineRiskAssessmentModel } from './risk/assessment-model.js';
+import { AssessmentService } from './risk/assessment-service.js';
+import { RiskModelRegistry } from './risk/risk-model-registry.js';
 import { defineSignatureModel } from './signatures/signature-model.js';
 import { SignatureService } from './signatures/signature-service.js';
 
@@ -34,6 +37,8 @@ export interface Services {
   signatures: SignatureService;
   systems: SystemService;
   interfaces: InterfaceService;
+  riskModels: RiskModelRegistry;
+  assessments: AssessmentService;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
   const keyring = Keyring.open(config.keysDir);
+  // Before the database opens: a bad risk model stops the start with its file and JSON pointer.
+  const riskModels = RiskModelRegistry.load(config.riskModelsDir, config.signatures.meanings);
   const database = await openDatabase(config.database);
   const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize), ...defineRegistryModels(database.sequelize) };
 
@@ -61,6 +68,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, audit, keyring, now, config.signatures.meanings);
   const systems = new SystemService(database, models, audit);
   const interfaces = new InterfaceService(database, models, systems, audit);
+  const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
+  // Each feature registers its signable record types here, the one place they are wired.
+  signatures.register(assessments.signableRecordType());
 
   return {
     config,
@@ -77,6 +87,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     signatures,
     systems,
     interfaces,
+    riskModels,
+    assessments,
     close: () => database.close(),
   };
 }

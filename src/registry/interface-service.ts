@@ -111,6 +111,10 @@ export class InterfaceService {
     return row;
   }
 
+  async keyOf(id: number, tx?: Transaction): Promise<string | null> {
+    return (await this.models.Interface.findByPk(id, { attributes: ['key'], transaction: tx }))?.key ?? null;
+  }
+
   async view(key: string): Promise<InterfaceView> {
     return presentInterface(await this.get(key), await this.systems.names());
   }

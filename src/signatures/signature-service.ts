@@ -21,6 +21,8 @@ import { SIGNATURE_POLICY, SIGNATURE_POLICY_DIGEST } from './signature-policy.js
 
 /** Meanings that attest to someone else's work: never given by its author or executor. */
 const INDEPENDENT_MEANINGS: ReadonlySet<string> = new Set(['reviewed', 'approved', 'verified']);
+/** Meanings that attest to one's own work: only an author or executor of the version gives them. */
+const OWN_WORK_MEANINGS: ReadonlySet<string> = new Set(['authored', 'executed']);
 /** Roles that never sign regulated records, whatever a record type declares. */
 const NEVER_SIGN: ReadonlySet<Role> = new Set(['admin', 'auditor']);
 
@@ -324,6 +326,9 @@ export class SignatureService {
     }
     if (INDEPENDENT_MEANINGS.has(meaning) && version.authorIds.includes(user.id)) {
       throw new ForbiddenError(`You authored or executed this ${target.recordType}: someone else must sign it as '${meaning}'.`, 'separation_of_duties');
+    }
+    if (OWN_WORK_MEANINGS.has(meaning) && !version.authorIds.includes(user.id)) {
+      throw new ForbiddenError(`Only who authored or executed this ${target.recordType} can sign it as '${meaning}'.`, 'not_author');
     }
     const existing = await this.model.findOne({ where: { recordType: target.recordType, recordId, recordVersion: target.version, meaning }, transaction: tx });
     if (existing) throw new ConflictError(`Version ${target.version} of ${target.recordType} '${recordId}' is already signed as '${meaning}' (signature ${existing.id}).`, 'already_signed');

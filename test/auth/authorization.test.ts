@@ -55,6 +55,12 @@ const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
   'POST /api/v1/interfaces/:key/status': { allowed: ['it'], path: '/api/v1/interfaces/IF-NONE-1/status' },
   'POST /api/v1/registry/import': { allowed: ['it'] },
   'GET /api/v1/registry/export': { allowed: ALL },
+  'GET /api/v1/risk-models': { allowed: ALL },
+  'GET /api/v1/risk-models/:id': { allowed: ALL, path: '/api/v1/risk-models/gamp5' },
+  'POST /api/v1/risk-models/:id/evaluate': { allowed: ALL, path: '/api/v1/risk-models/gamp5/evaluate' },
+  'GET /api/v1/interfaces/:key/risk-assessments': { allowed: ALL, path: '/api/v1/interfaces/IF-NONE-1/risk-assessments' },
+  'POST /api/v1/interfaces/:key/risk-assessments': { allowed: ['qa'], path: '/api/v1/interfaces/IF-NONE-1/risk-assessments' },
+  'GET /api/v1/risk-assessments/:id': { allowed: ALL, path: '/api/v1/risk-assessments/999999' },
 };
 
 function send(app: express.Express, key: string, token: string | null) {

@@ -13,6 +13,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { Keyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import { ContractService } from './registry/contract-service.js';
 import { InterfaceService } from './registry/interface-service.js';
 import { defineRegistryModels, type RegistryModels } from './registry/registry-models.js';
 import { SystemService } from './registry/system-service.js';
@@ -37,6 +38,7 @@ export interface Services {
   signatures: SignatureService;
   systems: SystemService;
   interfaces: InterfaceService;
+  contracts: ContractService;
   riskModels: RiskModelRegistry;
   assessments: AssessmentService;
   close(): Promise<void>;
@@ -68,6 +70,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, audit, keyring, now, config.signatures.meanings);
   const systems = new SystemService(database, models, audit);
   const interfaces = new InterfaceService(database, models, systems, audit);
+  const contracts = new ContractService(database, models, interfaces, audit, config.http.contractMaxBytes, now);
   const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
   // Each feature registers its signable record types here, the one place they are wired.
   signatures.register(assessments.signableRecordType());
@@ -87,6 +90,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     signatures,
     systems,
     interfaces,
+    contracts,
     riskModels,
     assessments,
     close: () => database.close(),

@@ -1,0 +1,363 @@
+// Reads a contract — JSON Schema (draft-04 … 2020-12), OpenAPI 3.0/3.1 or AsyncAPI 2.x/3.x, as JSON
+// or YAML — checks it with the well-kept parser for its format, finds every addressable target
+// (an operation's request, each response, each message, the schema itself) and compiles each into
+// a validator. Real-world vendor schemas often fail ajv's strict mode: they are still accepted and
+// used, with ajv's strict-mode complaints kept as warnings. A document that cannot be compiled at all
+// is refused with a 400 that says where and why.
+import { Parser as AsyncApiParser } from '@asyncapi/parser';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { Ajv, type AnySchema, type Options, type ValidateFunction } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import AjvDraft04Module from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
+import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
+import { parseDocument } from 'yaml';
+import { ValidationError, type ErrorDetail } from '../platform/errors.js';
+import type { ContractTarget, TargetKind } from './contract-diff.js';
+
+// ajv-draft-04 and ajv-formats are CommonJS with a default export property.
+const AjvDraft04 = ((AjvDraft04Module as unknown as { default?: unknown }).default ?? AjvDraft04Module) as unknown as new (options: Options) => Ajv;
+const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+
+export const CONTRACT_FORMATS = ['json-schema', 'openapi', 'asyncapi'] as const;
+export type ContractFormat = (typeof CONTRACT_FORMATS)[number];
+type Dialect = 'draft-04' | 'draft-06' | 'draft-07' | '2019-09' | '2020-12';
+
+/** Where a target's schema sits in the document (JSON pointer), before it is made self-contained. */
+export interface TargetLocation {
+  name: string;
+  kind: TargetKind;
+  pointer: string;
+}
+
+export interface ReadContract {
+  format: ContractFormat;
+  /** e.g. "3.1.0", "2.6.0", "draft-07". */
+  specVersion: string;
+  document: Record<string, unknown>;
+  targets: TargetLocation[];
+  warnings: string[];
+}
+
+export interface CompiledContract {
+  targets: Array<ContractTarget & { validate: ValidateFunction }>;
+  warnings: string[];
+}
+
+const MAX_DEPTH = 256;
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const SCHEMA_DIALECTS: Record<string, Dialect> = {
+  'http://json-schema.org/draft-04/schema': 'draft-04',
+  'http://json-schema.org/draft-06/schema': 'draft-06',
+  'http://json-schema.org/draft-07/schema': 'draft-07',
+  'https://json-schema.org/draft/2019-09/schema': '2019-09',
+  'https://json-schema.org/draft/2020-12/schema': '2020-12',
+};
+/** Annotation keywords OpenAPI and AsyncAPI add to JSON Schema: legitimate, not warnings. */
+const API_ANNOTATIONS = ['example', 'xml', 'externalDocs', 'deprecated', 'discriminator'];
+
+function refused(message: string, details: ErrorDetail[], code = 'contract_invalid'): ValidationError {
+  return new ValidationError(message, details, code);
+}
+
+/** Parses, checks and locates the targets of a contract document; throws a 400 naming the problem. */
+export async function readContract(format: ContractFormat, input: unknown): Promise<ReadContract> {
+  const { document, text } = parseInput(input);
+  checkDepth(document);
+  const warnings: string[] = [];
+  checkReferences(document);
+  if (format === 'openapi') {
+    const version = typeof document.openapi === 'string' ? document.openapi : '';
+    if (!/^3\.[01]\.\d+$/.test(version)) throw refused('Not an OpenAPI 3.0 or 3.1 document: "openapi" must be 3.0.x or 3.1.x.', [{ field: 'body.document.openapi', rule: 'format', message: `found ${JSON.stringify(document.openapi ?? null)}` }]);
+    try {
+      await SwaggerParser.validate(structuredClone(document) as never, { resolve: { external: false } } as never);
+    } catch (error) {
+      throw refused(`The OpenAPI document is not valid: ${firstLine(error)}`, [{ field: 'body.document', rule: 'openapi', message: firstLine(error) }]);
+    }
+    return { format, specVersion: version, document, targets: openApiTargets(document), warnings };
+  }
+  if (format === 'asyncapi') {
+    const version = typeof document.asyncapi === 'string' ? document.asyncapi : '';
+    if (!/^[23]\.\d+\.\d+$/.test(version)) throw refused('Not an AsyncAPI 2.x or 3.x document: "asyncapi" must be 2.x.y or 3.x.y.', [{ field: 'body.document.asyncapi', rule: 'format', message: `found ${JSON.stringify(document.asyncapi ?? null)}` }]);
+    const { diagnostics } = await new AsyncApiParser().parse(text ?? JSON.stringify(document));
+    const errors = diagnostics.filter((d) => d.severity === 0);
+    if (errors.length) {
+      throw refused(`The AsyncAPI document is not valid: ${errors[0]!.message}`, errors.slice(0, 50).map((d) => ({ field: `body.document/${d.path.join('/')}`, rule: String(d.code), message: d.message })));
+    }
+    warnings.push(...diagnostics.filter((d) => d.severity === 1).slice(0, 50).map((d) => `asyncapi: ${d.message} at /${d.path.join('/')}`));
+    return { format, specVersion: version, document, targets: asyncApiTargets(document, version), warnings };
+  }
+  const dialect = dialectOf(document, warnings);
+  return { format, specVersion: dialect, document, targets: [{ name: 'schema', kind: 'schema', pointer: '' }], warnings };
+}
+
+/**
+ * Compiles every target into a validator, keeping strict-mode complaints as warnings. Throws a 400
+ * when a target cannot be compiled.
+ */
+export function compileContract(contract: Pick<ReadContract, 'format' | 'specVersion' | 'document' | 'targets'>): CompiledContract {
+  const warnings: string[] = [];
+  const dialect = contract.format === 'json-schema' ? (contract.specVersion as Dialect) : contract.format === 'openapi' ? (contract.specVersion.startsWith('3.0') ? 'draft-04' : '2020-12') : 'draft-07';
+  const targets = contract.targets.map((target) => {
+    const schema = contract.format === 'json-schema' ? contract.document : selfContained(contract.document, target.pointer, dialect);
+    return { name: target.name, kind: target.kind, schema, validate: compileLeniently(schema, dialect, contract.format !== 'json-schema', target.name, warnings) };
+  });
+  return { targets, warnings: [...new Set(warnings)] };
+}
+
+/**
+ * One compile with ajv's strict mode set to "log": every strict-mode complaint (unknown keyword,
+ * unknown format, ambiguous types …) becomes a warning instead of a refusal, the way a validator of
+ * real-world vendor schemas has to work; what ajv cannot compile at all is refused.
+ */
+function compileLeniently(schema: unknown, dialect: Dialect, apiAnnotations: boolean, target: string, warnings: string[]): ValidateFunction {
+  const logged: string[] = [];
+  try {
+    const validate = createAjv(dialect, apiAnnotations, logged).compile(schema as AnySchema);
+    warnings.push(...logged.map((w) => `${target}: ${w}`));
+    return validate;
+  } catch (error) {
+    throw refused(`The schema of ${target} cannot be compiled: ${firstLine(error)}`, [{ field: `body.document (${target})`, rule: 'compile', message: firstLine(error) }], 'contract_not_compilable');
+  }
+}
+
+function createAjv(dialect: Dialect, apiAnnotations: boolean, warnings: string[]): Ajv {
+  const options: Options = {
+    strict: 'log',
+    allErrors: true,
+    validateFormats: true,
+    // OpenAPI's discriminator is understood, not just tolerated.
+    discriminator: apiAnnotations,
+    logger: { log: () => undefined, warn: (...args: unknown[]) => void warnings.push(args.map(String).join(' ')), error: () => undefined },
+  };
+  const ajv: Ajv =
+    dialect === 'draft-04' ? new AjvDraft04(options) : dialect === '2019-09' ? new Ajv2019(options) : dialect === '2020-12' ? new Ajv2020(options) : new Ajv(options);
+  if (dialect === 'draft-06') ajv.addMetaSchema(draft06MetaSchema);
+  (addFormats as unknown as (ajv: Ajv) => void)(ajv);
+  // Some dialects already know some of these (deprecated in 2019-09+, discriminator when enabled).
+  if (apiAnnotations) for (const keyword of API_ANNOTATIONS) if (!(keyword in ajv.RULES.keywords)) ajv.addKeyword({ keyword });
+  return ajv;
+}
+
+function parseInput(input: unknown): { document: Record<string, unknown>; text: string | null } {
+  if (typeof input !== 'string') {
+    if (!isObject(input)) throw refused('The contract document must be a JSON object, or a string of JSON or YAML.', [{ field: 'body.document', rule: 'type', message: 'must be an object or a string' }]);
+    return { document: input, text: null };
+  }
+  try {
+    const parsed: unknown = JSON.parse(input);
+    if (isObject(parsed)) return { document: parsed, text: input };
+  } catch {
+    // Not JSON: YAML below (YAML 1.2 is a superset of JSON, with clearer errors for YAML typos).
+  }
+  const yaml = parseDocument(input, { uniqueKeys: true, prettyErrors: true });
+  if (yaml.errors.length) {
+    throw refused('The contract is neither valid JSON nor valid YAML.', yaml.errors.slice(0, 20).map((e) => ({ field: 'body.document', rule: 'yaml', message: e.message.split('\n')[0]!, line: e.linePos?.[0]?.line, column: e.linePos?.[0]?.col })), 'contract_not_parseable');
+  }
+  const document: unknown = yaml.toJS({ maxAliasCount: 100 });
+  if (!isObject(document)) throw refused('The contract must be a JSON or YAML object (a mapping), not a scalar or a list.', [{ field: 'body.document', rule: 'type', message: 'must be a mapping' }], 'contract_not_parseable');
+  return { document, text: input };
+}
+
+function checkDepth(value: unknown, depth = 0, pointer = ''): void {
+  if (depth > MAX_DEPTH) throw refused(`The contract nests deeper than ${MAX_DEPTH} levels.`, [{ field: `body.document${pointer.slice(0, 200)}`, rule: 'maxDepth', message: `nested deeper than ${MAX_DEPTH} levels` }], 'contract_too_deep');
+  if (value && typeof value === 'object') for (const [key, inner] of Object.entries(value)) checkDepth(inner, depth + 1, `${pointer}/${escapePointer(key)}`);
+}
+
+/**
+ * Every $ref must point inside the document and resolve; a chain of references that only refers
+ * to itself (a schema that recurses forever without ever describing a value) is refused.
+ */
+function checkReferences(document: Record<string, unknown>): void {
+  const problems: ErrorDetail[] = [];
+  walk(document, '', (node, pointer) => {
+    if (typeof node.$ref !== 'string') return;
+    const ref = node.$ref;
+    if (!ref.startsWith('#')) {
+      problems.push({ field: `body.document${pointer}/$ref`, rule: 'external_ref', message: `'${ref}' is outside the document: external references are not fetched; put everything in one document` });
+    } else if (resolvePointer(document, ref.slice(1)) === undefined) {
+      problems.push({ field: `body.document${pointer}/$ref`, rule: 'unresolvable_ref', message: `'${ref}' does not point to anything in the document` });
+    } else if (refersOnlyToItself(document, ref)) {
+      problems.push({ field: `body.document${pointer}/$ref`, rule: 'infinite_recursion', message: `'${ref}' recurses forever: every schema in the chain is only a reference to the next` });
+    }
+  });
+  if (problems.length) throw refused(`The contract has ${problems.length} broken reference(s): ${problems[0]!.message}.`, problems.slice(0, 50), 'contract_invalid_ref');
+}
+
+function refersOnlyToItself(document: Record<string, unknown>, ref: string): boolean {
+  const seen = new Set<string>();
+  let current: string | undefined = ref;
+  while (current !== undefined) {
+    if (seen.has(current)) return true;
+    seen.add(current);
+    const target = resolvePointer(document, current.slice(1));
+    current = isObject(target) && typeof target.$ref === 'string' && Object.keys(target).length === 1 && target.$ref.startsWith('#') ? target.$ref : undefined;
+  }
+  return false;
+}
+
+function dialectOf(document: Record<string, unknown>, warnings: string[]): Dialect {
+  const declared = typeof document.$schema === 'string' ? document.$schema.replace(/#$/, '') : null;
+  if (declared === null) {
+    warnings.push('no $schema: read as JSON Schema draft-07');
+    return 'draft-07';
+  }
+  const dialect = SCHEMA_DIALECTS[declared];
+  if (!dialect) throw refused(`Unsupported JSON Schema dialect '${document.$schema}'.`, [{ field: 'body.document.$schema', rule: 'enum', message: `must be one of ${Object.keys(SCHEMA_DIALECTS).join(', ')}` }]);
+  return dialect;
+}
+
+function openApiTargets(document: Record<string, unknown>): TargetLocation[] {
+  const targets: TargetLocation[] = [];
+  const paths = isObject(document.paths) ? document.paths : {};
+  for (const [path, rawItem] of Object.entries(paths)) {
+    const itemPointer = `/paths/${escapePointer(path)}`;
+    const item = follow(document, rawItem, itemPointer);
+    if (!isObject(item.value)) continue;
+    for (const method of HTTP_METHODS) {
+      const operation = item.value[method];
+      if (!isObject(operation)) continue;
+      const operationPointer = `${item.pointer}/${method}`;
+      const label = `${method.toUpperCase()} ${path}`;
+      const body = follow(document, operation.requestBody, `${operationPointer}/requestBody`);
+      const requestSchema = jsonSchemaPointer(body.value, body.pointer);
+      if (requestSchema) targets.push({ name: `${label} request`, kind: 'request', pointer: requestSchema });
+      const responses = isObject(operation.responses) ? operation.responses : {};
+      for (const [status, rawResponse] of Object.entries(responses)) {
+        const response = follow(document, rawResponse, `${operationPointer}/responses/${escapePointer(status)}`);
+        const schema = jsonSchemaPointer(response.value, response.pointer);
+        if (schema) targets.push({ name: `${label} → ${status}`, kind: 'response', pointer: schema });
+      }
+    }
+  }
+  return targets;
+}
+
+/** The schema of the JSON media type of a request body or response (application/json or *+json). */
+function jsonSchemaPointer(holder: unknown, pointer: string): string | null {
+  if (!isObject(holder) || !isObject(holder.content)) return null;
+  const mediaType = Object.keys(holder.content).find((t) => /^application\/(.+\+)?json\b/.test(t)) ?? Object.keys(holder.content)[0];
+  if (mediaType === undefined) return null;
+  const media = holder.content[mediaType];
+  return isObject(media) && media.schema !== undefined ? `${pointer}/content/${escapePointer(mediaType)}/schema` : null;
+}
+
+function asyncApiTargets(document: Record<string, unknown>, version: string): TargetLocation[] {
+  const messages: Array<{ value: unknown; pointer: string; fallbackName: string }> = [];
+  const channels = isObject(document.channels) ? document.channels : {};
+  for (const [channel, rawChannel] of Object.entries(channels)) {
+    const channelPointer = `/channels/${escapePointer(channel)}`;
+    if (!isObject(rawChannel)) continue;
+    if (version.startsWith('2.')) {
+      for (const operation of ['publish', 'subscribe']) {
+        const op = rawChannel[operation];
+        if (!isObject(op) || op.message === undefined) continue;
+        const message = follow(document, op.message, `${channelPointer}/${operation}/message`);
+        const list = isObject(message.value) && Array.isArray(message.value.oneOf) ? message.value.oneOf.map((m, i) => follow(document, m, `${message.pointer}/oneOf/${i}`)) : [message];
+        for (const m of list) messages.push({ ...m, fallbackName: `${channel} ${operation}` });
+      }
+    } else if (isObject(rawChannel.messages)) {
+      for (const [key, raw] of Object.entries(rawChannel.messages)) messages.push({ ...follow(document, raw, `${channelPointer}/messages/${escapePointer(key)}`), fallbackName: key });
+    }
+  }
+  const components = isObject(document.components) && isObject(document.components.messages) ? document.components.messages : {};
+  for (const [key, raw] of Object.entries(components)) messages.push({ ...follow(document, raw, `/components/messages/${escapePointer(key)}`), fallbackName: key });
+
+  const targets = new Map<string, TargetLocation>();
+  for (const { value, pointer, fallbackName } of messages) {
+    if (!isObject(value) || value.payload === undefined) continue;
+    // AsyncAPI 3 may wrap a payload as {schemaFormat, schema}.
+    const payload = isObject(value.payload) && value.payload.schemaFormat !== undefined && value.payload.schema !== undefined ? `${pointer}/payload/schema` : `${pointer}/payload`;
+    if (![...targets.values()].some((t) => t.pointer === payload)) {
+      const componentName = pointer.startsWith('/components/messages/') ? unescapePointer(pointer.split('/')[3]!) : null;
+      const name = `message ${typeof value.name === 'string' ? value.name : typeof value.messageId === 'string' ? value.messageId : (componentName ?? fallbackName)}`;
+      targets.set(targets.has(name) ? `${name} (${pointer})` : name, { name: targets.has(name) ? `${name} (${pointer})` : name, kind: 'message', pointer: payload });
+    }
+  }
+  return [...targets.values()];
+}
+
+/** Follows a $ref (if the value is one) to what it points at, remembering where that is. */
+function follow(document: Record<string, unknown>, value: unknown, pointer: string, depth = 0): { value: unknown; pointer: string } {
+  if (depth < 32 && isObject(value) && typeof value.$ref === 'string' && value.$ref.startsWith('#')) {
+    return follow(document, resolvePointer(document, value.$ref.slice(1)), value.$ref.slice(1), depth + 1);
+  }
+  return { value, pointer };
+}
+
+/**
+ * One target's schema as a self-contained JSON Schema: everything it references is copied under
+ * $defs (or definitions for draft-04/06/07) and the references rewritten, so ajv and the contract
+ * diff see one schema; `x-` extensions are dropped (annotations, not constraints).
+ */
+function selfContained(document: Record<string, unknown>, pointer: string, dialect: Dialect): unknown {
+  const defsKey = dialect === '2019-09' || dialect === '2020-12' ? '$defs' : 'definitions';
+  const root = follow(document, resolvePointer(document, pointer), pointer);
+  const names = new Map<string, string>();
+  const defs: Record<string, unknown> = {};
+  const nameFor = (target: string): string => {
+    let name = names.get(target);
+    if (name === undefined) {
+      const base = unescapePointer(target.split('/').pop() || 'root').replace(/[^A-Za-z0-9_.-]/g, '_') || 'schema';
+      name = base;
+      for (let n = 2; [...names.values()].includes(name); n += 1) name = `${base}_${n}`;
+      names.set(target, name);
+      defs[name] = rewrite(resolvePointer(document, target));
+    }
+    return name;
+  };
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (!isObject(value)) return value;
+    const copy: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      if (key.startsWith('x-')) continue;
+      if (key === '$ref' && typeof inner === 'string' && inner.startsWith('#')) {
+        const target = inner.slice(1);
+        copy.$ref = target === root.pointer ? '#' : `#/${defsKey}/${nameFor(target)}`;
+      } else copy[key] = rewrite(inner);
+    }
+    return copy;
+  };
+  if (typeof root.value === 'boolean') return root.value;
+  const schema = rewrite(root.value) as Record<string, unknown>;
+  return Object.keys(defs).length ? { ...schema, [defsKey]: { ...(isObject(schema[defsKey]) ? schema[defsKey] : {}), ...defs } } : schema;
+}
+
+function walk(value: unknown, pointer: string, visit: (node: Record<string, unknown>, pointer: string) => void): void {
+  if (Array.isArray(value)) value.forEach((inner, i) => walk(inner, `${pointer}/${i}`, visit));
+  else if (isObject(value)) {
+    visit(value, pointer);
+    for (const [key, inner] of Object.entries(value)) walk(inner, `${pointer}/${escapePointer(key)}`, visit);
+  }
+}
+
+export function resolvePointer(document: unknown, pointer: string): unknown {
+  if (pointer === '') return document;
+  if (!pointer.startsWith('/')) return undefined;
+  let current: unknown = document;
+  for (const raw of pointer.slice(1).split('/')) {
+    const part = unescapePointer(decodeURIComponent(raw));
+    if (Array.isArray(current)) current = /^\d+$/.test(part) ? current[Number(part)] : undefined;
+    else if (isObject(current) && Object.hasOwn(current, part)) current = current[part];
+    else return undefined;
+  }
+  return current;
+}
+
+function escapePointer(part: string): string {
+  return part.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function unescapePointer(part: string): string {
+  return part.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 500);
+}

@@ -1,0 +1,83 @@
+// /api/v1/interfaces/:key/contracts: register versions, read them, diff two of them.
+import type { ApiRouter } from '../platform/http/api-router.js';
+import type { Contract } from './registry-models.js';
+import { CONTRACT_FORMATS } from './contract-document.js';
+import type { ContractService, NewContract } from './contract-service.js';
+import { interfaceKeyParams } from './registry-schemas.js';
+
+const version = { type: 'integer', minimum: 1, maximum: 2147483647 } as const;
+const versionParams = { ...interfaceKeyParams, required: ['key', 'version'], properties: { ...interfaceKeyParams.properties, version } } as const;
+const diffParams = { ...interfaceKeyParams, required: ['key', 'version', 'other'], properties: { ...interfaceKeyParams.properties, version, other: version } } as const;
+
+const registerContractBody = {
+  $id: 'NewContract',
+  type: 'object',
+  additionalProperties: false,
+  required: ['format', 'document'],
+  properties: {
+    format: { enum: [...CONTRACT_FORMATS] },
+    document: { anyOf: [{ type: 'object' }, { type: 'string' }], description: 'The document as JSON, or a string holding JSON or YAML' },
+    note: { type: 'string', maxLength: 2000 },
+  },
+} as const;
+
+function presentContract(contract: Contract, withDocument: boolean) {
+  return {
+    version: contract.version,
+    format: contract.format,
+    specVersion: contract.specVersion,
+    digest: contract.digest,
+    targets: JSON.parse(contract.targets) as unknown[],
+    warnings: JSON.parse(contract.warnings) as string[],
+    note: contract.note,
+    createdAt: contract.createdAt,
+    createdBy: { id: contract.createdBy, name: contract.createdByName },
+    ...(withDocument ? { document: JSON.parse(contract.document) as unknown } : {}),
+  };
+}
+
+export function registerContractRoutes(api: ApiRouter, contracts: ContractService, contractMaxBytes: number): void {
+  api.add<unknown, unknown, { key: string }>({
+    method: 'get',
+    path: '/api/v1/interfaces/:key/contracts',
+    permission: 'registry:read',
+    tag: 'contracts',
+    summary: "An interface's contract versions, newest first (without the documents)",
+    params: interfaceKeyParams,
+    handler: async ({ params }) => ({ contracts: (await contracts.list(params.key)).map((c) => presentContract(c, false)) }),
+  });
+
+  api.add<NewContract, unknown, { key: string }>({
+    method: 'post',
+    path: '/api/v1/interfaces/:key/contracts',
+    permission: 'registry:edit',
+    tag: 'contracts',
+    summary: 'Register a new contract version (JSON Schema, OpenAPI 3.x or AsyncAPI 2.x/3.x; JSON or YAML)',
+    params: interfaceKeyParams,
+    body: registerContractBody,
+    // Room for the JSON quoting of a YAML string at the configured maximum.
+    bodyLimitBytes: Math.ceil(contractMaxBytes * 1.2) + 64 * 1024,
+    status: 201,
+    handler: async ({ params, body, ctx }) => presentContract(await contracts.register(ctx, params.key, body), false),
+  });
+
+  api.add<unknown, unknown, { key: string; version: number }>({
+    method: 'get',
+    path: '/api/v1/interfaces/:key/contracts/:version',
+    permission: 'registry:read',
+    tag: 'contracts',
+    summary: 'One contract version with its document (canonical JSON), targets and warnings',
+    params: versionParams,
+    handler: async ({ params }) => presentContract(await contracts.get(params.key, params.version), true),
+  });
+
+  api.add<unknown, unknown, { key: string; version: number; other: number }>({
+    method: 'get',
+    path: '/api/v1/interfaces/:key/contracts/:version/diff/:other',
+    permission: 'registry:read',
+    tag: 'contracts',
+    summary: 'Changes from one version to another, each breaking or not for consumers and providers (JSON and text)',
+    params: diffParams,
+    handler: async ({ params }) => contracts.diff(params.key, params.version, params.other),
+  });
+}

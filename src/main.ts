@@ -11,7 +11,7 @@ import { rotateSigningKey } from './audit/key-rotation.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { presentUser } from './auth/user-presenter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { seedDemoWorkspace } from './demo/demo-workspace.js';
+import { seedDemoWorkspace, type DemoSeedResult } from './demo/demo-workspace.js';
 import { checkIntegrity, describeIntegrity } from './integrity/integrity-check.js';
 import { AppError, StartupError } from './platform/errors.js';
 import { Keyring } from './platform/keyring.js';
@@ -55,7 +55,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (values) =>
       withMigratedServices(async (services) => {
         const result = await seedDemoWorkspace(services, services.config.demo.password);
-        print(values, result, describeDemo(result.usersCreated, result.generatedPassword));
+        print(values, result, describeDemo(result));
         return 0;
       }),
   },
@@ -138,7 +138,7 @@ async function serve(): Promise<number> {
   if (applied.length) logger.info({ applied }, 'database migrated');
   if (config.demo.enabled) {
     const demo = await seedDemoWorkspace(services, config.demo.password);
-    if (demo.usersCreated.length) console.log(describeDemo(demo.usersCreated, demo.generatedPassword));
+    if (demo.usersCreated.length || demo.interfacesCreated) console.log(describeDemo(demo));
   }
   const app = createApp(services);
   const server = app.listen(config.port, config.host);
@@ -258,12 +258,15 @@ function print(values: Record<string, unknown>, data: unknown, text: string): vo
   console.log(values.json ? JSON.stringify(data, null, 2) : text);
 }
 
-function describeDemo(usersCreated: string[], generatedPassword: string | null): string {
-  if (usersCreated.length === 0) return 'The demo workspace already exists.';
-  const password = generatedPassword
-    ? `password (generated, shown only now): ${generatedPassword}`
-    : 'password: the value of GXPW_DEMO_PASSWORD';
-  return `Demo accounts created: ${usersCreated.join(', ')}; ${password}`;
+function describeDemo({ usersCreated, interfacesCreated, generatedPassword }: DemoSeedResult): string {
+  if (usersCreated.length === 0 && interfacesCreated === 0) return 'The demo workspace already exists.';
+  const lines: string[] = [];
+  if (usersCreated.length) {
+    const password = generatedPassword ? `password (generated, shown only now): ${generatedPassword}` : 'password: the value of GXPW_DEMO_PASSWORD';
+    lines.push(`Demo accounts created: ${usersCreated.join(', ')}; ${password}`);
+  }
+  if (interfacesCreated) lines.push(`Reference architecture created: ${interfacesCreated} interfaces with contracts and risk assessments.`);
+  return lines.join('\n');
 }
 
 function helpText(): string {

@@ -1,7 +1,7 @@
 // Contract diff engine: compares two versions of an interface contract, each reduced to named JSON Schema
 // targets, and classifies every change as breaking or not for each side of the interface. Change control
 // uses it to decide who must assess a new contract version (EU GMP Annex 11 §10: changes to a computerised
-// system are made in a controlled manner). Pure: no I/O, no dependencies.
+// system are made in a controlled manner). Pure: no I/O, nothing beyond node:crypto (for fingerprints).
 //
 // Direction rule: data flows from the producer of an instance to its reader. A stricter schema may refuse
 // what the producer sends today; a looser one may hand the reader data it cannot handle. Whatever cannot be
@@ -30,6 +30,9 @@ export interface ContractChange {
   /** Data path of the instance location: property names, `[]` for array items, `[i]` for tuple positions, `/*` for
    *  additional-property values, `/{pattern}` for pattern-property values; '' for the root. */
   path: string;
+  /** target_removed, target_added, property_removed, property_added, required_added, required_removed, type_changed,
+   *  enum_value_removed, enum_value_added, constraint_tightened, constraint_loosened, constraint_changed (cannot be
+   *  ordered, e.g. a different pattern), schema_changed (cannot be classified), annotation_changed (title/description). */
   rule: string;
   /** Empty = non-breaking for everyone. */
   breakingFor: Audience[];
@@ -52,11 +55,9 @@ interface Roles {
   producer: Audience;
   reader: Audience;
 }
-/** Types an instance must have anyway, because of the enclosing schema (its own type and allOf siblings). */
-interface TypeContext {
-  before: Set<string>;
-  after: Set<string>;
-}
+/** Types an instance must have anyway in both versions, because of the enclosing schema (its own type and allOf
+ *  siblings). One set for both sides, so a change in a sibling is not reported again on every other branch. */
+type TypeContext = Set<string>;
 
 // ---------------------------------------------------------------------------------------------------------
 // User-facing wording, gathered here so every sentence reads the same way.
@@ -441,12 +442,12 @@ class SchemaComparison {
   /** Reports type and nullable changes; returns which type families both versions accept. */
   private compareTypes(b: SchemaObject, a: SchemaObject, path: string, context: TypeContext | undefined): (family: TypeFamily) => boolean {
     // A branch restating a type its parent or allOf siblings already impose (`allOf: [{$ref: Party}, {type: object}]`) changes nothing.
-    const bTypes = intersect(typeAtoms(b, true), context?.before);
-    const aTypes = intersect(typeAtoms(a, true), context?.after);
+    const bTypes = intersect(typeAtoms(b, true), context);
+    const aTypes = intersect(typeAtoms(a, true), context);
     const effect = setEffect(bTypes, aTypes);
     if (effect !== 'none') {
       // `type: [string, null]` and `type: string, nullable: true` are the same; only a real difference is reported.
-      if (sameSet(intersect(typeAtoms(b, false), context?.before), intersect(typeAtoms(a, false), context?.after))) {
+      if (sameSet(intersect(typeAtoms(b, false), context), intersect(typeAtoms(a, false), context))) {
         this.report(constraintRule(effect), path, effect, messages.nullable(a.nullable === true), { before: b.nullable, after: a.nullable });
       } else {
         this.report('type_changed', path, effect, messages.typeChanged(describeType(b), describeType(a)), { before: b.type, after: a.type });
@@ -617,7 +618,7 @@ class SchemaComparison {
     const { pairs, removed, added } = pairBranches(bBranches.map((s) => this.before.fingerprint(s)), aBranches.map((s) => this.after.fingerprint(s)));
     for (const [i, j] of pairs) {
       const skip = keyword === 'allOf' ? [i, j] : [-1, -1]; // an allOf branch is not its own context
-      const branchContext = { before: this.imposedTypes(this.before, b, context?.before, skip[0]!), after: this.imposedTypes(this.after, a, context?.after, skip[1]!) };
+      const branchContext = intersect(this.imposedTypes(this.before, b, context, skip[0]!), this.imposedTypes(this.after, a, context, skip[1]!));
       this.compare(bBranches[i], aBranches[j], path, branchContext);
     }
     // allOf: one more branch to satisfy is stricter. anyOf/oneOf: one more alternative is looser.

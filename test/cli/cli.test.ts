@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DEMO_INTERFACES } from '../../src/demo/reference-architecture.js';
 import request from 'supertest';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
@@ -108,12 +109,12 @@ describeEachDatabase('gxpw demo, checkpoint and user list', (dialect) => {
     expect(result.stderr).to.include('the audit trail is empty');
   });
 
-  it('creates the demo accounts on an empty database once, and nothing the second time', () => {
+  it('creates the demo accounts and the reference architecture on an empty database once, and nothing the second time', () => {
     const first = gxpw(['demo', '--json'], { ...wb.env, GXPW_DEMO_PASSWORD: 'a-demo-password-1' });
     expect(first.status, first.stderr).to.equal(0);
-    expect(JSON.parse(first.stdout)).to.deep.equal({ usersCreated: ['admin', 'it', 'qa', 'auditor'], generatedPassword: null });
+    expect(JSON.parse(first.stdout)).to.deep.equal({ usersCreated: ['admin', 'it', 'qa', 'auditor'], interfacesCreated: DEMO_INTERFACES.length, generatedPassword: null });
     const second = gxpw(['demo', '--json'], wb.env);
-    expect(JSON.parse(second.stdout).usersCreated).to.deep.equal([]);
+    expect(JSON.parse(second.stdout)).to.deep.include({ usersCreated: [], interfacesCreated: 0 });
   });
 
   it('lists users', () => {

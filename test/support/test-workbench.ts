@@ -41,6 +41,8 @@ export interface WorkbenchOptions extends AppOptions {
   env?: Record<string, string>;
   /** Seed the four demo accounts (default true). */
   seedUsers?: boolean;
+  /** Also seed the demo reference architecture (default false: it takes seconds). */
+  demoRegistry?: boolean;
 }
 
 export async function createTestWorkbench(dialect: TestDialect, options: WorkbenchOptions = {}): Promise<TestWorkbench> {
@@ -65,7 +67,7 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
   const clock = new TestClock();
   const services = await createServices(config, { now: clock.now });
   await migrateUp(services.database);
-  if (options.seedUsers !== false) await seedDemoWorkspace(services, TEST_PASSWORD);
+  if (options.seedUsers !== false) await seedDemoWorkspace(services, TEST_PASSWORD, { registry: options.demoRegistry ?? false });
   const app = createApp(services, options);
   return {
     dialect,

@@ -1,0 +1,70 @@
+// The demo workspace: the seed article's reference architecture, every interface with a contract
+// and a risk assessment under both shipped models, created once.
+import { expect } from 'chai';
+import request from 'supertest';
+import { seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
+import { DEMO_INTERFACES } from '../../src/demo/reference-architecture.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
+
+describeEachDatabase('demo workspace', (dialect) => {
+  let wb: TestWorkbench;
+  let auditor: string;
+  const get = (path: string) => request(wb.app).get(path).set('Authorization', `Bearer ${auditor}`);
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { demoRegistry: true });
+    auditor = await wb.login('auditor');
+  });
+  after(async () => wb?.close());
+
+  it('has the reference architecture: ERP, WMS, serialization, integration platform, event streaming, data hub, control tower, trading partner', async () => {
+    const systems = (await get('/api/v1/systems')).body.systems;
+    expect(systems.map((s: { kind: string }) => s.kind)).to.have.members(['erp', 'wms', 'serialization', 'integration-platform', 'event-broker', 'data-hub', 'control-tower', 'trading-partner']);
+    expect(systems.map((s: { name: string }) => s.name)).to.include.members(['SAP S/4HANA', 'TraceLink', 'MuleSoft', 'Confluent Kafka', 'Snowflake', 'Kinaxis']);
+  });
+
+  it('has at least 12 active interfaces, each with a contract and a current CSA assessment superseding a GAMP 5 one', async () => {
+    const { total, interfaces } = (await get('/api/v1/interfaces').query({ limit: 100 })).body;
+    expect(total).to.equal(DEMO_INTERFACES.length).and.to.be.at.least(12);
+    for (const iface of interfaces) {
+      expect(iface, iface.key).to.include({ status: 'active', currentContractVersion: 1 });
+      expect(iface.riskLevel, iface.key).to.be.oneOf(['high', 'medium', 'low']);
+      const history = (await get(`/api/v1/interfaces/${iface.key}/risk-assessments`)).body.riskAssessments;
+      expect(history.map((a: { model: { id: string }; current: boolean }) => `${a.model.id}:${a.current}`), iface.key).to.deep.equal(['fda-csa:true', 'gamp5:false']);
+      expect(history[0].assessedBy.name).to.equal('Quinn Quality');
+    }
+    const levels = new Set(interfaces.map((i: { riskLevel: string }) => i.riskLevel));
+    expect([...levels]).to.have.members(['high', 'medium', 'low']);
+  });
+
+  it('covers the flows of the seed article', async () => {
+    const interfaces = (await get('/api/v1/interfaces').query({ limit: 100 })).body.interfaces as Array<{ sourceSystem: string; targetSystem: string; dataDomains: string[]; pattern: string; name: string }>;
+    const flow = (source: RegExp, target: RegExp, domain?: string) => interfaces.some((i) => source.test(i.sourceSystem) && target.test(i.targetSystem) && (!domain || i.dataDomains.includes(domain)));
+    expect(flow(/S\/4HANA/, /Manhattan/, 'orders'), 'sales orders ERP→WMS').to.equal(true);
+    expect(flow(/Manhattan/, /S\/4HANA/, 'shipments'), 'pick/ship confirmations WMS→ERP').to.equal(true);
+    expect(flow(/S\/4HANA/, /TraceLink/, 'product-master'), 'product master ERP→serialization').to.equal(true);
+    expect(flow(/S\/4HANA/, /TraceLink/, 'location-master'), 'location master with GLN').to.equal(true);
+    expect(flow(/Manhattan/, /TraceLink/, 'serialization-events'), 'aggregation WMS→serialization').to.equal(true);
+    expect(flow(/TraceLink/, /Northstar/), 'EPCIS / DSCSA to the trading partner').to.equal(true);
+    expect(flow(/./, /Snowflake/, 'inventory'), 'inventory snapshot to the data hub').to.equal(true);
+    expect(flow(/./, /Kinaxis/), 'exceptions to the control tower').to.equal(true);
+    expect(interfaces.some((i) => i.dataDomains.includes('telemetry') && i.pattern === 'event-stream'), 'cold-chain telemetry on the event mesh').to.equal(true);
+  });
+
+  it('scores every demo interface with both shipped models', async () => {
+    for (const demo of DEMO_INTERFACES) {
+      for (const modelId of ['fda-csa', 'gamp5'] as const) {
+        const response = await request(wb.app).post(`/api/v1/risk-models/${modelId}/evaluate`).set('Authorization', `Bearer ${auditor}`).send({ answers: demo.risk[modelId] });
+        expect(response.status, `${demo.key} ${modelId}`).to.equal(200);
+        expect(response.body.level).to.be.oneOf(['high', 'medium', 'low']);
+      }
+    }
+  });
+
+  it('creates nothing the second time', async () => {
+    const before = (await get('/api/v1/audit').query({ limit: 1, order: 'desc' })).body;
+    expect(await seedDemoWorkspace(wb.services, TEST_PASSWORD)).to.deep.equal({ usersCreated: [], interfacesCreated: 0, generatedPassword: null });
+    expect((await get('/api/v1/audit').query({ limit: 1, order: 'desc' })).body).to.deep.equal(before);
+  });
+});

@@ -25,6 +25,8 @@ import { SignatureService } from './signatures/signature-service.js';
 
 export interface Services {
   config: Config;
+  /** The server clock: every timestamp comes from here (tests move it). */
+  now: () => Date;
   logger: Logger;
   database: Database;
   keyring: Keyring;
@@ -77,6 +79,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
 
   return {
     config,
+    now,
     logger,
     database,
     keyring,

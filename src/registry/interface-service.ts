@@ -50,6 +50,16 @@ export interface RegistryImport {
   interfaces: NewInterface[];
 }
 
+export interface RegistryViews {
+  asOf: string;
+  total: number;
+  /** layer → risk level (or "unassessed") → number of interfaces. */
+  portfolio: Record<string, Record<string, number>>;
+  withoutContract: string[];
+  withoutAssessment: string[];
+  reviewOverdue: Array<{ key: string; reviewDue: string }>;
+}
+
 const TRANSITIONS: Record<InterfaceStatus, InterfaceStatus[]> = { draft: ['active', 'retired'], active: ['retired'], retired: [] };
 const IMPORT_CHUNK = 500;
 
@@ -185,6 +195,33 @@ export class InterfaceService {
       return { ...registered, sourceSystem: sourceSystem!, targetSystem: targetSystem! };
     });
     return { format: 'gxpw.registry.v1', systems, interfaces };
+  }
+
+  /**
+   * What needs attention in the live (not retired) inventory: the portfolio by layer × risk level,
+   * and interfaces without a current contract, without an assessment, or overdue for review.
+   */
+  async views(now: Date): Promise<RegistryViews> {
+    const rows = await this.models.Interface.findAll({
+      attributes: ['key', 'layer', 'riskLevel', 'currentContractVersion', 'reviewDue'],
+      where: { status: { [Op.ne]: 'retired' } },
+      order: [['key', 'ASC']],
+    });
+    const portfolio: Record<string, Record<string, number>> = {};
+    for (const row of rows) {
+      const byLevel = (portfolio[row.layer] ??= {});
+      const level = row.riskLevel ?? 'unassessed';
+      byLevel[level] = (byLevel[level] ?? 0) + 1;
+    }
+    const today = now.toISOString();
+    return {
+      asOf: today,
+      total: rows.length,
+      portfolio,
+      withoutContract: rows.filter((r) => r.currentContractVersion === null).map((r) => r.key),
+      withoutAssessment: rows.filter((r) => r.riskLevel === null).map((r) => r.key),
+      reviewOverdue: rows.filter((r) => r.reviewDue !== null && r.reviewDue < today).map((r) => ({ key: r.key, reviewDue: r.reviewDue! })),
+    };
   }
 
   /** Keeps the registry's view of the newest contract in step (called by the contract service). */

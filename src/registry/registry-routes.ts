@@ -9,7 +9,7 @@ import type { NewSystem, SystemChanges, SystemService } from './system-service.j
 type Reason = { reason: string };
 type KeyParams = { key: string };
 
-export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, interfaces: InterfaceService, importBodyLimitBytes: number): void {
+export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, interfaces: InterfaceService, importBodyLimitBytes: number, now: () => Date): void {
   const view = async (key: string) => interfaces.view(key);
 
   api.add({
@@ -116,6 +116,15 @@ export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, i
     bodyLimitBytes: importBodyLimitBytes,
     status: 201,
     handler: async ({ body, ctx }) => interfaces.importRegistry(ctx, body),
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/v1/registry/views',
+    permission: 'registry:read',
+    tag: 'registry',
+    summary: 'Portfolio by layer × risk level; interfaces without a contract, without an assessment, or overdue for review',
+    handler: async () => interfaces.views(now()),
   });
 
   api.add({

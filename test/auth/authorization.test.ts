@@ -55,6 +55,7 @@ const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
   'POST /api/v1/interfaces/:key/status': { allowed: ['it'], path: '/api/v1/interfaces/IF-NONE-1/status' },
   'POST /api/v1/registry/import': { allowed: ['it'] },
   'GET /api/v1/registry/export': { allowed: ALL },
+  'GET /api/v1/registry/views': { allowed: ALL },
   'GET /api/v1/interfaces/:key/contracts': { allowed: ALL, path: '/api/v1/interfaces/IF-NONE-1/contracts' },
   'POST /api/v1/interfaces/:key/contracts': { allowed: ['it'], path: '/api/v1/interfaces/IF-NONE-1/contracts' },
   'GET /api/v1/interfaces/:key/contracts/:version': { allowed: ALL, path: '/api/v1/interfaces/IF-NONE-1/contracts/1' },

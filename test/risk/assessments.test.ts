@@ -150,3 +150,44 @@ describeEachDatabase('risk assessments', (dialect) => {
     }
   });
 });
+
+describeEachDatabase('registry views', (dialect) => {
+  let wb: TestWorkbench;
+  let token: string;
+  const views = async () => (await request(wb.app).get('/api/v1/registry/views').set('Authorization', `Bearer ${token}`)).body;
+
+  before(async () => {
+    // Password aging off: the test moves the clock by a year.
+    wb = await createTestWorkbench(dialect, { env: { GXPW_PASSWORD_MAX_AGE_DAYS: '0' } });
+    const ctx = systemContext('test');
+    await wb.services.systems.create(ctx, ERP);
+    await wb.services.systems.create(ctx, WMS);
+    await wb.services.interfaces.create(ctx, anInterface('IF-V-001', { layer: 'event-streaming' }));
+    await wb.services.interfaces.create(ctx, anInterface('IF-V-002'));
+    await wb.services.interfaces.create(ctx, anInterface('IF-V-003'));
+    await wb.services.contracts.register(ctx, 'IF-V-002', { format: 'json-schema', document: { type: 'object' } });
+    token = await wb.login('auditor');
+  });
+  after(async () => wb?.close());
+
+  it('shows the portfolio by layer × risk level and what lacks a contract or an assessment', async () => {
+    const qaCtx = { ...systemContext('test'), actor: { userId: null, username: 'qa', name: 'Quinn Quality', role: 'qa' } };
+    await wb.services.assessments.assess(qaCtx, 'IF-V-001', HIGH_CSA);
+    await wb.services.assessments.assess(qaCtx, 'IF-V-002', MEDIUM_GAMP);
+    const body = await views();
+    expect(body.total).to.equal(3);
+    expect(body.portfolio).to.deep.equal({ 'event-streaming': { high: 1 }, 'integration-platform': { medium: 1, unassessed: 1 } });
+    expect(body.withoutContract).to.deep.equal(['IF-V-001', 'IF-V-003']);
+    expect(body.withoutAssessment).to.deep.equal(['IF-V-003']);
+    expect(body.reviewOverdue).to.deep.equal([]);
+  });
+
+  it('lists an interface as overdue once its review date has passed, and leaves retired ones out', async () => {
+    wb.clock.advance(13 * 31 * 24 * 3600_000);
+    token = await wb.login('auditor');
+    const body = await views();
+    expect(body.reviewOverdue.map((r: { key: string }) => r.key)).to.deep.equal(['IF-V-001']);
+    await wb.services.interfaces.setStatus(systemContext('test'), 'IF-V-003', 'retired', 'never built');
+    expect((await views()).withoutAssessment).to.deep.equal([]);
+  });
+});

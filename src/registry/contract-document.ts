@@ -69,7 +69,7 @@ export async function readContract(format: ContractFormat, input: unknown): Prom
   checkReferences(document);
   if (format === 'openapi') {
     const version = typeof document.openapi === 'string' ? document.openapi : '';
-    if (!/^3\.[01]\.\d+$/.test(version)) throw refused('Not an OpenAPI 3.0 or 3.1 document: "openapi" must be 3.0.x or 3.1.x.', [{ field: 'body.document.openapi', rule: 'format', message: `found ${JSON.stringify(document.openapi ?? null)}` }]);
+    if (!/^3\.[01]\.\d+$/.test(version)) throw refused('Not an OpenAPI 3.0 or 3.1 document: "openapi" must be 3.0.x or 3.1.x.', [{ field: 'body.document', pointer: '/openapi', rule: 'format', message: `found ${JSON.stringify(document.openapi ?? null)}` }]);
     try {
       await SwaggerParser.validate(structuredClone(document) as never, { resolve: { external: false } } as never);
     } catch (error) {
@@ -79,11 +79,11 @@ export async function readContract(format: ContractFormat, input: unknown): Prom
   }
   if (format === 'asyncapi') {
     const version = typeof document.asyncapi === 'string' ? document.asyncapi : '';
-    if (!/^[23]\.\d+\.\d+$/.test(version)) throw refused('Not an AsyncAPI 2.x or 3.x document: "asyncapi" must be 2.x.y or 3.x.y.', [{ field: 'body.document.asyncapi', rule: 'format', message: `found ${JSON.stringify(document.asyncapi ?? null)}` }]);
+    if (!/^[23]\.\d+\.\d+$/.test(version)) throw refused('Not an AsyncAPI 2.x or 3.x document: "asyncapi" must be 2.x.y or 3.x.y.', [{ field: 'body.document', pointer: '/asyncapi', rule: 'format', message: `found ${JSON.stringify(document.asyncapi ?? null)}` }]);
     const { diagnostics } = await new AsyncApiParser().parse(text ?? JSON.stringify(document));
     const errors = diagnostics.filter((d) => d.severity === 0);
     if (errors.length) {
-      throw refused(`The AsyncAPI document is not valid: ${errors[0]!.message}`, errors.slice(0, 50).map((d) => ({ field: `body.document/${d.path.join('/')}`, rule: String(d.code), message: d.message })));
+      throw refused(`The AsyncAPI document is not valid: ${errors[0]!.message}`, errors.slice(0, 50).map((d) => ({ field: 'body.document', pointer: `/${d.path.join('/')}`, rule: String(d.code), message: d.message })));
     }
     warnings.push(...diagnostics.filter((d) => d.severity === 1).slice(0, 50).map((d) => `asyncapi: ${d.message} at /${d.path.join('/')}`));
     return { format, specVersion: version, document, targets: asyncApiTargets(document, version), warnings };
@@ -118,7 +118,7 @@ function compileLeniently(schema: unknown, dialect: Dialect, apiAnnotations: boo
     warnings.push(...logged.map((w) => `${target}: ${w}`));
     return validate;
   } catch (error) {
-    throw refused(`The schema of ${target} cannot be compiled: ${firstLine(error)}`, [{ field: `body.document (${target})`, rule: 'compile', message: firstLine(error) }], 'contract_not_compilable');
+    throw refused(`The schema of ${target} cannot be compiled: ${firstLine(error)}`, [{ field: 'body.document', target, rule: 'compile', message: firstLine(error) }], 'contract_not_compilable');
   }
 }
 
@@ -161,7 +161,7 @@ function parseInput(input: unknown): { document: Record<string, unknown>; text: 
 }
 
 function checkDepth(value: unknown, depth = 0, pointer = ''): void {
-  if (depth > MAX_DEPTH) throw refused(`The contract nests deeper than ${MAX_DEPTH} levels.`, [{ field: `body.document${pointer.slice(0, 200)}`, rule: 'maxDepth', message: `nested deeper than ${MAX_DEPTH} levels` }], 'contract_too_deep');
+  if (depth > MAX_DEPTH) throw refused(`The contract nests deeper than ${MAX_DEPTH} levels.`, [{ field: 'body.document', pointer: pointer.slice(0, 200), rule: 'maxDepth', message: `nested deeper than ${MAX_DEPTH} levels` }], 'contract_too_deep');
   if (value && typeof value === 'object') for (const [key, inner] of Object.entries(value)) checkDepth(inner, depth + 1, `${pointer}/${escapePointer(key)}`);
 }
 
@@ -175,11 +175,11 @@ function checkReferences(document: Record<string, unknown>): void {
     if (typeof node.$ref !== 'string') return;
     const ref = node.$ref;
     if (!ref.startsWith('#')) {
-      problems.push({ field: `body.document${pointer}/$ref`, rule: 'external_ref', message: `'${ref}' is outside the document: external references are not fetched; put everything in one document` });
+      problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'external_ref', message: `'${ref}' is outside the document: external references are not fetched; put everything in one document` });
     } else if (resolvePointer(document, ref.slice(1)) === undefined) {
-      problems.push({ field: `body.document${pointer}/$ref`, rule: 'unresolvable_ref', message: `'${ref}' does not point to anything in the document` });
+      problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'unresolvable_ref', message: `'${ref}' does not point to anything in the document` });
     } else if (refersOnlyToItself(document, ref)) {
-      problems.push({ field: `body.document${pointer}/$ref`, rule: 'infinite_recursion', message: `'${ref}' recurses forever: every schema in the chain is only a reference to the next` });
+      problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'infinite_recursion', message: `'${ref}' recurses forever: every schema in the chain is only a reference to the next` });
     }
   });
   if (problems.length) throw refused(`The contract has ${problems.length} broken reference(s): ${problems[0]!.message}.`, problems.slice(0, 50), 'contract_invalid_ref');
@@ -204,7 +204,7 @@ function dialectOf(document: Record<string, unknown>, warnings: string[]): Diale
     return 'draft-07';
   }
   const dialect = SCHEMA_DIALECTS[declared];
-  if (!dialect) throw refused(`Unsupported JSON Schema dialect '${document.$schema}'.`, [{ field: 'body.document.$schema', rule: 'enum', message: `must be one of ${Object.keys(SCHEMA_DIALECTS).join(', ')}` }]);
+  if (!dialect) throw refused(`Unsupported JSON Schema dialect '${document.$schema}'.`, [{ field: 'body.document', pointer: '/$schema', rule: 'enum', message: `must be one of ${Object.keys(SCHEMA_DIALECTS).join(', ')}` }]);
   return dialect;
 }
 

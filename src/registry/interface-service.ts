@@ -154,8 +154,8 @@ export class InterfaceService {
       const seenSystems = new Set<string>();
       for (const [index, system] of (data.systems ?? []).entries()) {
         const name = system.name.trim();
-        const field = `body.systems/${index}`;
-        if (seenSystems.has(name)) problems.push({ field: `${field}/name`, rule: 'unique', message: `system '${name}' appears twice in the import` });
+        const field = `body.systems.${index}`;
+        if (seenSystems.has(name)) problems.push({ field: `${field}.name`, rule: 'unique', message: `system '${name}' appears twice in the import` });
         seenSystems.add(name);
         const current = existing.find((s) => s.name === name);
         if (!current) newSystems.push(system);
@@ -165,12 +165,12 @@ export class InterfaceService {
       const planned = new Set([...names.values(), ...newSystems.map((s) => s.name.trim())]);
       const keys = new Map<string, number>();
       for (const [index, item] of data.interfaces.entries()) {
-        const field = `body.interfaces/${index}`;
+        const field = `body.interfaces.${index}`;
         for (const side of ['sourceSystem', 'targetSystem'] as const) {
-          if (!planned.has(item[side])) problems.push({ field: `${field}/${side}`, rule: 'exists', message: `no system named '${item[side]}' (register it or include it in "systems")` });
+          if (!planned.has(item[side])) problems.push({ field: `${field}.${side}`, rule: 'exists', message: `no system named '${item[side]}' (register it or include it in "systems")` });
         }
         const earlier = keys.get(item.key);
-        if (earlier !== undefined) problems.push({ field: `${field}/key`, rule: 'unique', message: `key ${item.key} is also used by interfaces/${earlier}` });
+        if (earlier !== undefined) problems.push({ field: `${field}.key`, rule: 'unique', message: `key ${item.key} is also used by interfaces.${earlier}` });
         else keys.set(item.key, index);
       }
       problems.push(...(await this.duplicateKeyProblems([...keys.keys()], 'body.interfaces', tx, keys)));
@@ -283,7 +283,7 @@ export class InterfaceService {
       taken.push(...(await this.models.Interface.findAll({ attributes: ['key'], where: { key: keys.slice(start, start + IMPORT_CHUNK) }, transaction: tx })));
     }
     return taken.map((row) => ({
-      field: indexOf ? `${field}/${indexOf.get(row.key)}/key` : `${field}.key`,
+      field: indexOf ? `${field}.${indexOf.get(row.key)}.key` : `${field}.key`,
       rule: 'unique',
       message: `an interface with key ${row.key} already exists (keys are never reused)`,
     }));

@@ -157,15 +157,15 @@ export class SignatureService {
     if (notReviewed.length) {
       throw new ValidationError(
         'Confirm that you reviewed each record before signing them together.',
-        notReviewed.map((index) => ({ field: `body.items/${index}/reviewed`, rule: 'const', message: 'must be true: confirm this record was reviewed' })),
+        notReviewed.map((index) => ({ field: `body.items.${index}.reviewed`, rule: 'const', message: 'must be true: confirm this record was reviewed' })),
         'review_not_confirmed',
       );
     }
     const duplicates = request.items.flatMap((item, index) =>
-      request.items.findIndex((other) => sameTarget(other, item)) < index ? [{ field: `body.items/${index}`, rule: 'uniqueItems', message: 'names the same record version and meaning as an earlier item' }] : [],
+      request.items.findIndex((other) => sameTarget(other, item)) < index ? [{ field: `body.items.${index}`, rule: 'uniqueItems', message: 'names the same record version and meaning as an earlier item' }] : [],
     );
     if (duplicates.length) throw new ValidationError('Each record version and meaning may appear once in a batch.', duplicates, 'duplicate_items');
-    request.items.forEach((item, index) => this.typeOf(item.recordType, `body.items/${index}/recordType`));
+    request.items.forEach((item, index) => this.typeOf(item.recordType, `body.items.${index}.recordType`));
 
     const signer = await this.authenticateSigner(ctx, request);
     const batchId = randomUUID();
@@ -175,10 +175,10 @@ export class SignatureService {
       const refused: ErrorDetail[] = [];
       for (const [index, item] of request.items.entries()) {
         try {
-          signed.push(await this.signInTransaction(tx, ctx, signer, item, reason, `body.items/${index}`, batchId));
+          signed.push(await this.signInTransaction(tx, ctx, signer, item, reason, `body.items.${index}`, batchId));
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
-          refused.push({ field: `body.items/${index}`, rule: error.code, status: error.status, message: error.message });
+          refused.push({ field: `body.items.${index}`, rule: error.code, status: error.status, message: error.message });
           // A failed INSERT aborts a PostgreSQL transaction: nothing more can be checked in it.
           if (error instanceof SignatureRaceLost) break;
         }

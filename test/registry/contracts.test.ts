@@ -150,6 +150,7 @@ describeEachDatabase('contracts', (dialect) => {
         expect(response.status, JSON.stringify(response.body).slice(0, 300)).to.equal(status);
         expect(response.body.error.code).to.equal(code);
         if (message) expect(response.body.error.details.map((d: { message: string }) => d.message).join('\n')).to.match(message);
+        if (status === 400) for (const detail of response.body.error.details) expect(detail.field, 'each problem says where').to.be.a('string');
         expect(await count()).to.equal(before);
       });
     }
@@ -157,6 +158,11 @@ describeEachDatabase('contracts', (dialect) => {
     it('a contract for an unknown interface (404)', async () => {
       expect((await post('IF-NOPE-9', { format: 'json-schema', document: {} })).status).to.equal(404);
     });
+  });
+
+  it('says where a broken reference is, as a JSON pointer into the document', async () => {
+    const response = await post('IF-C-004', { format: 'openapi', document: { ...ordersApi(), components: { schemas: { ...ordersApi().components.schemas, Line: { $ref: '#/components/schemas/Nowhere' } } } } });
+    expect(response.body.error.details).to.deep.equal([{ field: 'body.document', pointer: '/components/schemas/Line/$ref', rule: 'unresolvable_ref', message: "'#/components/schemas/Nowhere' does not point to anything in the document" }]);
   });
 
   it('diffs two versions: a property removed from a response breaks consumers, in JSON and in text', async () => {

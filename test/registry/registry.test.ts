@@ -131,9 +131,9 @@ describeEachDatabase('interface registry', (dialect) => {
       expect(response.status).to.equal(400);
       expect(response.body.error.code).to.equal('registry_invalid');
       expect(response.body.error.details.map((d: { field: string; rule: string }) => `${d.field} ${d.rule}`)).to.have.members([
-        'body.interfaces/4/key unique',
-        'body.interfaces/5/sourceSystem exists',
-        'body.interfaces/3/key unique',
+        'body.interfaces.4.key unique',
+        'body.interfaces.5.sourceSystem exists',
+        'body.interfaces.3.key unique',
       ]);
       expect(await interfaceCount()).to.equal(before);
     });

@@ -3,7 +3,10 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { checkIntegrity, describeIntegrity } from '../../src/integrity/integrity-check.js';
+import { loadConfig } from '../../src/config.js';
+import { StartupError } from '../../src/platform/errors.js';
 import { systemContext } from '../../src/platform/request-context.js';
+import { createServices } from '../../src/services.js';
 import { gxpwAsync } from '../cli/cli-helpers.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -115,7 +118,7 @@ describeEachDatabase('signature requirements, locking, batch signing and the sig
       const response = await batch(qa, [item('B-3'), item('B-4', 'approved', false)]);
       expect(response.status).to.equal(400);
       expect(response.body.error.code).to.equal('review_not_confirmed');
-      expect(response.body.error.details).to.deep.equal([{ field: 'body.items/1/reviewed', rule: 'const', message: 'must be true: confirm this record was reviewed' }]);
+      expect(response.body.error.details).to.deep.equal([{ field: 'body.items.1.reviewed', rule: 'const', message: 'must be true: confirm this record was reviewed' }]);
       expect(await signatureCount()).to.equal(before);
     });
 
@@ -125,7 +128,7 @@ describeEachDatabase('signature requirements, locking, batch signing and the sig
       const response = await batch(qa, [item('B-3'), item('B-1'), item('NO-SUCH')]);
       expect(response.status).to.equal(409);
       expect(response.body.error.code).to.equal('batch_refused');
-      expect(response.body.error.details.map((d: { field: string; rule: string }) => `${d.field}:${d.rule}`)).to.deep.equal(['body.items/1:already_signed', 'body.items/2:record_not_found']);
+      expect(response.body.error.details.map((d: { field: string; rule: string }) => `${d.field}:${d.rule}`)).to.deep.equal(['body.items.1:already_signed', 'body.items.2:record_not_found']);
       expect(await signatureCount()).to.equal(before);
       expect((await auditEvents(wb.services, { action: 'signature.created' })).length).to.equal(events);
       expect((await batch(qa, [item('B-3')])).status, 'B-3 alone signs: nothing of the refused batch was kept').to.equal(201);
@@ -241,11 +244,19 @@ describeEachDatabase('signature requirements, locking, batch signing and the sig
 
 describeEachDatabase('configured signature meanings', (dialect) => {
   let wb: TestWorkbench;
-  before(async () => (wb = await createTestWorkbench(dialect, { env: { GXPW_SIGNATURE_MEANINGS: 'authored,approved,released-for-use' } })));
+  before(async () => (wb = await createTestWorkbench(dialect, { env: { GXPW_SIGNATURE_MEANINGS: 'authored,reviewed,approved,released-for-use' } })));
   after(async () => wb?.close());
 
   it('refuses to register a record type using a meaning the configuration does not list', () => {
-    expect(() => wb.services.signatures.register(new TestDocuments().recordType)).to.throw(/meanings not configured in GXPW_SIGNATURE_MEANINGS: reviewed/);
+    const docs = new TestDocuments();
+    expect(() => wb.services.signatures.register({ ...docs.recordType, type: 'checklist', meanings: { verified: ['qa'] }, required: [] })).to.throw(/meanings not configured in GXPW_SIGNATURE_MEANINGS: verified/);
+  });
+
+  it('refuses to start when a risk model requires a meaning the configuration does not list', async () => {
+    let error: Error | null = null;
+    await createServices(loadConfig({ ...wb.env, GXPW_SIGNATURE_MEANINGS: 'authored,approved' }, wb.config.dataDir)).catch((e: Error) => (error = e));
+    expect(error).to.be.instanceOf(StartupError);
+    expect(error!.message).to.match(/fda-csa\.json: \/levels\/high\/requiredSignatures\/0\/meaning: 'reviewed' is not a configured signature meaning/);
   });
 
   it("signs with a team's own meaning", async () => {

@@ -41,6 +41,8 @@ export type RecordedAuditEvent = AuditEventContent & { leafHash: string; chainHa
 
 const INSERT_EVENT = insertAuditEventsSql();
 
+/** Rows per multi-row INSERT (14 parameters each, well under SQLite's parameter limit). */
+const INSERT_BATCH = 100;
 const NEEDS_REASON: ReadonlySet<ChangeKind> = new Set(['update', 'status', 'delete']);
 // Arbitrary constant naming "the audit chain" among PostgreSQL advisory locks.
 const AUDIT_CHAIN_LOCK_ID = 740_211_002;
@@ -63,6 +65,41 @@ export class AuditTrail {
 
   /** Appends one event in `tx`. Throws a 400 when an update or status change has no reason. */
   async record(tx: Transaction, ctx: RequestContext, entry: AuditEntry): Promise<RecordedAuditEvent> {
+    const [recorded] = await this.recordMany(tx, ctx, [entry]);
+    return recorded!;
+  }
+
+  /**
+   * Appends several events in `tx`, in order, with multi-row INSERTs: a bulk import records one
+   * event per record without one round trip per event. Same chain, same checkpoints as `record`.
+   */
+  async recordMany(tx: Transaction, ctx: RequestContext, entries: AuditEntry[]): Promise<RecordedAuditEvent[]> {
+    const head = await this.headWithin(tx);
+    const recorded: RecordedAuditEvent[] = [];
+    let pending: AuditEventRow[] = [];
+    const flush = async () => {
+      if (!pending.length) return;
+      await this.database.sequelize.query(pending.length === 1 ? INSERT_EVENT : insertAuditEventsSql(pending.length), { replacements: pending.flatMap(auditEventValues), transaction: tx });
+      pending = [];
+    };
+    for (const entry of entries) {
+      const { content, row } = this.eventOf(head, ctx, entry);
+      pending.push(row);
+      head.seq = content.seq;
+      head.chainHash = row.chain_hash;
+      recorded.push({ ...content, leafHash: row.leaf_hash, chainHash: row.chain_hash });
+      if (content.seq % this.checkpointEvery === 0) {
+        await flush();
+        await this.checkpoints.createWithin(tx, content.seq);
+      } else if (pending.length >= INSERT_BATCH) {
+        await flush();
+      }
+    }
+    await flush();
+    return recorded;
+  }
+
+  private eventOf(head: ChainHead, ctx: RequestContext, entry: AuditEntry): { content: AuditEventContent; row: AuditEventRow } {
     const reason = entry.reason?.trim() || null;
     if (NEEDS_REASON.has(entry.change) && !reason) {
       throw new ValidationError(
@@ -71,7 +108,6 @@ export class AuditTrail {
         'reason_required',
       );
     }
-    const head = await this.headWithin(tx);
     const beforeValue = toJsonText(entry.before);
     const afterValue = toJsonText(entry.after);
     const content: AuditEventContent = {
@@ -91,7 +127,7 @@ export class AuditTrail {
     };
     const leafHash = leafHashOf(content);
     const chainHash = chainHashOf(head.chainHash, leafHash);
-    // One parameterized INSERT: the hot path of every regulated write, so no model instance here.
+    // Parameterized INSERTs: the hot path of every regulated write, so no model instance here.
     const row: AuditEventRow = {
       seq: content.seq,
       occurred_at: content.occurredAt,
@@ -108,11 +144,7 @@ export class AuditTrail {
       leaf_hash: leafHash,
       chain_hash: chainHash,
     };
-    await this.database.sequelize.query(INSERT_EVENT, { replacements: auditEventValues(row), transaction: tx });
-    head.seq = content.seq;
-    head.chainHash = chainHash;
-    if (content.seq % this.checkpointEvery === 0) await this.checkpoints.createWithin(tx, content.seq);
-    return { ...content, leafHash, chainHash };
+    return { content, row };
   }
 
   /**

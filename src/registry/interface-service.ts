@@ -250,9 +250,7 @@ export class InterfaceService {
         ordered.flatMap((row, i) => chunk[i]!.platforms.map((platform) => ({ interfaceId: row.id, platform }))),
         { transaction: tx },
       );
-      for (const row of ordered) {
-        await this.audit.record(tx, ctx, { action: 'interface.created', entityType: 'interface', entityId: row.key, change: 'create', after: auditViewOfInterface(row, names) });
-      }
+      await this.audit.recordMany(tx, ctx, ordered.map((row) => ({ action: 'interface.created', entityType: 'interface', entityId: row.key, change: 'create' as const, after: auditViewOfInterface(row, names) })));
       created.push(...ordered);
     }
     return created;

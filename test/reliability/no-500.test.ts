@@ -1,10 +1,12 @@
 // "No input sent by a client may produce a 500": random JSON bodies, raw text bodies, query
-// strings and path parameters against every declared route, as an administrator (the role that
-// reaches the most code). Every answer must be below 500 and in the JSON error shape when >= 400.
+// strings and path parameters against every declared route, each as a role that holds the route's
+// permission (so the input reaches the service), on the demo workspace (so keys and ids can hit real
+// records). Every answer must be below 500 and in the JSON error shape when >= 400.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import request from 'supertest';
 import { declaredRoutes } from '../../src/app.js';
+import { isPermission, roleHasPermission, ROLES, type Role } from '../../src/auth/roles.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -12,11 +14,12 @@ const RUNS_PER_ROUTE = Number(process.env.GXPW_FUZZ_RUNS ?? 25);
 
 describeEachDatabase('no client input produces a 500', (dialect) => {
   let wb: TestWorkbench;
-  let token: string;
+  const tokens = {} as Record<Role, string>;
   before(async () => {
-    wb = await createTestWorkbench(dialect);
-    token = await wb.login('admin');
+    wb = await createTestWorkbench(dialect, { demoRegistry: true });
+    for (const role of ROLES) tokens[role] = await wb.login(role);
   });
+  const tokenFor = (permission: string) => tokens[ROLES.find((role) => !isPermission(permission) || roleHasPermission(role, permission)) ?? 'admin'];
   after(async () => wb?.close());
 
   it('holds for random bodies, query strings and path parameters on every route', async function () {
@@ -25,16 +28,16 @@ describeEachDatabase('no client input produces a 500', (dialect) => {
     const routes = declaredRoutes(wb.app).filter((r) => r.path !== '/api/v1/auth/logout');
     const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ maxLength: 20, unit: 'binary' }));
     const input = fc.record({
-      body: fc.oneof(fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' } as never), fc.dictionary(fc.constantFrom('username', 'password', 'reason', 'role', 'fullName', 'note', 'email'), fc.jsonValue({ maxDepth: 1 }))),
+      body: fc.oneof(fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' } as never), fc.dictionary(fc.constantFrom('username', 'password', 'reason', 'role', 'fullName', 'note', 'email', 'format', 'document', 'interfaces', 'systems', 'modelId', 'answers', 'items', 'status', 'key', 'name', 'recordType', 'recordId', 'version', 'meaning'), fc.jsonValue({ maxDepth: 2 }))),
       rawBody: fc.option(text, { nil: undefined }),
-      query: fc.dictionary(fc.constantFrom('limit', 'cursor', 'order', 'format', 'from', 'to', 'actorId', 'action', 'entityType', 'role', 'status', 'acknowledged', 'x'), text),
-      id: fc.oneof(text, fc.integer().map(String), fc.constant('1')),
+      query: fc.dictionary(fc.constantFrom('limit', 'offset', 'cursor', 'order', 'format', 'from', 'to', 'actorId', 'action', 'entityType', 'role', 'status', 'acknowledged', 'layer', 'platform', 'system', 'q', 'riskLevel', 'gxpRelevant', 'recordType', 'recordId', 'version', 'x'), text),
+      id: fc.oneof(text, fc.integer().map(String), fc.constantFrom('1', '2', 'IF-ERP-WMS-001', 'gamp5', 'fda-csa')),
     });
     for (const route of routes) {
       await fc.assert(
         fc.asyncProperty(input, async ({ body, rawBody, query, id }) => {
           const path = route.path.replace(/:([A-Za-z]+)/g, () => encodeURIComponent(id) || 'x');
-          let req = request(wb.app)[route.method](path).query(query).set('Authorization', `Bearer ${token}`);
+          let req = request(wb.app)[route.method](path).query(query).set('Authorization', `Bearer ${tokenFor(route.permission)}`);
           if (route.method !== 'get') {
             req = req.set('Content-Type', 'application/json').send(rawBody ?? JSON.stringify(body));
           }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { MAIN } from './cli-helpers.js';
+import { gxpwAsync, MAIN } from './cli-helpers.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -64,6 +64,11 @@ describe('gxpw serve (quick start)', function () {
       expect(fs.statSync(path.join(cwd, 'data', 'keys', keyFile)).mode & 0o777).to.equal(0o600);
       const health = await (await fetch(`${running.base}/healthz`)).json();
       expect(health).to.include({ status: 'ok', database: 'sqlite' });
+      const { token } = await (await fetch(`${running.base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'auditor', password: 'quick-start-password' }) })).json() as { token: string };
+      const views = (await (await fetch(`${running.base}/api/v1/registry/views`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number; withoutContract: string[]; withoutAssessment: string[] };
+      expect(views.total, 'the demo reference architecture').to.be.at.least(12);
+      expect(views.withoutContract).to.deep.equal([]);
+      expect(views.withoutAssessment).to.deep.equal([]);
     } finally {
       expect(await stop(running)).to.equal(0);
     }
@@ -82,6 +87,17 @@ describe('gxpw serve (quick start)', function () {
     } finally {
       await stop(second);
     }
+  });
+
+  it('refuses to start when a risk model file has a typo, naming the file and the JSON pointer', async () => {
+    const models = path.join(cwd, 'models');
+    fs.mkdirSync(models);
+    const gamp = JSON.parse(fs.readFileSync(path.join(path.dirname(MAIN), '../../risk-models/gamp5.json'), 'utf8'));
+    gamp.scoring.steps[0].rows = 'severty';
+    fs.writeFileSync(path.join(models, 'gamp5.json'), JSON.stringify(gamp));
+    const result = await gxpwAsync(['serve'], { GXPW_DATA_DIR: path.join(cwd, 'data'), GXPW_RISK_MODELS_DIR: models, GXPW_DEMO: 'off', PORT: '0' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(`cannot start: risk model ${path.join(models, 'gamp5.json')}: /scoring/steps/0/rows: 'severty' is not a factor or an earlier step`);
   });
 
   it('creates no demo accounts with GXPW_DEMO=off', async () => {

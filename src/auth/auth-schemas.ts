@@ -1,16 +1,11 @@
 // Request schemas of the auth and user routes (JSON Schema, `as const`).
 import { ROLES } from './roles.js';
+export { idParams } from '../platform/http/common-schemas.js';
 
 const username = { type: 'string', minLength: 2, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', example: 'qa.lead' } as const;
 const password = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 const reason = { type: 'string', minLength: 1, maxLength: 2000, description: 'Why the change is made (kept in the audit trail).' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
-export const idParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1 } },
-} as const;
 
 export const loginBody = {
   $id: 'LoginRequest',

@@ -1,11 +1,12 @@
 // /api/v1/interfaces/:key/contracts: register versions, read them, diff two of them.
+import { MAX_ID } from '../platform/http/common-schemas.js';
 import type { ApiRouter } from '../platform/http/api-router.js';
 import type { Contract } from './registry-models.js';
 import { CONTRACT_FORMATS } from './contract-document.js';
 import type { ContractService, NewContract } from './contract-service.js';
 import { interfaceKeyParams } from './registry-schemas.js';
 
-const version = { type: 'integer', minimum: 1, maximum: 2147483647 } as const;
+const version = { type: 'integer', minimum: 1, maximum: MAX_ID } as const;
 const versionParams = { ...interfaceKeyParams, required: ['key', 'version'], properties: { ...interfaceKeyParams.properties, version } } as const;
 const diffParams = { ...interfaceKeyParams, required: ['key', 'version', 'other'], properties: { ...interfaceKeyParams.properties, version, other: version } } as const;
 

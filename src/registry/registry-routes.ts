@@ -1,8 +1,9 @@
 // /api/v1/systems, /api/v1/interfaces and /api/v1/registry: the inventory (`it` edits, all read).
 import type { ApiRouter } from '../platform/http/api-router.js';
+import { idParams } from '../platform/http/common-schemas.js';
 import type { InterfaceStatus } from './registry-models.js';
 import { presentSystem } from './registry-presenter.js';
-import { createInterfaceBody, createSystemBody, importRegistryBody, interfaceKeyParams, interfaceStatusBody, listInterfacesQuery, systemIdParams, updateInterfaceBody, updateSystemBody } from './registry-schemas.js';
+import { createInterfaceBody, createSystemBody, importRegistryBody, interfaceKeyParams, interfaceStatusBody, listInterfacesQuery, updateInterfaceBody, updateSystemBody } from './registry-schemas.js';
 import type { InterfaceChanges, InterfaceFilter, InterfaceService, NewInterface, RegistryImport } from './interface-service.js';
 import type { NewSystem, SystemChanges, SystemService } from './system-service.js';
 
@@ -38,7 +39,7 @@ export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, i
     permission: 'registry:read',
     tag: 'registry',
     summary: 'One system',
-    params: systemIdParams,
+    params: idParams,
     handler: async ({ params }) => presentSystem(await systems.get(params.id)),
   });
 
@@ -48,7 +49,7 @@ export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, i
     permission: 'registry:edit',
     tag: 'registry',
     summary: 'Edit or retire a system, with a reason',
-    params: systemIdParams,
+    params: idParams,
     body: updateSystemBody,
     handler: async ({ params, body: { reason, ...changes }, ctx }) => presentSystem(await systems.update(ctx, params.id, changes, reason)),
   });

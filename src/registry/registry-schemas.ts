@@ -122,12 +122,6 @@ export const interfaceKeyParams = {
   properties: { key: interfaceKey },
 } as const;
 
-export const systemIdParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
-} as const;
 
 export const listInterfacesQuery = {
   type: 'object',

@@ -7,7 +7,8 @@ import type { AssessmentService, NewAssessment } from './assessment-service.js';
 import type { RiskModelRegistry } from './risk-model-registry.js';
 import { evaluate, type Answers } from './risk-model.js';
 import { presentAssessment, presentRiskModel } from './risk-presenter.js';
-import { assessBody, assessmentIdParams, evaluateBody, modelIdParams } from './risk-schemas.js';
+import { idParams } from '../platform/http/common-schemas.js';
+import { assessBody, evaluateBody, modelIdParams } from './risk-schemas.js';
 
 export function registerRiskRoutes(api: ApiRouter, riskModels: RiskModelRegistry, assessments: AssessmentService, interfaces: InterfaceService): void {
   /** Presents assessments of one interface, each knowing whether a newer one superseded it. */
@@ -75,7 +76,7 @@ export function registerRiskRoutes(api: ApiRouter, riskModels: RiskModelRegistry
     permission: 'registry:read',
     tag: 'risk',
     summary: 'One risk assessment',
-    params: assessmentIdParams,
+    params: idParams,
     handler: async ({ params }) => {
       const row = await assessments.get(params.id);
       const key = (await interfaces.keyOf(row.interfaceId))!;

@@ -35,9 +35,3 @@ export const assessBody = {
   },
 } as const;
 
-export const assessmentIdParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
-} as const;

@@ -2,9 +2,10 @@
 // verify one, say what a version still needs, and the signature policy signers acknowledge.
 import { presentUser } from '../auth/user-presenter.js';
 import type { ApiRouter } from '../platform/http/api-router.js';
+import { idParams } from '../platform/http/common-schemas.js';
 import { SIGNATURE_POLICY, SIGNATURE_POLICY_DIGEST } from './signature-policy.js';
 import { presentSignature } from './signature-presenter.js';
-import { acknowledgePolicyBody, batchSignBody, listSignaturesQuery, signatureIdParams, signBody, signOffStatusQuery } from './signature-schemas.js';
+import { acknowledgePolicyBody, batchSignBody, listSignaturesQuery, signBody, signOffStatusQuery } from './signature-schemas.js';
 import type { BatchSignRequest, SignatureService, SignRequest } from './signature-service.js';
 import type { Signature } from './signature-model.js';
 
@@ -62,7 +63,7 @@ export function registerSignatureRoutes(api: ApiRouter, signatures: SignatureSer
     permission: 'signatures:read',
     tag: 'signatures',
     summary: 'Re-verify one signature against its record version and the server key',
-    params: signatureIdParams,
+    params: idParams,
     handler: async ({ params }) => signatures.verify(await signatures.get(params.id)),
   });
 

@@ -1,8 +1,10 @@
 // Request schemas of /api/v1/signatures.
+import { MAX_ID } from '../platform/http/common-schemas.js';
+
 const target = {
   recordType: { type: 'string', minLength: 1, maxLength: 32, example: 'risk-assessment' },
   recordId: { type: 'string', minLength: 1, maxLength: 128 },
-  version: { type: 'integer', minimum: 1, maximum: 2147483647 },
+  version: { type: 'integer', minimum: 1, maximum: MAX_ID },
   meaning: { type: 'string', minLength: 1, maxLength: 32, example: 'approved' },
 } as const;
 
@@ -66,9 +68,3 @@ export const listSignaturesQuery = {
   },
 } as const;
 
-export const signatureIdParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
-} as const;

@@ -38,7 +38,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerSecurityAlertRoutes(api, services.alerts);
   registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring);
   registerSignatureRoutes(api, services.signatures, config.auth.signingRateLimitPerMinute);
-  registerRegistryRoutes(api, services.systems, services.interfaces, config.http.importBodyLimitBytes, services.now);
+  registerRegistryRoutes(api, services.systems, services.interfaces, services.registryTransfer, config.http.importBodyLimitBytes, services.now);
   registerContractRoutes(api, services.contracts, config.http.contractMaxBytes);
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);
   options.extend?.(app, api);

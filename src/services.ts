@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { ContractService } from './registry/contract-service.js';
 import { InterfaceService } from './registry/interface-service.js';
 import { defineRegistryModels, type RegistryModels } from './registry/registry-models.js';
+import { RegistryTransfer } from './registry/registry-transfer.js';
 import { SystemService } from './registry/system-service.js';
 import { defineRiskAssessmentModel } from './risk/assessment-model.js';
 import { AssessmentService } from './risk/assessment-service.js';
@@ -41,6 +42,7 @@ export interface Services {
   systems: SystemService;
   interfaces: InterfaceService;
   contracts: ContractService;
+  registryTransfer: RegistryTransfer;
   riskModels: RiskModelRegistry;
   assessments: AssessmentService;
   close(): Promise<void>;
@@ -73,6 +75,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const systems = new SystemService(database, models, audit);
   const interfaces = new InterfaceService(database, models, systems, audit);
   const contracts = new ContractService(database, models, interfaces, audit, config.http.contractMaxBytes, now);
+  const registryTransfer = new RegistryTransfer(models, interfaces, contracts);
   const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
   // Each feature registers its signable record types here, the one place they are wired.
   signatures.register(assessments.signableRecordType());
@@ -94,6 +97,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     systems,
     interfaces,
     contracts,
+    registryTransfer,
     riskModels,
     assessments,
     close: () => database.close(),

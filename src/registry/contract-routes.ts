@@ -2,25 +2,14 @@
 import { MAX_ID } from '../platform/http/common-schemas.js';
 import type { ApiRouter } from '../platform/http/api-router.js';
 import type { Contract } from './registry-models.js';
-import { CONTRACT_FORMATS } from './contract-document.js';
 import type { ContractService, NewContract } from './contract-service.js';
-import { interfaceKeyParams } from './registry-schemas.js';
+import { contractDocument, interfaceKeyParams } from './registry-schemas.js';
 
 const version = { type: 'integer', minimum: 1, maximum: MAX_ID } as const;
 const versionParams = { ...interfaceKeyParams, required: ['key', 'version'], properties: { ...interfaceKeyParams.properties, version } } as const;
 const diffParams = { ...interfaceKeyParams, required: ['key', 'version', 'other'], properties: { ...interfaceKeyParams.properties, version, other: version } } as const;
 
-const registerContractBody = {
-  $id: 'NewContract',
-  type: 'object',
-  additionalProperties: false,
-  required: ['format', 'document'],
-  properties: {
-    format: { enum: [...CONTRACT_FORMATS] },
-    document: { anyOf: [{ type: 'object' }, { type: 'string' }], description: 'The document as JSON, or a string holding JSON or YAML' },
-    note: { type: 'string', maxLength: 2000 },
-  },
-} as const;
+const registerContractBody = { $id: 'NewContract', ...contractDocument } as const;
 
 function presentContract(contract: Contract, withDocument: boolean) {
   return {

@@ -7,16 +7,23 @@ import { canonicalJson, digestOf } from '../platform/canonical-json.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
-import { compileContract, readContract, type CompiledContract, type ContractFormat, type TargetLocation } from './contract-document.js';
+import { compileContract, readContract, type CompiledContract, type ContractFormat, type ReadContract, type TargetLocation } from './contract-document.js';
 import { describeDiff, diffContracts, type ContractDiff } from './contract-diff.js';
 import type { InterfaceService } from './interface-service.js';
-import type { Contract, RegistryModels } from './registry-models.js';
+import type { Contract, Interface, RegistryModels } from './registry-models.js';
 
 export interface NewContract {
   format: ContractFormat;
   /** The document as JSON, or as a string of JSON or YAML. */
   document: unknown;
   note?: string;
+}
+
+export interface PreparedContract {
+  read: ReadContract;
+  compiled: CompiledContract;
+  digest: string;
+  note: string | null;
 }
 
 const CACHE_SIZE = 200;
@@ -34,49 +41,58 @@ export class ContractService {
   ) {}
 
   async register(ctx: RequestContext, interfaceKey: string, input: NewContract): Promise<Contract> {
-    if (typeof input.document === 'string' && Buffer.byteLength(input.document) > this.maxBytes) {
-      throw new PayloadTooLargeError(`The contract is larger than ${this.maxBytes} bytes (GXPW_CONTRACT_MAX_BYTES).`);
-    }
     await this.interfaces.get(interfaceKey);
     // Parse and compile before taking the write lock: a large document must not stall other writes.
-    const read = await readContract(input.format, input.document);
-    const compiled = compileContract(read);
-    const digest = digestOf(read.document);
-    const document = canonicalJson(read.document);
-    const warnings = [...read.warnings, ...compiled.warnings];
+    const prepared = await this.prepare(input);
     return this.database.write(async (tx) => {
       const iface = await this.interfaces.get(interfaceKey, tx);
       if (iface.status === 'retired') throw new ConflictError(`Interface ${interfaceKey} is retired: it takes no new contracts.`, 'interface_retired');
-      const latest = await this.latest(iface.id, tx);
-      if (latest?.digest === digest) throw new ConflictError(`This document is identical to version ${latest.version} (digest ${digest}).`, 'contract_unchanged');
-      const contract = await this.models.Contract.create(
-        {
-          interfaceId: iface.id,
-          version: (latest?.version ?? 0) + 1,
-          format: read.format,
-          specVersion: read.specVersion,
-          digest,
-          document,
-          targets: JSON.stringify(read.targets),
-          warnings: JSON.stringify(warnings),
-          note: input.note?.trim() || null,
-          createdAt: this.now().toISOString(),
-          createdBy: ctx.actor.userId,
-          createdByName: ctx.actor.name,
-        },
-        { transaction: tx },
-      );
-      await this.interfaces.setCurrentContract(tx, iface.id, contract.version);
-      await this.audit.record(tx, ctx, {
-        action: 'contract.registered',
-        entityType: 'interface',
-        entityId: interfaceKey,
-        change: 'create',
-        after: { version: contract.version, format: read.format, specVersion: read.specVersion, digest, targets: read.targets.map((t) => t.name), warnings: warnings.length, note: contract.note },
-      });
-      this.compiled.set(digest, compiled);
-      return contract;
+      return this.insert(tx, ctx, iface, prepared);
     });
+  }
+
+  /** Reads, checks and compiles a document; throws the 4xx that says why it cannot be used. */
+  async prepare(input: NewContract): Promise<PreparedContract> {
+    if (typeof input.document === 'string' && Buffer.byteLength(input.document) > this.maxBytes) {
+      throw new PayloadTooLargeError(`The contract is larger than ${this.maxBytes} bytes (GXPW_CONTRACT_MAX_BYTES).`);
+    }
+    const read = await readContract(input.format, input.document);
+    const compiled = compileContract(read);
+    return { read, compiled, digest: digestOf(read.document), note: input.note?.trim() || null };
+  }
+
+  /** Stores a prepared document as the interface's next version, in the caller's transaction. */
+  async insert(tx: Transaction, ctx: RequestContext, iface: Interface, { read, compiled, digest, note }: PreparedContract): Promise<Contract> {
+    const latest = await this.latest(iface.id, tx);
+    if (latest?.digest === digest) throw new ConflictError(`This document is identical to version ${latest.version} (digest ${digest}).`, 'contract_unchanged');
+    const warnings = [...read.warnings, ...compiled.warnings];
+    const contract = await this.models.Contract.create(
+      {
+        interfaceId: iface.id,
+        version: (latest?.version ?? 0) + 1,
+        format: read.format,
+        specVersion: read.specVersion,
+        digest,
+        document: canonicalJson(read.document),
+        targets: JSON.stringify(read.targets),
+        warnings: JSON.stringify(warnings),
+        note,
+        createdAt: this.now().toISOString(),
+        createdBy: ctx.actor.userId,
+        createdByName: ctx.actor.name,
+      },
+      { transaction: tx },
+    );
+    await this.interfaces.setCurrentContract(tx, iface.id, contract.version);
+    await this.audit.record(tx, ctx, {
+      action: 'contract.registered',
+      entityType: 'interface',
+      entityId: iface.key,
+      change: 'create',
+      after: { version: contract.version, format: read.format, specVersion: read.specVersion, digest, targets: read.targets.map((t) => t.name), warnings: warnings.length, note },
+    });
+    this.compiled.set(digest, compiled);
+    return contract;
   }
 
   async list(interfaceKey: string): Promise<Contract[]> {

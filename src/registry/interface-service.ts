@@ -50,6 +50,12 @@ export interface RegistryImport {
   interfaces: NewInterface[];
 }
 
+/** How a caller adds its own part to an import: problems found beforehand, and rows to write after. */
+export interface ImportExtension {
+  problems: ErrorDetail[];
+  afterInsert(tx: Transaction, created: Interface[]): Promise<void>;
+}
+
 export interface RegistryViews {
   asOf: string;
   total: number;
@@ -146,10 +152,10 @@ export class InterfaceService {
    * Imports systems and interfaces as one whole: everything is checked first and every problem
    * listed; only a clean import writes anything (one transaction, one audit event per record).
    */
-  async importRegistry(ctx: RequestContext, data: RegistryImport): Promise<{ systemsCreated: number; interfacesCreated: number }> {
+  async importRegistry(ctx: RequestContext, data: RegistryImport, extension?: ImportExtension): Promise<{ systemsCreated: number; interfacesCreated: number }> {
     return this.database.write(async (tx) => {
       const existing = await this.systems.list(tx);
-      const problems: ErrorDetail[] = [];
+      const problems: ErrorDetail[] = [...(extension?.problems ?? [])];
       const newSystems: NewSystem[] = [];
       const seenSystems = new Set<string>();
       for (const [index, system] of (data.systems ?? []).entries()) {
@@ -180,12 +186,13 @@ export class InterfaceService {
         const created = await this.systems.createInTransaction(tx, ctx, system);
         names.set(created.id, created.name);
       }
-      await this.insertAll(tx, ctx, data.interfaces, names);
+      const created = await this.insertAll(tx, ctx, data.interfaces, names);
+      await extension?.afterInsert(tx, created);
       return { systemsCreated: newSystems.length, interfacesCreated: data.interfaces.length };
     });
   }
 
-  /** The whole registry as JSON, in the shape `importRegistry` reads back. */
+  /** Systems and interfaces as JSON, in the shape `importRegistry` reads back. */
   async exportRegistry(): Promise<{ format: string; systems: NewSystem[]; interfaces: NewInterface[] }> {
     const systems = (await this.systems.list()).map(presentSystem).map(({ id: _id, status: _status, ...rest }) => rest);
     const names = await this.systems.names();

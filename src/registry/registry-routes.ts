@@ -4,13 +4,14 @@ import { idParams } from '../platform/http/common-schemas.js';
 import type { InterfaceStatus } from './registry-models.js';
 import { presentSystem } from './registry-presenter.js';
 import { createInterfaceBody, createSystemBody, importRegistryBody, interfaceKeyParams, interfaceStatusBody, listInterfacesQuery, updateInterfaceBody, updateSystemBody } from './registry-schemas.js';
-import type { InterfaceChanges, InterfaceFilter, InterfaceService, NewInterface, RegistryImport } from './interface-service.js';
+import type { InterfaceChanges, InterfaceFilter, InterfaceService, NewInterface } from './interface-service.js';
+import type { RegistryDocument, RegistryTransfer } from './registry-transfer.js';
 import type { NewSystem, SystemChanges, SystemService } from './system-service.js';
 
 type Reason = { reason: string };
 type KeyParams = { key: string };
 
-export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, interfaces: InterfaceService, importBodyLimitBytes: number, now: () => Date): void {
+export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, interfaces: InterfaceService, transfer: RegistryTransfer, importBodyLimitBytes: number, now: () => Date): void {
   const view = async (key: string) => interfaces.view(key);
 
   api.add({
@@ -107,16 +108,16 @@ export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, i
     handler: async ({ params, body, ctx }) => view((await interfaces.setStatus(ctx, params.key, body.status, body.reason)).key),
   });
 
-  api.add<RegistryImport>({
+  api.add<RegistryDocument>({
     method: 'post',
     path: '/api/v1/registry/import',
     permission: 'registry:edit',
     tag: 'registry',
-    summary: 'Import systems and interfaces as one whole: all or nothing, every problem listed',
+    summary: 'Import systems, interfaces and their contracts as one whole: all or nothing, every problem listed',
     body: importRegistryBody,
     bodyLimitBytes: importBodyLimitBytes,
     status: 201,
-    handler: async ({ body, ctx }) => interfaces.importRegistry(ctx, body),
+    handler: async ({ body, ctx }) => transfer.importAll(ctx, body),
   });
 
   api.add({
@@ -133,7 +134,7 @@ export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, i
     path: '/api/v1/registry/export',
     permission: 'registry:read',
     tag: 'registry',
-    summary: 'The whole registry as JSON (systems and interfaces), in the shape the import reads',
-    handler: async () => interfaces.exportRegistry(),
+    summary: 'The whole registry as JSON (systems, interfaces, every contract version), in the shape the import reads',
+    handler: async () => transfer.exportAll(),
   });
 }

@@ -93,6 +93,18 @@ export const interfaceStatusBody = {
   properties: { status: { enum: [...INTERFACE_STATUSES] }, reason },
 } as const;
 
+/** A contract as registered: the document as JSON, or a string holding JSON or YAML. */
+export const contractDocument = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['format', 'document'],
+  properties: {
+    format: { enum: ['json-schema', 'openapi', 'asyncapi'] },
+    document: { anyOf: [{ type: 'object' }, { type: 'string' }], description: 'The document as JSON, or a string holding JSON or YAML' },
+    note: { type: 'string', maxLength: 2000 },
+  },
+} as const;
+
 export const importRegistryBody = {
   $id: 'RegistryImport',
   type: 'object',
@@ -107,7 +119,12 @@ export const importRegistryBody = {
       maxItems: 10000,
       items: {
         ...newInterface,
-        properties: { ...newInterface.properties, status: { enum: [...INTERFACE_STATUSES] }, retiredReason: { type: ['string', 'null'], maxLength: 2000 } },
+        properties: {
+          ...newInterface.properties,
+          status: { enum: [...INTERFACE_STATUSES] },
+          retiredReason: { type: ['string', 'null'], maxLength: 2000 },
+          contracts: { type: 'array', maxItems: 100, description: 'Contract versions, oldest first', items: contractDocument },
+        },
         if: { required: ['status'], properties: { status: { const: 'retired' } } },
         then: { required: ['retiredReason'], properties: { retiredReason: { type: 'string', minLength: 1 } } },
       },

@@ -120,7 +120,7 @@ describeEachDatabase('interface registry', (dialect) => {
       const events = (await auditEvents(wb.services, { action: 'interface.created' })).length;
       const response = await api('post', '/api/v1/registry/import').send({ interfaces: many(1, 30, { layer: 'event-streaming', platforms: ['Confluent Kafka 7.6'] }) });
       expect(response.status, JSON.stringify(response.body)).to.equal(201);
-      expect(response.body).to.deep.equal({ systemsCreated: 0, interfacesCreated: 30 });
+      expect(response.body).to.deep.equal({ systemsCreated: 0, interfacesCreated: 30, contractsCreated: 0 });
       expect((await auditEvents(wb.services, { action: 'interface.created' })).length).to.equal(events + 30);
     });
 
@@ -149,7 +149,19 @@ describeEachDatabase('interface registry', (dialect) => {
       expect((await api('get', '/api/v1/interfaces').query({ limit: 5000 })).status).to.equal(400);
     });
 
+    it('refuses an import whose contract cannot be used, naming it, and imports nothing', async () => {
+      const before = await interfaceCount();
+      const items = [{ ...anInterface('IF-BULK-0300'), contracts: [{ format: 'json-schema', document: { type: 'object' } }, { format: 'openapi', document: 'not: [valid' }] }];
+      const response = await api('post', '/api/v1/registry/import').send({ interfaces: items });
+      expect(response.status).to.equal(400);
+      expect(response.body.error.details).to.have.length(1);
+      expect(response.body.error.details[0]).to.include({ field: 'body.interfaces.0.contracts.1', rule: 'contract_not_parseable' });
+      expect(await interfaceCount()).to.equal(before);
+    });
+
     it('exports the registry in the shape the import reads, and a fresh workbench imports it whole', async () => {
+      const contract = await api('post', '/api/v1/interfaces/IF-ERP-WMS-001/contracts').send({ format: 'json-schema', document: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['orderNumber'] } });
+      expect(contract.status).to.equal(201);
       const exported = (await api('get', '/api/v1/registry/export', auditor).expect(200)).body;
       expect(exported.format).to.equal('gxpw.registry.v1');
       expect(exported.interfaces).to.have.length(await interfaceCount());
@@ -159,7 +171,9 @@ describeEachDatabase('interface registry', (dialect) => {
         expect(exported.interfaces.find((i: { key: string }) => i.key === 'IF-ERP-WMS-009')).to.include({ status: 'retired', retiredReason: 'replaced by event stream' });
         const response = await request(other.app).post('/api/v1/registry/import').set('Authorization', `Bearer ${token}`).send(exported);
         expect(response.status, JSON.stringify(response.body).slice(0, 500)).to.equal(201);
-        expect(response.body).to.deep.equal({ systemsCreated: 2, interfacesCreated: exported.interfaces.length });
+        expect(response.body).to.deep.equal({ systemsCreated: 2, interfacesCreated: exported.interfaces.length, contractsCreated: 1 });
+        const copied = (await request(other.app).get('/api/v1/interfaces/IF-ERP-WMS-001/contracts').set('Authorization', `Bearer ${token}`)).body.contracts;
+        expect(copied.map((c: { version: number; digest: string }) => [c.version, c.digest])).to.deep.equal([[1, contract.body.digest]]);
         const again = (await request(other.app).get('/api/v1/registry/export').set('Authorization', `Bearer ${token}`)).body;
         expect(again.systems).to.deep.equal(exported.systems);
         expect(again.interfaces).to.deep.equal(exported.interfaces);

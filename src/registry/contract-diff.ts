@@ -8,6 +8,8 @@
 // classified precisely is reported as breaking for both sides — conservative on purpose.
 
 import { createHash } from 'node:crypto';
+import { canonicalJson as canonical } from '../platform/canonical-json.js';
+import { NOTHING, resolveLocalRef } from '../platform/json-pointer.js';
 
 export type TargetKind = 'request' | 'response' | 'message' | 'schema';
 
@@ -322,22 +324,8 @@ class SchemaDocument {
 
 /** Resolves an internal reference ('#', '#/$defs/x', any '#/…' JSON pointer); external refs and anchors are UNRESOLVED. */
 function resolvePointer(root: unknown, ref: string): unknown {
-  if (!ref.startsWith('#')) return UNRESOLVED;
-  let pointer: string;
-  try {
-    pointer = decodeURIComponent(ref.slice(1));
-  } catch {
-    return UNRESOLVED;
-  }
-  if (pointer === '') return root;
-  if (!pointer.startsWith('/')) return UNRESOLVED;
-  let current: unknown = root;
-  for (const token of pointer.slice(1).split('/')) {
-    const key = token.replace(/~1/g, '/').replace(/~0/g, '~');
-    if ((!isObject(current) && !Array.isArray(current)) || !Object.hasOwn(current, key)) return UNRESOLVED;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
+  const value = resolveLocalRef(root, ref);
+  return value === NOTHING ? UNRESOLVED : value;
 }
 
 /** Keywords beside a $ref also apply (2019-09 onwards). Merge them in when they do not overlap the target's own;
@@ -674,11 +662,9 @@ function formatValue(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : canonicalJson(value);
 }
 
-/** Object keys sorted, so output never depends on key order. */
+/** RFC 8785 canonical JSON, so output never depends on key order; a missing value has its own spelling. */
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  return JSON.stringify(value) ?? 'undefined';
+  return value === undefined ? 'undefined' : canonical(value);
 }
 
 function childPath(path: string, name: string): string {

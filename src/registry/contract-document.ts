@@ -14,6 +14,7 @@ import addFormatsModule from 'ajv-formats';
 import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
 import { parseDocument } from 'yaml';
 import { ValidationError, type ErrorDetail } from '../platform/errors.js';
+import { escapePointerToken, NOTHING, resolveJsonPointer, unescapePointerToken } from '../platform/json-pointer.js';
 import type { ContractTarget, TargetKind } from './contract-diff.js';
 
 // ajv-draft-04 and ajv-formats are CommonJS with a default export property.
@@ -162,7 +163,7 @@ function parseInput(input: unknown): { document: Record<string, unknown>; text: 
 
 function checkDepth(value: unknown, depth = 0, pointer = ''): void {
   if (depth > MAX_DEPTH) throw refused(`The contract nests deeper than ${MAX_DEPTH} levels.`, [{ field: 'body.document', pointer: pointer.slice(0, 200), rule: 'maxDepth', message: `nested deeper than ${MAX_DEPTH} levels` }], 'contract_too_deep');
-  if (value && typeof value === 'object') for (const [key, inner] of Object.entries(value)) checkDepth(inner, depth + 1, `${pointer}/${escapePointer(key)}`);
+  if (value && typeof value === 'object') for (const [key, inner] of Object.entries(value)) checkDepth(inner, depth + 1, `${pointer}/${escapePointerToken(key)}`);
 }
 
 /**
@@ -176,7 +177,7 @@ function checkReferences(document: Record<string, unknown>): void {
     const ref = node.$ref;
     if (!ref.startsWith('#')) {
       problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'external_ref', message: `'${ref}' is outside the document: external references are not fetched; put everything in one document` });
-    } else if (resolvePointer(document, ref.slice(1)) === undefined) {
+    } else if (resolvePointer(document, pointerOf(ref)) === undefined) {
       problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'unresolvable_ref', message: `'${ref}' does not point to anything in the document` });
     } else if (refersOnlyToItself(document, ref)) {
       problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'infinite_recursion', message: `'${ref}' recurses forever: every schema in the chain is only a reference to the next` });
@@ -191,7 +192,7 @@ function refersOnlyToItself(document: Record<string, unknown>, ref: string): boo
   while (current !== undefined) {
     if (seen.has(current)) return true;
     seen.add(current);
-    const target = resolvePointer(document, current.slice(1));
+    const target = resolvePointer(document, pointerOf(current));
     current = isObject(target) && typeof target.$ref === 'string' && Object.keys(target).length === 1 && target.$ref.startsWith('#') ? target.$ref : undefined;
   }
   return false;
@@ -212,7 +213,7 @@ function openApiTargets(document: Record<string, unknown>): TargetLocation[] {
   const targets: TargetLocation[] = [];
   const paths = isObject(document.paths) ? document.paths : {};
   for (const [path, rawItem] of Object.entries(paths)) {
-    const itemPointer = `/paths/${escapePointer(path)}`;
+    const itemPointer = `/paths/${escapePointerToken(path)}`;
     const item = follow(document, rawItem, itemPointer);
     if (!isObject(item.value)) continue;
     for (const method of HTTP_METHODS) {
@@ -225,7 +226,7 @@ function openApiTargets(document: Record<string, unknown>): TargetLocation[] {
       if (requestSchema) targets.push({ name: `${label} request`, kind: 'request', pointer: requestSchema });
       const responses = isObject(operation.responses) ? operation.responses : {};
       for (const [status, rawResponse] of Object.entries(responses)) {
-        const response = follow(document, rawResponse, `${operationPointer}/responses/${escapePointer(status)}`);
+        const response = follow(document, rawResponse, `${operationPointer}/responses/${escapePointerToken(status)}`);
         const schema = jsonSchemaPointer(response.value, response.pointer);
         if (schema) targets.push({ name: `${label} → ${status}`, kind: 'response', pointer: schema });
       }
@@ -240,14 +241,14 @@ function jsonSchemaPointer(holder: unknown, pointer: string): string | null {
   const mediaType = Object.keys(holder.content).find((t) => /^application\/(.+\+)?json\b/.test(t)) ?? Object.keys(holder.content)[0];
   if (mediaType === undefined) return null;
   const media = holder.content[mediaType];
-  return isObject(media) && media.schema !== undefined ? `${pointer}/content/${escapePointer(mediaType)}/schema` : null;
+  return isObject(media) && media.schema !== undefined ? `${pointer}/content/${escapePointerToken(mediaType)}/schema` : null;
 }
 
 function asyncApiTargets(document: Record<string, unknown>, version: string): TargetLocation[] {
   const messages: Array<{ value: unknown; pointer: string; fallbackName: string }> = [];
   const channels = isObject(document.channels) ? document.channels : {};
   for (const [channel, rawChannel] of Object.entries(channels)) {
-    const channelPointer = `/channels/${escapePointer(channel)}`;
+    const channelPointer = `/channels/${escapePointerToken(channel)}`;
     if (!isObject(rawChannel)) continue;
     if (version.startsWith('2.')) {
       for (const operation of ['publish', 'subscribe']) {
@@ -258,11 +259,11 @@ function asyncApiTargets(document: Record<string, unknown>, version: string): Ta
         for (const m of list) messages.push({ ...m, fallbackName: `${channel} ${operation}` });
       }
     } else if (isObject(rawChannel.messages)) {
-      for (const [key, raw] of Object.entries(rawChannel.messages)) messages.push({ ...follow(document, raw, `${channelPointer}/messages/${escapePointer(key)}`), fallbackName: key });
+      for (const [key, raw] of Object.entries(rawChannel.messages)) messages.push({ ...follow(document, raw, `${channelPointer}/messages/${escapePointerToken(key)}`), fallbackName: key });
     }
   }
   const components = isObject(document.components) && isObject(document.components.messages) ? document.components.messages : {};
-  for (const [key, raw] of Object.entries(components)) messages.push({ ...follow(document, raw, `/components/messages/${escapePointer(key)}`), fallbackName: key });
+  for (const [key, raw] of Object.entries(components)) messages.push({ ...follow(document, raw, `/components/messages/${escapePointerToken(key)}`), fallbackName: key });
 
   const targets = new Map<string, TargetLocation>();
   for (const { value, pointer, fallbackName } of messages) {
@@ -270,7 +271,7 @@ function asyncApiTargets(document: Record<string, unknown>, version: string): Ta
     // AsyncAPI 3 may wrap a payload as {schemaFormat, schema}.
     const payload = isObject(value.payload) && value.payload.schemaFormat !== undefined && value.payload.schema !== undefined ? `${pointer}/payload/schema` : `${pointer}/payload`;
     if (![...targets.values()].some((t) => t.pointer === payload)) {
-      const componentName = pointer.startsWith('/components/messages/') ? unescapePointer(pointer.split('/')[3]!) : null;
+      const componentName = pointer.startsWith('/components/messages/') ? unescapePointerToken(pointer.split('/')[3]!) : null;
       const name = `message ${typeof value.name === 'string' ? value.name : typeof value.messageId === 'string' ? value.messageId : (componentName ?? fallbackName)}`;
       targets.set(targets.has(name) ? `${name} (${pointer})` : name, { name: targets.has(name) ? `${name} (${pointer})` : name, kind: 'message', pointer: payload });
     }
@@ -281,7 +282,7 @@ function asyncApiTargets(document: Record<string, unknown>, version: string): Ta
 /** Follows a $ref (if the value is one) to what it points at, remembering where that is. */
 function follow(document: Record<string, unknown>, value: unknown, pointer: string, depth = 0): { value: unknown; pointer: string } {
   if (depth < 32 && isObject(value) && typeof value.$ref === 'string' && value.$ref.startsWith('#')) {
-    return follow(document, resolvePointer(document, value.$ref.slice(1)), value.$ref.slice(1), depth + 1);
+    return follow(document, resolvePointer(document, pointerOf(value.$ref)), pointerOf(value.$ref), depth + 1);
   }
   return { value, pointer };
 }
@@ -299,7 +300,7 @@ function selfContained(document: Record<string, unknown>, pointer: string, diale
   const nameFor = (target: string): string => {
     let name = names.get(target);
     if (name === undefined) {
-      const base = unescapePointer(target.split('/').pop() || 'root').replace(/[^A-Za-z0-9_.-]/g, '_') || 'schema';
+      const base = unescapePointerToken(target.split('/').pop() || 'root').replace(/[^A-Za-z0-9_.-]/g, '_') || 'schema';
       name = base;
       for (let n = 2; [...names.values()].includes(name); n += 1) name = `${base}_${n}`;
       names.set(target, name);
@@ -314,7 +315,7 @@ function selfContained(document: Record<string, unknown>, pointer: string, diale
     for (const [key, inner] of Object.entries(value)) {
       if (key.startsWith('x-')) continue;
       if (key === '$ref' && typeof inner === 'string' && inner.startsWith('#')) {
-        const target = inner.slice(1);
+        const target = pointerOf(inner);
         copy.$ref = target === root.pointer ? '#' : `#/${defsKey}/${nameFor(target)}`;
       } else copy[key] = rewrite(inner);
     }
@@ -329,29 +330,23 @@ function walk(value: unknown, pointer: string, visit: (node: Record<string, unkn
   if (Array.isArray(value)) value.forEach((inner, i) => walk(inner, `${pointer}/${i}`, visit));
   else if (isObject(value)) {
     visit(value, pointer);
-    for (const [key, inner] of Object.entries(value)) walk(inner, `${pointer}/${escapePointer(key)}`, visit);
+    for (const [key, inner] of Object.entries(value)) walk(inner, `${pointer}/${escapePointerToken(key)}`, visit);
   }
 }
 
-export function resolvePointer(document: unknown, pointer: string): unknown {
-  if (pointer === '') return document;
-  if (!pointer.startsWith('/')) return undefined;
-  let current: unknown = document;
-  for (const raw of pointer.slice(1).split('/')) {
-    const part = unescapePointer(decodeURIComponent(raw));
-    if (Array.isArray(current)) current = /^\d+$/.test(part) ? current[Number(part)] : undefined;
-    else if (isObject(current) && Object.hasOwn(current, part)) current = current[part];
-    else return undefined;
+/** The JSON pointer of a same-document reference: '#/a%20b/c' → '/a b/c' (undecodable → never resolves). */
+function pointerOf(ref: string): string {
+  try {
+    return decodeURIComponent(ref.slice(1));
+  } catch {
+    return '#invalid';
   }
-  return current;
 }
 
-function escapePointer(part: string): string {
-  return part.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-function unescapePointer(part: string): string {
-  return part.replaceAll('~1', '/').replaceAll('~0', '~');
+/** The value at a JSON pointer, or undefined when there is none. */
+function resolvePointer(document: unknown, pointer: string): unknown {
+  const value = resolveJsonPointer(document, pointer);
+  return value === NOTHING ? undefined : value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -61,24 +61,38 @@ async function seedUsers(services: Services, password: string | null): Promise<{
   return { usersCreated, generatedPassword };
 }
 
-/** Systems, interfaces, contracts and two risk assessments per interface (GAMP 5, then CSA). */
+/**
+ * Systems, interfaces, contracts and two risk assessments per interface (GAMP 5, then CSA). Each
+ * step does only what is missing, so a start interrupted half-way completes the demo next time; a
+ * registry holding anything but demo systems is someone's real inventory and is left alone.
+ */
 async function seedReferenceArchitecture(services: Services): Promise<number> {
-  if ((await services.systems.list()).length > 0) return 0;
+  const demoSystemNames = new Set(DEMO_SYSTEMS.map((s) => s.name));
+  const existing = await services.systems.list();
+  if (existing.some((s) => !demoSystemNames.has(s.name))) return 0;
   const seeding = systemContext('demo workspace seeding');
   const engineer = await actingAs(services, 'it', seeding);
   const qaLead = await actingAs(services, 'qa', seeding);
-  for (const system of DEMO_SYSTEMS) await services.systems.create(engineer, system);
-  await services.interfaces.importRegistry(engineer, {
-    interfaces: DEMO_INTERFACES.map(({ contract: _contract, risk: _risk, ...registered }) => ({ ...registered, status: 'active' as const })),
-  });
-  for (const demo of DEMO_INTERFACES) {
-    const document = fs.readFileSync(`${CONTRACTS_DIR}${demo.contract.file}`, 'utf8');
-    await services.contracts.register(engineer, demo.key, { format: demo.contract.format, document, note: `authored for the demo (${demo.contract.file})` });
-    // History on purpose: the GAMP 5 assessment is superseded by the CSA one.
-    await services.assessments.assess(qaLead, demo.key, { modelId: 'gamp5', answers: demo.risk.gamp5, notes: 'Initial GAMP 5 assessment (demo).' });
-    await services.assessments.assess(qaLead, demo.key, { modelId: 'fda-csa', answers: demo.risk['fda-csa'], notes: 'Re-assessed with the CSA approach (demo).' });
+  for (const system of DEMO_SYSTEMS) if (!existing.some((s) => s.name === system.name)) await services.systems.create(engineer, system);
+
+  const registered = new Set((await services.interfaces.list({ q: 'IF-', limit: 1000 })).interfaces.map((i) => i.key));
+  const missing = DEMO_INTERFACES.filter((demo) => !registered.has(demo.key));
+  if (missing.length) {
+    await services.interfaces.importRegistry(engineer, { interfaces: missing.map(({ contract: _contract, risk: _risk, ...fields }) => ({ ...fields, status: 'active' as const })) });
   }
-  return DEMO_INTERFACES.length;
+  for (const demo of DEMO_INTERFACES) {
+    const current = await services.interfaces.view(demo.key);
+    if (current.currentContractVersion === null) {
+      const document = fs.readFileSync(`${CONTRACTS_DIR}${demo.contract.file}`, 'utf8');
+      await services.contracts.register(engineer, demo.key, { format: demo.contract.format, document, note: `authored for the demo (${demo.contract.file})` });
+    }
+    if (current.riskLevel === null) {
+      // History on purpose: the GAMP 5 assessment is superseded by the CSA one.
+      await services.assessments.assess(qaLead, demo.key, { modelId: 'gamp5', answers: demo.risk.gamp5, notes: 'Initial GAMP 5 assessment (demo).' });
+      await services.assessments.assess(qaLead, demo.key, { modelId: 'fda-csa', answers: demo.risk['fda-csa'], notes: 'Re-assessed with the CSA approach (demo).' });
+    }
+  }
+  return missing.length;
 }
 
 /** The demo user of a role as the actor, so the records name a person; the system when absent. */

@@ -11,7 +11,13 @@ import { createHash } from 'node:crypto';
 import { canonicalJson as canonical } from '../platform/canonical-json.js';
 import { NOTHING, resolveLocalRef } from '../platform/json-pointer.js';
 
-export type TargetKind = 'request' | 'response' | 'message' | 'schema';
+/**
+ * request: clients send it to the provider. response: the provider answers with it. message: the
+ * provider (the application the contract describes) publishes it. inbound-message: the application
+ * receives it from others (AsyncAPI 2 `publish`, AsyncAPI 3 `action: receive`). schema: a plain
+ * JSON Schema contract, written by the source system.
+ */
+export type TargetKind = 'request' | 'response' | 'message' | 'inbound-message' | 'schema';
 
 export interface ContractTarget {
   /** e.g. 'POST /capture request', 'POST /capture → 202', 'message ShippingEvent', 'schema' */
@@ -231,9 +237,9 @@ function isBreaking(change: ContractChange): boolean {
   return change.breakingFor.length > 0;
 }
 
-/** Who writes and who reads an instance of this target: clients write requests; the provider writes the rest. */
+/** Who writes and who reads an instance of this target: clients write requests and inbound messages; the provider writes the rest. */
 function rolesFor(kind: TargetKind): Roles {
-  return kind === 'request' ? { producer: 'consumers', reader: 'providers' } : { producer: 'providers', reader: 'consumers' };
+  return kind === 'request' || kind === 'inbound-message' ? { producer: 'consumers', reader: 'providers' } : { producer: 'providers', reader: 'consumers' };
 }
 
 function audiencesFor(effect: Effect, roles: Roles): Audience[] {

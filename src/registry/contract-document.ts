@@ -57,6 +57,10 @@ const SCHEMA_DIALECTS: Record<string, Dialect> = {
 };
 /** Annotation keywords OpenAPI and AsyncAPI add to JSON Schema: legitimate, not warnings. */
 const API_ANNOTATIONS = ['example', 'xml', 'externalDocs', 'deprecated', 'discriminator'];
+/** Keywords whose value maps names to schemas: the names are data, never keywords. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+/** Keywords (and OpenAPI/AsyncAPI fields) whose value is data, copied as it is. */
+const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'example', 'examples']);
 
 function refused(message: string, details: ErrorDetail[], code = 'contract_invalid'): ValidationError {
   return new ValidationError(message, details, code);
@@ -66,6 +70,7 @@ function refused(message: string, details: ErrorDetail[], code = 'contract_inval
 export async function readContract(format: ContractFormat, input: unknown): Promise<ReadContract> {
   const { document, text } = parseInput(input);
   checkDepth(document);
+  checkPlainJson(document);
   const warnings: string[] = [];
   checkReferences(document);
   if (format === 'openapi') {
@@ -152,13 +157,37 @@ function parseInput(input: unknown): { document: Record<string, unknown>; text: 
   } catch {
     // Not JSON: YAML below (YAML 1.2 is a superset of JSON, with clearer errors for YAML typos).
   }
-  const yaml = parseDocument(input, { uniqueKeys: true, prettyErrors: true });
+  const notParseable = (details: ErrorDetail[]) => refused('The contract is neither valid JSON nor valid YAML.', details, 'contract_not_parseable');
+  // Merge keys (<<: *base) are merged as YAML users expect, not kept as a literal "<<" key.
+  const yaml = parseDocument(input, { uniqueKeys: true, prettyErrors: true, merge: true });
   if (yaml.errors.length) {
-    throw refused('The contract is neither valid JSON nor valid YAML.', yaml.errors.slice(0, 20).map((e) => ({ field: 'body.document', rule: 'yaml', message: e.message.split('\n')[0]!, line: e.linePos?.[0]?.line, column: e.linePos?.[0]?.col })), 'contract_not_parseable');
+    throw notParseable(yaml.errors.slice(0, 20).map((e) => ({ field: 'body.document', rule: 'yaml', message: e.message.split('\n')[0]!, line: e.linePos?.[0]?.line, column: e.linePos?.[0]?.col })));
   }
-  const document: unknown = yaml.toJS({ maxAliasCount: 100 });
+  let document: unknown;
+  try {
+    document = yaml.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // e.g. an alias bomb (a billion laughs) beyond maxAliasCount.
+    throw notParseable([{ field: 'body.document', rule: 'yaml', message: firstLine(error) }]);
+  }
   if (!isObject(document)) throw refused('The contract must be a JSON or YAML object (a mapping), not a scalar or a list.', [{ field: 'body.document', rule: 'type', message: 'must be a mapping' }], 'contract_not_parseable');
   return { document, text: input };
+}
+
+/** YAML can say more than JSON (.nan, .inf, !!binary, non-string keys): a contract must be plain JSON. */
+function checkPlainJson(value: unknown, pointer = ''): void {
+  const fail = (what: string) => refused(`The contract holds ${what}, which JSON cannot represent.`, [{ field: 'body.document', pointer, rule: 'json', message: `${what} is not a JSON value` }], 'contract_not_parseable');
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw fail(String(value));
+    return;
+  }
+  if (Array.isArray(value)) return value.forEach((inner, i) => checkPlainJson(inner, `${pointer}/${i}`));
+  if (isObject(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, inner] of Object.entries(value)) checkPlainJson(inner, `${pointer}/${escapePointerToken(key)}`);
+    return;
+  }
+  throw fail(value instanceof Uint8Array ? 'binary data' : `a ${typeof value === 'object' ? (value as object).constructor?.name ?? 'non-JSON object' : typeof value}`);
 }
 
 function checkDepth(value: unknown, depth = 0, pointer = ''): void {
@@ -172,15 +201,23 @@ function checkDepth(value: unknown, depth = 0, pointer = ''): void {
  */
 function checkReferences(document: Record<string, unknown>): void {
   const problems: ErrorDetail[] = [];
-  walk(document, '', (node, pointer) => {
+  const ids = new Set<string>();
+  walkSchemas(document, '', (node) => {
+    if (typeof node.$id === 'string') ids.add(node.$id.replace(/#$/, ''));
+  });
+  walkSchemas(document, '', (node, pointer) => {
     if (typeof node.$ref !== 'string') return;
     const ref = node.$ref;
+    const field = { field: 'body.document', pointer: `${pointer}/$ref` };
     if (!ref.startsWith('#')) {
-      problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'external_ref', message: `'${ref}' is outside the document: external references are not fetched; put everything in one document` });
+      // A reference to a resource the document itself names with $id is resolved by ajv.
+      if (!ids.has(ref.split('#')[0]!)) problems.push({ ...field, rule: 'external_ref', message: `'${ref}' is outside the document: external references are not fetched; put everything in one document` });
+    } else if (!isPointerRef(ref)) {
+      // '#name' is a plain-name fragment ($anchor, or a draft-07 "$id": "#name"): left to ajv.
     } else if (resolvePointer(document, pointerOf(ref)) === undefined) {
-      problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'unresolvable_ref', message: `'${ref}' does not point to anything in the document` });
+      problems.push({ ...field, rule: 'unresolvable_ref', message: `'${ref}' does not point to anything in the document` });
     } else if (refersOnlyToItself(document, ref)) {
-      problems.push({ field: 'body.document', pointer: `${pointer}/$ref`, rule: 'infinite_recursion', message: `'${ref}' recurses forever: every schema in the chain is only a reference to the next` });
+      problems.push({ ...field, rule: 'infinite_recursion', message: `'${ref}' recurses forever: every schema in the chain is only a reference to the next` });
     }
   });
   if (problems.length) throw refused(`The contract has ${problems.length} broken reference(s): ${problems[0]!.message}.`, problems.slice(0, 50), 'contract_invalid_ref');
@@ -193,7 +230,7 @@ function refersOnlyToItself(document: Record<string, unknown>, ref: string): boo
     if (seen.has(current)) return true;
     seen.add(current);
     const target = resolvePointer(document, pointerOf(current));
-    current = isObject(target) && typeof target.$ref === 'string' && Object.keys(target).length === 1 && target.$ref.startsWith('#') ? target.$ref : undefined;
+    current = isObject(target) && typeof target.$ref === 'string' && Object.keys(target).length === 1 && isPointerRef(target.$ref) ? target.$ref : undefined;
   }
   return false;
 }
@@ -245,43 +282,56 @@ function jsonSchemaPointer(holder: unknown, pointer: string): string | null {
 }
 
 function asyncApiTargets(document: Record<string, unknown>, version: string): TargetLocation[] {
-  const messages: Array<{ value: unknown; pointer: string; fallbackName: string }> = [];
+  const messages: Array<{ value: unknown; pointer: string; fallbackName: string; kind: TargetKind }> = [];
   const channels = isObject(document.channels) ? document.channels : {};
+  const receivedOn = version.startsWith('2.') ? new Set<string>() : channelsReceivedOn(document);
   for (const [channel, rawChannel] of Object.entries(channels)) {
     const channelPointer = `/channels/${escapePointerToken(channel)}`;
     if (!isObject(rawChannel)) continue;
     if (version.startsWith('2.')) {
-      for (const operation of ['publish', 'subscribe']) {
+      // AsyncAPI 2 speaks from the application's side: others `publish` to it, it `subscribe`s others to what it sends.
+      for (const operation of ['publish', 'subscribe'] as const) {
         const op = rawChannel[operation];
         if (!isObject(op) || op.message === undefined) continue;
         const message = follow(document, op.message, `${channelPointer}/${operation}/message`);
         const list = isObject(message.value) && Array.isArray(message.value.oneOf) ? message.value.oneOf.map((m, i) => follow(document, m, `${message.pointer}/oneOf/${i}`)) : [message];
-        for (const m of list) messages.push({ ...m, fallbackName: `${channel} ${operation}` });
+        const kind: TargetKind = operation === 'publish' ? 'inbound-message' : 'message';
+        for (const m of list) messages.push({ ...m, fallbackName: `${channel} ${operation}`, kind });
       }
     } else if (isObject(rawChannel.messages)) {
-      for (const [key, raw] of Object.entries(rawChannel.messages)) messages.push({ ...follow(document, raw, `${channelPointer}/messages/${escapePointerToken(key)}`), fallbackName: key });
+      const kind: TargetKind = receivedOn.has(channelPointer) ? 'inbound-message' : 'message';
+      for (const [key, raw] of Object.entries(rawChannel.messages)) messages.push({ ...follow(document, raw, `${channelPointer}/messages/${escapePointerToken(key)}`), fallbackName: key, kind });
     }
   }
   const components = isObject(document.components) && isObject(document.components.messages) ? document.components.messages : {};
-  for (const [key, raw] of Object.entries(components)) messages.push({ ...follow(document, raw, `/components/messages/${escapePointerToken(key)}`), fallbackName: key });
+  for (const [key, raw] of Object.entries(components)) messages.push({ ...follow(document, raw, `/components/messages/${escapePointerToken(key)}`), fallbackName: key, kind: 'message' });
 
-  const targets = new Map<string, TargetLocation>();
-  for (const { value, pointer, fallbackName } of messages) {
+  const targets: TargetLocation[] = [];
+  for (const { value, pointer, fallbackName, kind } of messages) {
     if (!isObject(value) || value.payload === undefined) continue;
     // AsyncAPI 3 may wrap a payload as {schemaFormat, schema}.
     const payload = isObject(value.payload) && value.payload.schemaFormat !== undefined && value.payload.schema !== undefined ? `${pointer}/payload/schema` : `${pointer}/payload`;
-    if (![...targets.values()].some((t) => t.pointer === payload)) {
-      const componentName = pointer.startsWith('/components/messages/') ? unescapePointerToken(pointer.split('/')[3]!) : null;
-      const name = `message ${typeof value.name === 'string' ? value.name : typeof value.messageId === 'string' ? value.messageId : (componentName ?? fallbackName)}`;
-      targets.set(targets.has(name) ? `${name} (${pointer})` : name, { name: targets.has(name) ? `${name} (${pointer})` : name, kind: 'message', pointer: payload });
-    }
+    if (targets.some((t) => t.pointer === payload)) continue;
+    const componentName = pointer.startsWith('/components/messages/') ? unescapePointerToken(pointer.split('/')[3]!) : null;
+    const name = `message ${typeof value.name === 'string' ? value.name : typeof value.messageId === 'string' ? value.messageId : (componentName ?? fallbackName)}`;
+    targets.push({ name: targets.some((t) => t.name === name) ? `${name} (${pointer})` : name, kind, pointer: payload });
   }
-  return [...targets.values()];
+  return targets;
+}
+
+/** AsyncAPI 3: the channels an operation with `action: receive` listens on (their messages come in). */
+function channelsReceivedOn(document: Record<string, unknown>): Set<string> {
+  const received = new Set<string>();
+  const operations = isObject(document.operations) ? document.operations : {};
+  for (const operation of Object.values(operations)) {
+    if (isObject(operation) && operation.action === 'receive' && isObject(operation.channel) && typeof operation.channel.$ref === 'string') received.add(pointerOf(operation.channel.$ref));
+  }
+  return received;
 }
 
 /** Follows a $ref (if the value is one) to what it points at, remembering where that is. */
 function follow(document: Record<string, unknown>, value: unknown, pointer: string, depth = 0): { value: unknown; pointer: string } {
-  if (depth < 32 && isObject(value) && typeof value.$ref === 'string' && value.$ref.startsWith('#')) {
+  if (depth < 32 && isObject(value) && typeof value.$ref === 'string' && isPointerRef(value.$ref)) {
     return follow(document, resolvePointer(document, pointerOf(value.$ref)), pointerOf(value.$ref), depth + 1);
   }
   return { value, pointer };
@@ -313,11 +363,17 @@ function selfContained(document: Record<string, unknown>, pointer: string, diale
     if (!isObject(value)) return value;
     const copy: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      if (key.startsWith('x-')) continue;
-      if (key === '$ref' && typeof inner === 'string' && inner.startsWith('#')) {
+      // Extensions are annotations; an $id would move the base of every reference in the copy.
+      if (key.startsWith('x-') || key === '$id' || key === '$schema') continue;
+      if (key === '$ref' && typeof inner === 'string' && isPointerRef(inner)) {
         const target = pointerOf(inner);
         copy.$ref = target === root.pointer ? '#' : `#/${defsKey}/${nameFor(target)}`;
-      } else copy[key] = rewrite(inner);
+      } else if (SCHEMA_MAPS.has(key) && isObject(inner)) {
+        // Property names are data: an "x-correlation-id" property stays.
+        copy[key] = Object.fromEntries(Object.entries(inner).map(([name, schema]) => [name, rewrite(schema)]));
+      } else {
+        copy[key] = DATA_KEYWORDS.has(key) ? inner : rewrite(inner);
+      }
     }
     return copy;
   };
@@ -326,12 +382,22 @@ function selfContained(document: Record<string, unknown>, pointer: string, diale
   return Object.keys(defs).length ? { ...schema, [defsKey]: { ...(isObject(schema[defsKey]) ? schema[defsKey] : {}), ...defs } } : schema;
 }
 
-function walk(value: unknown, pointer: string, visit: (node: Record<string, unknown>, pointer: string) => void): void {
-  if (Array.isArray(value)) value.forEach((inner, i) => walk(inner, `${pointer}/${i}`, visit));
+/** Visits every object that may be a schema: not inside examples, enums, defaults or extensions. */
+function walkSchemas(value: unknown, pointer: string, visit: (node: Record<string, unknown>, pointer: string) => void): void {
+  if (Array.isArray(value)) value.forEach((inner, i) => walkSchemas(inner, `${pointer}/${i}`, visit));
   else if (isObject(value)) {
     visit(value, pointer);
-    for (const [key, inner] of Object.entries(value)) walk(inner, `${pointer}/${escapePointerToken(key)}`, visit);
+    for (const [key, inner] of Object.entries(value)) {
+      // (OpenAPI's responses.default is a response, not a default value.)
+      if ((DATA_KEYWORDS.has(key) && !pointer.endsWith('/responses')) || key.startsWith('x-')) continue;
+      walkSchemas(inner, `${pointer}/${escapePointerToken(key)}`, visit);
+    }
   }
+}
+
+/** '#' or '#/…': a JSON pointer into this document (as opposed to '#name' or another resource). */
+function isPointerRef(ref: string): boolean {
+  return ref === '#' || ref.startsWith('#/');
 }
 
 /** The JSON pointer of a same-document reference: '#/a%20b/c' → '/a b/c' (undecodable → never resolves). */

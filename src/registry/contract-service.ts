@@ -3,7 +3,7 @@
 // and the warnings it was accepted with. Validators are compiled once per version and cached.
 import type { Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { canonicalJson, digestOf } from '../platform/canonical-json.js';
+import { canonicalJson, sha256Hex } from '../platform/canonical-json.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
@@ -23,13 +23,16 @@ export interface PreparedContract {
   read: ReadContract;
   compiled: CompiledContract;
   digest: string;
+  /** The canonical JSON the digest covers. */
+  document: string;
   note: string | null;
 }
 
 const CACHE_SIZE = 200;
 
 export class ContractService {
-  private readonly compiled = new Map<string, CompiledContract>();
+  /** Compiled validators by contract id (the digest alone does not say how the document was read). */
+  private readonly compiled = new Map<number, CompiledContract>();
 
   constructor(
     private readonly database: Database,
@@ -45,7 +48,7 @@ export class ContractService {
     // Parse and compile before taking the write lock: a large document must not stall other writes.
     const prepared = await this.prepare(input);
     return this.database.write(async (tx) => {
-      const iface = await this.interfaces.get(interfaceKey, tx);
+      const iface = await this.interfaces.locked(tx, interfaceKey);
       if (iface.status === 'retired') throw new ConflictError(`Interface ${interfaceKey} is retired: it takes no new contracts.`, 'interface_retired');
       return this.insert(tx, ctx, iface, prepared);
     });
@@ -53,18 +56,20 @@ export class ContractService {
 
   /** Reads, checks and compiles a document; throws the 4xx that says why it cannot be used. */
   async prepare(input: NewContract): Promise<PreparedContract> {
-    if (typeof input.document === 'string' && Buffer.byteLength(input.document) > this.maxBytes) {
-      throw new PayloadTooLargeError(`The contract is larger than ${this.maxBytes} bytes (GXPW_CONTRACT_MAX_BYTES).`);
-    }
+    const tooLarge = () => new PayloadTooLargeError(`The contract is larger than ${this.maxBytes} bytes (GXPW_CONTRACT_MAX_BYTES).`);
+    if (typeof input.document === 'string' && Buffer.byteLength(input.document) > this.maxBytes) throw tooLarge();
     const read = await readContract(input.format, input.document);
+    // What is stored: also bounds documents sent as JSON objects (e.g. inside a registry import).
+    const document = canonicalJson(read.document);
+    if (Buffer.byteLength(document) > this.maxBytes) throw tooLarge();
     const compiled = compileContract(read);
-    return { read, compiled, digest: digestOf(read.document), note: input.note?.trim() || null };
+    return { read, compiled, digest: sha256Hex(document), document, note: input.note?.trim() || null };
   }
 
   /** Stores a prepared document as the interface's next version, in the caller's transaction. */
-  async insert(tx: Transaction, ctx: RequestContext, iface: Interface, { read, compiled, digest, note }: PreparedContract): Promise<Contract> {
+  async insert(tx: Transaction, ctx: RequestContext, iface: Interface, { read, compiled, digest, document, note }: PreparedContract): Promise<Contract> {
     const latest = await this.latest(iface.id, tx);
-    if (latest?.digest === digest) throw new ConflictError(`This document is identical to version ${latest.version} (digest ${digest}).`, 'contract_unchanged');
+    if (latest?.digest === digest && latest.format === read.format) throw new ConflictError(`This document is identical to version ${latest.version} (digest ${digest}).`, 'contract_unchanged');
     const warnings = [...read.warnings, ...compiled.warnings];
     const contract = await this.models.Contract.create(
       {
@@ -73,7 +78,7 @@ export class ContractService {
         format: read.format,
         specVersion: read.specVersion,
         digest,
-        document: canonicalJson(read.document),
+        document,
         targets: JSON.stringify(read.targets),
         warnings: JSON.stringify(warnings),
         note,
@@ -91,7 +96,7 @@ export class ContractService {
       change: 'create',
       after: { version: contract.version, format: read.format, specVersion: read.specVersion, digest, targets: read.targets.map((t) => t.name), warnings: warnings.length, note },
     });
-    this.compiled.set(digest, compiled);
+    this.compiled.set(contract.id, compiled);
     return contract;
   }
 
@@ -116,11 +121,11 @@ export class ContractService {
 
   /** The compiled validators of a stored version (the runner validates exchanges with them). */
   compiledOf(contract: Contract): CompiledContract {
-    let compiled = this.compiled.get(contract.digest);
+    let compiled = this.compiled.get(contract.id);
     if (!compiled) {
       compiled = compileContract({ format: contract.format as ContractFormat, specVersion: contract.specVersion, document: JSON.parse(contract.document), targets: JSON.parse(contract.targets) as TargetLocation[] });
       if (this.compiled.size >= CACHE_SIZE) this.compiled.delete(this.compiled.keys().next().value!);
-      this.compiled.set(contract.digest, compiled);
+      this.compiled.set(contract.id, compiled);
     }
     return compiled;
   }

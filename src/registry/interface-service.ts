@@ -1,11 +1,11 @@
 // Integration interfaces: the Annex 11 §4.3 inventory. Each change is audited with a reason; the
 // lifecycle runs draft → active → retired (retiring needs a reason); nothing is ever deleted.
-import { Op, QueryTypes, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
-import type { Interface, InterfaceStatus, RegistryModels } from './registry-models.js';
+import type { Interface, InterfaceStatus, RegistryModels, System } from './registry-models.js';
 import { auditViewOfInterface, presentInterface, presentSystem, type InterfaceView } from './registry-presenter.js';
 import type { NewSystem, SystemService } from './system-service.js';
 
@@ -46,7 +46,7 @@ export interface InterfaceFilter {
 }
 
 export interface RegistryImport {
-  systems?: NewSystem[];
+  systems?: Array<NewSystem & { status?: System['status'] }>;
   interfaces: NewInterface[];
 }
 
@@ -145,7 +145,12 @@ export class InterfaceService {
 
   /** Every interface running on a platform release, e.g. "MuleSoft Runtime 4.6" (change control). */
   async onPlatform(platform: string): Promise<InterfaceView[]> {
-    return (await this.list({ platform, limit: 1000 })).interfaces;
+    const all: InterfaceView[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const { total, interfaces } = await this.list({ platform, limit: 1000, offset });
+      all.push(...interfaces);
+      if (all.length >= total || !interfaces.length) return all;
+    }
   }
 
   /**
@@ -165,7 +170,7 @@ export class InterfaceService {
         seenSystems.add(name);
         const current = existing.find((s) => s.name === name);
         if (!current) newSystems.push(system);
-        else if (!sameSystem(presentSystem(current), system)) problems.push({ field, rule: 'conflict', message: `system '${name}' already exists with different details` });
+        else if (!sameSystem(presentSystem(current), system) || (system.status !== undefined && system.status !== current.status)) problems.push({ field, rule: 'conflict', message: `system '${name}' already exists with different details` });
       }
       const names = new Map([...existing.map((s) => [s.id, s.name] as const)]);
       const planned = new Set([...names.values(), ...newSystems.map((s) => s.name.trim())]);
@@ -193,8 +198,8 @@ export class InterfaceService {
   }
 
   /** Systems and interfaces as JSON, in the shape `importRegistry` reads back. */
-  async exportRegistry(): Promise<{ format: string; systems: NewSystem[]; interfaces: NewInterface[] }> {
-    const systems = (await this.systems.list()).map(presentSystem).map(({ id: _id, status: _status, ...rest }) => rest);
+  async exportRegistry(): Promise<{ format: string; systems: Array<NewSystem & { status?: System['status'] }>; interfaces: NewInterface[] }> {
+    const systems = (await this.systems.list()).map(presentSystem).map(({ id: _id, ...rest }) => rest);
     const names = await this.systems.names();
     const rows = await this.models.Interface.findAll({ order: [['key', 'ASC']] });
     const interfaces = rows.map((row) => {
@@ -299,7 +304,11 @@ export class InterfaceService {
     await this.models.InterfacePlatform.bulkCreate(platforms.map((platform) => ({ interfaceId, platform })), { transaction: tx });
   }
 
-  private async locked(tx: Transaction, key: string): Promise<Interface> {
+  /**
+   * The interface, locked until `tx` ends: writers that derive something from its current state (the
+   * next contract version, the assessment to supersede) queue behind each other on PostgreSQL too.
+   */
+  async locked(tx: Transaction, key: string): Promise<Interface> {
     const row = await this.models.Interface.findOne({ where: { key }, transaction: tx, lock: tx.LOCK.UPDATE });
     if (!row) throw new NotFoundError(`No interface with key ${key}.`, 'interface_not_found');
     return row;
@@ -320,9 +329,10 @@ export class InterfaceService {
     }
     if (filter.dataDomain !== undefined) and.push({ dataDomains: { [Op.like]: `%"${filter.dataDomain}"%` } });
     if (filter.q !== undefined) {
-      // Case-insensitive on both databases (SQLite's LIKE already is for ASCII).
-      const like = this.database.dialect === 'postgres' ? Op.iLike : Op.like;
-      and.push({ [Op.or]: [{ key: { [like]: `%${filter.q}%` } }, { name: { [like]: `%${filter.q}%` } }] });
+      // A plain, case-insensitive substring (no LIKE wildcards to escape): instr / strpos.
+      const position = this.database.dialect === 'postgres' ? 'strpos' : 'instr';
+      const contains = (column: string) => Sequelize.where(Sequelize.fn(position, Sequelize.fn('lower', Sequelize.col(column)), filter.q!.toLowerCase()), Op.gt, 0);
+      and.push({ [Op.or]: [contains('key'), contains('name')] });
     }
     if (and.length) where[Op.and] = and;
     return where as WhereOptions<Interface>;

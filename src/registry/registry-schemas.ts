@@ -112,7 +112,7 @@ export const importRegistryBody = {
   required: ['interfaces'],
   properties: {
     format: { const: 'gxpw.registry.v1' },
-    systems: { type: 'array', maxItems: 1000, items: newSystem },
+    systems: { type: 'array', maxItems: 1000, items: { ...newSystem, properties: { ...newSystem.properties, status: { enum: [...SYSTEM_STATUSES] } } } },
     interfaces: {
       type: 'array',
       minItems: 1,
@@ -122,7 +122,7 @@ export const importRegistryBody = {
         properties: {
           ...newInterface.properties,
           status: { enum: [...INTERFACE_STATUSES] },
-          retiredReason: { type: ['string', 'null'], maxLength: 2000 },
+          retiredReason: { type: ['string', 'null'], maxLength: 2000, pattern: '\\S' },
           contracts: { type: 'array', maxItems: 100, description: 'Contract versions, oldest first', items: contractDocument },
         },
         if: { required: ['status'], properties: { status: { const: 'retired' } } },

@@ -32,10 +32,11 @@ export class SystemService {
     return this.database.write((tx) => this.createInTransaction(tx, ctx, input));
   }
 
-  async createInTransaction(tx: Transaction, ctx: RequestContext, input: NewSystem): Promise<System> {
+  /** Creates a system in the caller's transaction; an import may bring a retired one. */
+  async createInTransaction(tx: Transaction, ctx: RequestContext, input: NewSystem & { status?: System['status'] }): Promise<System> {
     const name = input.name.trim();
     if (await this.models.System.findOne({ where: { name }, transaction: tx })) throw new ConflictError(`A system named '${name}' already exists.`, 'system_exists');
-    const system = await this.models.System.create({ ...input, name, status: 'active' }, { transaction: tx });
+    const system = await this.models.System.create({ ...input, name, status: input.status ?? 'active' }, { transaction: tx });
     await this.audit.record(tx, ctx, { action: 'system.created', entityType: 'system', entityId: system.id, change: 'create', after: presentSystem(system) });
     return system;
   }

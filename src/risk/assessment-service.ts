@@ -5,7 +5,7 @@
 import type { ModelStatic, Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Database } from '../platform/database.js';
-import { ConflictError, NotFoundError } from '../platform/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { InterfaceService } from '../registry/interface-service.js';
 import type { SignableRecordType } from '../signatures/signature-service.js';
@@ -34,9 +34,13 @@ export class AssessmentService {
     const { model, digest } = this.riskModels.get(input.modelId);
     const result = evaluate(model, input.answers);
     return this.database.write(async (tx) => {
-      const iface = await this.interfaces.get(interfaceKey, tx);
+      const iface = await this.interfaces.locked(tx, interfaceKey);
       if (iface.status === 'retired') throw new ConflictError(`Interface ${interfaceKey} is retired: it is no longer assessed.`, 'interface_retired');
       const scope = input.scope?.trim() ?? '';
+      const messageTypes = JSON.parse(iface.messageTypes) as string[];
+      if (scope !== '' && !messageTypes.includes(scope)) {
+        throw new ValidationError(`'${scope}' is not a message type of ${interfaceKey}.`, [{ field: 'body.scope', rule: 'enum', message: `must be one of ${messageTypes.join(', ') || '(none registered)'}` }], 'unknown_scope');
+      }
       const previous = await this.model.findOne({ where: { interfaceId: iface.id, scope }, order: [['id', 'DESC']], transaction: tx });
       const assessedAt = this.now();
       const row = await this.model.create(

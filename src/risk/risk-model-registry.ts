@@ -96,7 +96,14 @@ function checkReferences(model: RiskModel, meanings: readonly string[], fail: (p
     });
     level(scoring.default.result, '/scoring/default/result');
   } else if (scoring.type === 'sum') {
-    scoring.thresholds.forEach((t, i) => level(t.result, `/scoring/thresholds/${i}/result`));
+    scoring.thresholds.forEach((t, i) => {
+      level(t.result, `/scoring/thresholds/${i}/result`);
+      // Checked in order, first match wins: ascending thresholds would give every total the first result.
+      if (i > 0 && t.min >= scoring.thresholds[i - 1]!.min) throw fail(`/scoring/thresholds/${i}/min`, `thresholds must go from the highest min to the lowest (${t.min} follows ${scoring.thresholds[i - 1]!.min})`);
+    });
+    const lowestTotal = model.factors.reduce((sum, f) => sum + Math.min(...f.answers.map((a) => a.score)), 0);
+    const last = scoring.thresholds.length - 1;
+    if (scoring.thresholds[last]!.min > lowestTotal) throw fail(`/scoring/thresholds/${last}/min`, `the last threshold must catch every total; the lowest possible total is ${lowestTotal}`);
   } else {
     scoring.steps.forEach((step, i) => {
       if (values.has(step.id)) throw fail(`/scoring/steps/${i}/id`, `'${step.id}' is already a factor or an earlier step`);

@@ -131,6 +131,7 @@ export const riskModelSchema = {
             },
           },
           reassessmentMonths: { type: 'integer', minimum: 1, maximum: 120 },
+          record: { type: 'array', maxItems: 30, items: text, description: 'What the assurance record must contain (CSA step 4)' },
         },
       },
     },

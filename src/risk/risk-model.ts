@@ -25,6 +25,8 @@ export interface AssuranceLevel {
   testDepth: TestDepth;
   requiredSignatures: Array<{ meaning: string; roles: Role[] }>;
   reassessmentMonths: number;
+  /** What the assurance record must contain (CSA step 4). */
+  record?: string[];
 }
 
 export interface RiskModel {
@@ -88,7 +90,8 @@ export function evaluate(model: RiskModel, answers: Answers): RiskResult {
       rationale.push(`${label(factor.id)}: ${score} points`);
     }
     computed.total = total;
-    const threshold = scoring.thresholds.find((t) => total >= t.min) ?? scoring.thresholds[scoring.thresholds.length - 1]!;
+    // The loader guarantees descending thresholds whose last one catches every total.
+    const threshold = scoring.thresholds.find((t) => total >= t.min)!;
     level = threshold.result;
     rationale.push(`total ${total} ≥ ${threshold.min} → ${level}`);
   } else {

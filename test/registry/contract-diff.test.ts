@@ -7,6 +7,7 @@ const NAMES: Record<TargetKind, string> = {
   request: 'POST /capture request',
   response: 'POST /capture → 202',
   message: 'message ShippingEvent',
+  'inbound-message': 'message ReceivingEvent',
   schema: 'schema',
 };
 
@@ -44,6 +45,14 @@ describe('contract diff', () => {
       expect(diff.changes[0]!.target).to.equal('message ShippingEvent');
       expect(diff.changes[0]!.classification).to.equal('breaking');
       expect(diff.breaking).to.equal(true);
+    });
+
+    it('an inbound message (the application receives it) is written by the other side: a new required field breaks consumers, a new enum value breaks providers', () => {
+      const before = object({ status: string({ enum: ['ok'] }) });
+      const tighter = diffSchema('inbound-message', before, { ...before, required: ['status'] });
+      expect(outline(tighter.changes)).to.deep.equal([{ rule: 'required_added', path: '/status', breakingFor: ['consumers'] }]);
+      const looser = diffSchema('inbound-message', before, object({ status: string({ enum: ['ok', 'held'] }) }));
+      expect(outline(looser.changes)).to.deep.equal([{ rule: 'enum_value_added', path: '/status', breakingFor: ['providers'] }]);
     });
 
     it('a removed request (operation) breaks consumers', () => {

@@ -47,7 +47,7 @@ describeEachDatabase('contracts', (dialect) => {
   const count = async () => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM contracts', { plain: true }))!.n);
 
   before(async () => {
-    wb = await createTestWorkbench(dialect, { env: { GXPW_CONTRACT_MAX_BYTES: String(2 * 1024 * 1024) } });
+    wb = await createTestWorkbench(dialect);
     const ctx = systemContext('test');
     await wb.services.systems.create(ctx, ERP);
     await wb.services.systems.create(ctx, WMS);
@@ -124,6 +124,71 @@ describeEachDatabase('contracts', (dialect) => {
     expect(schema.validate({ gtin: 'ABC', lot: 'L1' })).to.equal(false);
   });
 
+  it('keeps properties whose names start with x- (only x- keywords are annotations)', async () => {
+    const api = ordersApi();
+    (api.components.schemas as Record<string, unknown>).Ack = { type: 'object', required: ['x-correlation-id'], additionalProperties: false, properties: { 'x-correlation-id': { type: 'string' } }, 'x-internal': true };
+    const response = await post('IF-C-004', { format: 'openapi', document: api });
+    expect(response.status, JSON.stringify(response.body)).to.equal(201);
+    const ack = wb.services.contracts.compiledOf(await wb.services.contracts.get('IF-C-004', response.body.version)).targets.find((t) => t.name === 'POST /orders → 201')!;
+    expect(ack.validate({ 'x-correlation-id': 'c-1' })).to.equal(true);
+    expect(ack.validate({})).to.equal(false);
+  });
+
+  it('reads YAML merge keys as merges, and OpenAPI default responses, shared requestBodies and components with $id', async () => {
+    const yaml = [
+      'openapi: 3.1.0',
+      'info: {title: Receipts, version: "1"}',
+      'paths:',
+      '  /receipts:',
+      '    post:',
+      "      requestBody: {$ref: '#/components/requestBodies/Receipt'}",
+      '      responses:',
+      "        default: {description: error, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}",
+      'components:',
+      '  schemas:',
+      '    Base: &base {type: object, required: [id], properties: {id: {type: string}}}',
+      '    Receipt:',
+      '      <<: *base',
+      '      $id: https://example.com/receipt',
+      '    Error: {type: object, required: [code], properties: {code: {type: string}}}',
+      '  requestBodies:',
+      "    Receipt: {content: {application/json: {schema: {$ref: '#/components/schemas/Receipt'}}}}",
+    ].join('\n');
+    const response = await post('IF-C-004', { format: 'openapi', document: yaml });
+    expect(response.status, JSON.stringify(response.body)).to.equal(201);
+    expect(response.body.targets.map((t: { name: string }) => t.name)).to.deep.equal(['POST /receipts request', 'POST /receipts → default']);
+    const receipt = wb.services.contracts.compiledOf(await wb.services.contracts.get('IF-C-004', response.body.version)).targets[0]!;
+    expect(receipt.validate({}), 'required [id] comes through the merge key').to.equal(false);
+    expect(receipt.validate({ id: 'GR-1' })).to.equal(true);
+  });
+
+  it('marks AsyncAPI messages the application receives as inbound, so the diff blames the right side', async () => {
+    const doc = (required: string[]) => ({
+      asyncapi: '3.0.0',
+      info: { title: 'Receiving', version: '1' },
+      channels: { receipts: { address: 'receipts', messages: { Receipt: { payload: { type: 'object', required, properties: { id: { type: 'string' }, lot: { type: 'string' } } } } } } },
+      operations: { onReceipt: { action: 'receive', channel: { $ref: '#/channels/receipts' } } },
+    });
+    const first = await post('IF-C-003', { format: 'asyncapi', document: doc(['id']) });
+    expect(first.status, JSON.stringify(first.body)).to.equal(201);
+    expect(first.body.targets).to.deep.equal([{ name: 'message Receipt', kind: 'inbound-message', pointer: '/channels/receipts/messages/Receipt/payload' }]);
+    const second = await post('IF-C-003', { format: 'asyncapi', document: doc(['id', 'lot']) });
+    const diff = await get(`/api/v1/interfaces/IF-C-003/contracts/${first.body.version}/diff/${second.body.version}`);
+    expect(diff.body.changes.find((c: { rule: string }) => c.rule === 'required_added')).to.deep.include({ path: '/lot', breakingFor: ['consumers'] });
+  });
+
+  it('keeps the validators of each version apart when one document is stored under two formats', async () => {
+    const document = ordersApi('3.1.0', false);
+    const asSchema = await post('IF-C-002', { format: 'json-schema', document });
+    expect(asSchema.status, JSON.stringify(asSchema.body)).to.equal(201);
+    const asOpenApi = await post('IF-C-004', { format: 'openapi', document });
+    expect(asOpenApi.status).to.equal(201);
+    expect(asOpenApi.body.digest).to.equal(asSchema.body.digest);
+    const targets = async (key: string, version: number) => wb.services.contracts.compiledOf(await wb.services.contracts.get(key, version)).targets.map((t) => t.name);
+    expect(await targets('IF-C-002', asSchema.body.version)).to.deep.equal(['schema']);
+    expect(await targets('IF-C-004', asOpenApi.body.version)).to.deep.equal(['POST /orders request', 'POST /orders → 201']);
+  });
+
   it('accepts a recursive schema (a packing hierarchy)', async () => {
     const tree = { $schema: 'https://json-schema.org/draft/2020-12/schema', $ref: '#/$defs/node', $defs: { node: { type: 'object', required: ['epc'], properties: { epc: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } } } } } };
     expect((await post('IF-C-004', { format: 'json-schema', document: tree })).status).to.equal(201);
@@ -142,6 +207,9 @@ describeEachDatabase('contracts', (dialect) => {
       ['an unknown JSON Schema dialect', () => ({ format: 'json-schema', document: { $schema: 'http://json-schema.org/draft-03/schema#' } }), 400, 'contract_invalid'],
       ['a document nested absurdly deep', () => ({ format: 'json-schema', document: JSON.parse(`${'{"items":'.repeat(400)}{}${'}'.repeat(400)}`) }), 400, 'contract_too_deep'],
       ['a contract over the size limit (20 MB)', () => ({ format: 'json-schema', document: `{"description": "${'x'.repeat(20 * 1024 * 1024)}"}` }), 413, 'payload_too_large'],
+      ['a YAML alias bomb', () => ({ format: 'json-schema', document: ['a: &a [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n') }), 400, 'contract_not_parseable'],
+      ['a YAML number JSON cannot hold (.nan)', () => ({ format: 'json-schema', document: 'type: number\nconst: .nan' }), 400, 'contract_not_parseable', /NaN is not a JSON value/],
+      ['YAML binary data', () => ({ format: 'json-schema', document: 'type: string\nexamples: [!!binary aGVsbG8=]' }), 400, 'contract_not_parseable', /binary data/],
     ];
     for (const [name, body, status, code, message] of cases) {
       it(name, async () => {
@@ -178,6 +246,13 @@ describeEachDatabase('contracts', (dialect) => {
     expect(same.body).to.include({ breaking: false });
     expect(same.body.changes).to.deep.equal([]);
     expect((await get('/api/v1/interfaces/IF-C-001/contracts/1/diff/7')).status).to.equal(404);
+  });
+
+  it('numbers contract versions registered at the same moment one after the other', async () => {
+    const made = await Promise.all([1, 2, 3, 4].map((n) => post('IF-C-003', { format: 'json-schema', document: { type: 'object', title: `concurrent ${n}` } })));
+    expect(made.map((r) => r.status)).to.deep.equal([201, 201, 201, 201]);
+    const versions = made.map((r) => r.body.version as number).sort((a, b) => a - b);
+    expect(versions).to.deep.equal([versions[0]!, versions[0]! + 1, versions[0]! + 2, versions[0]! + 3]);
   });
 
   it('keeps stored contracts immutable in the database', async () => {

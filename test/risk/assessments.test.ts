@@ -73,11 +73,23 @@ describeEachDatabase('risk assessments', (dialect) => {
     expect((await request(wb.app).get('/api/v1/interfaces/IF-RISK-001').set('Authorization', `Bearer ${it_}`)).body.riskLevel).to.equal('medium');
   });
 
-  it('assesses a message type on its own without touching the interface-level assessment', async () => {
-    const scoped = await assess('IF-RISK-001', { ...HIGH_CSA, scope: 'SalesOrderCancel' });
+  it('assesses one of its message types on its own without touching the interface-level assessment', async () => {
+    const scoped = await assess('IF-RISK-001', { ...HIGH_CSA, scope: 'SalesOrder' });
     expect(scoped.status).to.equal(201);
-    expect(scoped.body).to.include({ scope: 'SalesOrderCancel', supersedes: null });
+    expect(scoped.body).to.include({ scope: 'SalesOrder', supersedes: null });
+    const unknown = await assess('IF-RISK-001', { ...HIGH_CSA, scope: 'NoSuchMessage' });
+    expect(unknown.status).to.equal(400);
+    expect(unknown.body.error.code).to.equal('unknown_scope');
     expect((await request(wb.app).get('/api/v1/interfaces/IF-RISK-001').set('Authorization', `Bearer ${it_}`)).body.riskLevel).to.equal('medium');
+  });
+
+  it('chains assessments made at the same moment: each supersedes the one before, one stays current', async () => {
+    const made = await Promise.all(Array.from({ length: 5 }, () => assess('IF-RISK-003', MEDIUM_GAMP)));
+    expect(made.map((r) => r.status)).to.deep.equal([201, 201, 201, 201, 201]);
+    const listed = (await history('IF-RISK-003')).body.riskAssessments as Array<{ id: number; supersedes: number | null; current: boolean }>;
+    expect(listed.filter((a) => a.current)).to.have.length(1);
+    expect(listed.filter((a) => a.supersedes === null)).to.have.length(1);
+    expect(new Set(listed.map((a) => a.supersedes)).size, 'no assessment superseded twice').to.equal(listed.length);
   });
 
   it('refuses an answer outside the options, an unknown model, an unknown interface and a non-QA assessor, storing nothing', async () => {

@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
-import { DEMO_INTERFACES } from '../../src/demo/reference-architecture.js';
+import { DEMO_INTERFACES, DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
+import { systemContext } from '../../src/platform/request-context.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -66,5 +67,36 @@ describeEachDatabase('demo workspace', (dialect) => {
     const before = (await get('/api/v1/audit').query({ limit: 1, order: 'desc' })).body;
     expect(await seedDemoWorkspace(wb.services, TEST_PASSWORD)).to.deep.equal({ usersCreated: [], interfacesCreated: 0, generatedPassword: null });
     expect((await get('/api/v1/audit').query({ limit: 1, order: 'desc' })).body).to.deep.equal(before);
+  });
+});
+
+describeEachDatabase('demo workspace seeding, interrupted or declined', (dialect) => {
+  let wb: TestWorkbench;
+  before(async () => (wb = await createTestWorkbench(dialect)));
+  after(async () => wb?.close());
+
+  it('completes a seeding that stopped half-way (some systems, one interface without contract or assessment)', async () => {
+    const ctx = systemContext('test');
+    const [first] = DEMO_INTERFACES;
+    for (const name of [first!.sourceSystem, first!.targetSystem]) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    const { contract: _c, risk: _r, ...fields } = first!;
+    await wb.services.interfaces.create(ctx, fields);
+    const result = await seedDemoWorkspace(wb.services, TEST_PASSWORD);
+    expect(result.interfacesCreated).to.equal(DEMO_INTERFACES.length - 1);
+    const views = await wb.services.interfaces.views(new Date());
+    expect(views.total).to.equal(DEMO_INTERFACES.length);
+    expect(views.withoutContract).to.deep.equal([]);
+    expect(views.withoutAssessment).to.deep.equal([]);
+  });
+
+  it("leaves a registry that holds someone's own systems alone", async () => {
+    const other = await createTestWorkbench(dialect);
+    try {
+      await other.services.systems.create(systemContext('test'), { name: 'Our Own ERP', kind: 'erp', vendor: 'Acme', product: 'ERP', version: '1', gampCategory: 4, layer: 'source-system', owner: 'IT' });
+      expect((await seedDemoWorkspace(other.services, TEST_PASSWORD)).interfacesCreated).to.equal(0);
+      expect((await other.services.systems.list()).map((s) => s.name)).to.deep.equal(['Our Own ERP']);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -4,6 +4,7 @@
 // chain = SHA-256(previous chain || leaf), the first one chained to 32 zero bytes
 // root  = RFC 6962 Merkle tree hash over the leaves 1..n, signed in checkpoints
 import { createHash } from 'node:crypto';
+import { insertRowsSql } from '../platform/sql.js';
 import { canonicalJson } from '../platform/canonical-json.js';
 
 export interface AuditEventContent {
@@ -58,9 +59,9 @@ export const AUDIT_EVENT_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 
 /** A parameterized INSERT of `rows` audit events, values in AUDIT_EVENT_COLUMNS order. */
+/** The INSERT of `rows` audit events (pass `auditEventValues` as `replacements`). */
 export function insertAuditEventsSql(rows = 1): string {
-  const one = `(${AUDIT_EVENT_COLUMNS.map(() => '?').join(', ')})`;
-  return `INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
+  return insertRowsSql('audit_events', AUDIT_EVENT_COLUMNS, rows);
 }
 
 export function auditEventValues(row: AuditEventRow): unknown[] {

@@ -41,8 +41,8 @@ export type RecordedAuditEvent = AuditEventContent & { leafHash: string; chainHa
 
 const INSERT_EVENT = insertAuditEventsSql();
 
-/** Rows per multi-row INSERT (14 parameters each, well under SQLite's parameter limit). */
-const INSERT_BATCH = 100;
+/** Rows per multi-row INSERT (14 values each: 7,000 per statement, under SQLite's and PostgreSQL's limits). */
+const INSERT_BATCH = 500;
 const NEEDS_REASON: ReadonlySet<ChangeKind> = new Set(['update', 'status', 'delete']);
 // Arbitrary constant naming "the audit chain" among PostgreSQL advisory locks.
 const AUDIT_CHAIN_LOCK_ID = 740_211_002;

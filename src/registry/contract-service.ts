@@ -67,7 +67,7 @@ export class ContractService {
   }
 
   /** Stores a prepared document as the interface's next version, in the caller's transaction. */
-  async insert(tx: Transaction, ctx: RequestContext, iface: Interface, { read, compiled, digest, document, note }: PreparedContract): Promise<Contract> {
+  async insert(tx: Transaction, ctx: RequestContext, iface: Pick<Interface, 'id' | 'key'>, { read, compiled, digest, document, note }: PreparedContract): Promise<Contract> {
     const latest = await this.latest(iface.id, tx);
     if (latest?.digest === digest && latest.format === read.format) throw new ConflictError(`This document is identical to version ${latest.version} (digest ${digest}).`, 'contract_unchanged');
     const warnings = [...read.warnings, ...compiled.warnings];

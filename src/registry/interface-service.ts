@@ -6,7 +6,8 @@ import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { Interface, InterfaceStatus, RegistryModels, System } from './registry-models.js';
-import { auditViewOfInterface, presentInterface, presentSystem, type InterfaceView } from './registry-presenter.js';
+import { auditViewOfInterface, presentInterface, presentSystem, type InterfaceView, type RegisteredInterface } from './registry-presenter.js';
+import { insertRowsSql, timestampValue } from '../platform/sql.js';
 import type { NewSystem, SystemService } from './system-service.js';
 
 export interface NewInterface {
@@ -53,7 +54,7 @@ export interface RegistryImport {
 /** How a caller adds its own part to an import: problems found beforehand, and rows to write after. */
 export interface ImportExtension {
   problems: ErrorDetail[];
-  afterInsert(tx: Transaction, created: Interface[]): Promise<void>;
+  afterInsert(tx: Transaction, created: Array<{ id: number; key: string }>): Promise<void>;
 }
 
 export interface RegistryViews {
@@ -68,6 +69,30 @@ export interface RegistryViews {
 
 const TRANSITIONS: Record<InterfaceStatus, InterfaceStatus[]> = { draft: ['active', 'retired'], active: ['retired'], retired: [] };
 const IMPORT_CHUNK = 500;
+const INSERT_COLUMNS = ['key', 'name', 'source_system_id', 'target_system_id', 'layer', 'pattern', 'direction', 'message_types', 'data_domains', 'platforms', 'gxp_relevant', 'intended_use', 'owner', 'environments', 'status', 'retired_reason', 'revision', 'created_at', 'updated_at'];
+
+/** A new interface as stored and audited: the same fields `auditViewOfInterface` gives for a stored one. */
+function registeredOf(input: NewInterface): RegisteredInterface {
+  return {
+    key: input.key,
+    name: input.name.trim(),
+    sourceSystem: input.sourceSystem,
+    targetSystem: input.targetSystem,
+    layer: input.layer,
+    pattern: input.pattern,
+    direction: input.direction,
+    messageTypes: input.messageTypes,
+    dataDomains: input.dataDomains,
+    platforms: input.platforms,
+    gxpRelevant: input.gxpRelevant,
+    intendedUse: input.intendedUse,
+    owner: input.owner,
+    environments: input.environments ?? {},
+    status: input.status ?? 'draft',
+    retiredReason: input.status === 'retired' ? (input.retiredReason?.trim() ?? null) : null,
+    revision: 1,
+  };
+}
 
 export class InterfaceService {
   constructor(
@@ -82,8 +107,8 @@ export class InterfaceService {
       const names = await this.systems.names(tx);
       const problems = [...this.systemProblems(input, names, 'body'), ...(await this.duplicateKeyProblems([input.key], 'body', tx))];
       if (problems.length) throw registryError(problems);
-      const [row] = await this.insertAll(tx, ctx, [input], names);
-      return row!;
+      await this.insertAll(tx, ctx, [input], names);
+      return this.get(input.key, tx);
     });
   }
 
@@ -246,24 +271,32 @@ export class InterfaceService {
     await this.models.Interface.update({ currentAssessmentId: assessment.id, riskLevel: assessment.level, reviewDue: assessment.reviewDue }, { where: { id: interfaceId }, transaction: tx });
   }
 
-  private async insertAll(tx: Transaction, ctx: RequestContext, inputs: NewInterface[], names: Map<number, string>): Promise<Interface[]> {
-    const created: Interface[] = [];
+  /**
+   * Inserts new interfaces with their platform index and one audit event each: multi-row statements
+   * without model instances, since an import may bring thousands (the benchmark holds it to a quarter
+   * of the speed of raw inserts).
+   */
+  private async insertAll(tx: Transaction, ctx: RequestContext, inputs: NewInterface[], names: Map<number, string>): Promise<Array<{ id: number; key: string }>> {
+    const sql = this.database.sequelize;
+    const idOf = new Map([...names.entries()].map(([id, name]) => [name, id]));
+    const now = timestampValue(this.database.dialect, new Date());
+    const created: Array<{ id: number; key: string }> = [];
     for (let start = 0; start < inputs.length; start += IMPORT_CHUNK) {
-      const chunk = inputs.slice(start, start + IMPORT_CHUNK);
-      await this.models.Interface.bulkCreate(
-        chunk.map((input) => ({ ...this.columnsOf(input, names), key: input.key, environments: JSON.stringify(input.environments ?? {}), status: input.status ?? 'draft', retiredReason: input.status === 'retired' ? (input.retiredReason ?? null) : null, revision: 1 }) as never),
-        { transaction: tx },
-      );
-      // Read back by key: bulk inserts do not report every new id on every dialect.
-      const rows = await this.models.Interface.findAll({ where: { key: chunk.map((i) => i.key) }, transaction: tx });
-      const byKey = new Map(rows.map((row) => [row.key, row]));
-      const ordered = chunk.map((input) => byKey.get(input.key)!);
-      await this.models.InterfacePlatform.bulkCreate(
-        ordered.flatMap((row, i) => chunk[i]!.platforms.map((platform) => ({ interfaceId: row.id, platform }))),
-        { transaction: tx },
-      );
-      await this.audit.recordMany(tx, ctx, ordered.map((row) => ({ action: 'interface.created', entityType: 'interface', entityId: row.key, change: 'create' as const, after: auditViewOfInterface(row, names) })));
-      created.push(...ordered);
+      const chunk = inputs.slice(start, start + IMPORT_CHUNK).map(registeredOf);
+      await sql.query(insertRowsSql('interfaces', INSERT_COLUMNS, chunk.length), {
+        replacements: chunk.flatMap((i) => [i.key, i.name, idOf.get(i.sourceSystem), idOf.get(i.targetSystem), i.layer, i.pattern, i.direction, JSON.stringify(i.messageTypes), JSON.stringify(i.dataDomains), JSON.stringify(i.platforms), i.gxpRelevant, i.intendedUse, i.owner, JSON.stringify(i.environments), i.status, i.retiredReason, i.revision, now, now]),
+        transaction: tx,
+      });
+      // Read back by key: a multi-row INSERT does not report every new id on every dialect.
+      const ids = await sql.query<{ id: number; key: string }>('SELECT id, key FROM interfaces WHERE key IN (?)', { replacements: [chunk.map((i) => i.key)], type: QueryTypes.SELECT, transaction: tx });
+      const idByKey = new Map(ids.map((row) => [row.key, Number(row.id)]));
+      const platforms = chunk.flatMap((i) => i.platforms.map((platform) => [idByKey.get(i.key), platform]));
+      for (let p = 0; p < platforms.length; p += IMPORT_CHUNK) {
+        const rows = platforms.slice(p, p + IMPORT_CHUNK);
+        await sql.query(insertRowsSql('interface_platforms', ['interface_id', 'platform'], rows.length), { replacements: rows.flat(), transaction: tx });
+      }
+      await this.audit.recordMany(tx, ctx, chunk.map((i) => ({ action: 'interface.created', entityType: 'interface', entityId: i.key, change: 'create' as const, after: i })));
+      created.push(...chunk.map((i) => ({ id: idByKey.get(i.key)!, key: i.key })));
     }
     return created;
   }

@@ -45,8 +45,11 @@ export function presentInterface(row: Interface, systemNames: ReadonlyMap<number
   };
 }
 
+/** An interface's registry data, without the columns derived from contracts and assessments. */
+export type RegisteredInterface = Omit<InterfaceView, 'currentContractVersion' | 'riskLevel' | 'currentAssessmentId' | 'reviewDue' | 'sourceSystem' | 'targetSystem'> & { sourceSystem: string; targetSystem: string };
+
 /** The fields an audit event records for an interface: its registry data, not derived columns. */
-export function auditViewOfInterface(row: Interface, systemNames: ReadonlyMap<number, string>) {
-  const { currentContractVersion: _c, riskLevel: _r, currentAssessmentId: _a, reviewDue: _d, ...registered } = presentInterface(row, systemNames);
-  return registered;
+export function auditViewOfInterface(row: Interface, systemNames: ReadonlyMap<number, string>): RegisteredInterface {
+  const { currentContractVersion: _c, riskLevel: _r, currentAssessmentId: _a, reviewDue: _d, sourceSystem, targetSystem, ...registered } = presentInterface(row, systemNames);
+  return { ...registered, sourceSystem: sourceSystem!, targetSystem: targetSystem! };
 }

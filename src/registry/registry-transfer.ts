@@ -7,7 +7,7 @@ import { AppError, type ErrorDetail } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { ContractService, NewContract, PreparedContract } from './contract-service.js';
 import type { InterfaceService, NewInterface, RegistryImport } from './interface-service.js';
-import type { Interface, RegistryModels } from './registry-models.js';
+import type { RegistryModels } from './registry-models.js';
 import type { NewSystem } from './system-service.js';
 
 export const REGISTRY_FORMAT = 'gxpw.registry.v1';
@@ -52,7 +52,7 @@ export class RegistryTransfer {
     let contractsCreated = 0;
     const result = await this.interfaces.importRegistry(ctx, { systems: data.systems, interfaces }, {
       problems,
-      afterInsert: async (tx: Transaction, created: Interface[]) => {
+      afterInsert: async (tx: Transaction, created: Array<{ id: number; key: string }>) => {
         for (const iface of created) {
           for (const contract of prepared.get(iface.key) ?? []) {
             await this.contracts.insert(tx, ctx, iface, contract);

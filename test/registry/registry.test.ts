@@ -121,7 +121,12 @@ describeEachDatabase('interface registry', (dialect) => {
       const response = await api('post', '/api/v1/registry/import').send({ interfaces: many(1, 30, { layer: 'event-streaming', platforms: ['Confluent Kafka 7.6'] }) });
       expect(response.status, JSON.stringify(response.body)).to.equal(201);
       expect(response.body).to.deep.equal({ systemsCreated: 0, interfacesCreated: 30, contractsCreated: 0 });
-      expect((await auditEvents(wb.services, { action: 'interface.created' })).length).to.equal(events + 30);
+      const created = await auditEvents(wb.services, { action: 'interface.created' });
+      expect(created.length).to.equal(events + 30);
+      // The audit event records exactly what is stored, field for field.
+      const stored = (await api('get', '/api/v1/interfaces/IF-BULK-0030')).body;
+      const { currentContractVersion: _c, riskLevel: _r, currentAssessmentId: _a, reviewDue: _d, ...registered } = stored;
+      expect(created.at(-1)!.after).to.deep.equal(registered);
     });
 
     it('refuses an import with any problem, listing every one, and imports nothing', async () => {

@@ -15,6 +15,7 @@ import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json' with { t
 import { parseDocument } from 'yaml';
 import { ValidationError, type ErrorDetail } from '../platform/errors.js';
 import { escapePointerToken, NOTHING, resolveJsonPointer, unescapePointerToken } from '../platform/json-pointer.js';
+import { isWellFormedText } from '../platform/text.js';
 import type { ContractTarget, TargetKind } from './contract-diff.js';
 
 // ajv-draft-04 and ajv-formats are CommonJS with a default export property.
@@ -177,14 +178,21 @@ function parseInput(input: unknown): { document: Record<string, unknown>; text: 
 /** YAML can say more than JSON (.nan, .inf, !!binary, non-string keys): a contract must be plain JSON. */
 function checkPlainJson(value: unknown, pointer = ''): void {
   const fail = (what: string) => refused(`The contract holds ${what}, which JSON cannot represent.`, [{ field: 'body.document', pointer, rule: 'json', message: `${what} is not a JSON value` }], 'contract_not_parseable');
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (value === null || typeof value === 'boolean') return;
+  if (typeof value === 'string') {
+    if (!isWellFormedText(value)) throw fail('text with a lone UTF-16 surrogate');
+    return;
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw fail(String(value));
     return;
   }
   if (Array.isArray(value)) return value.forEach((inner, i) => checkPlainJson(inner, `${pointer}/${i}`));
   if (isObject(value) && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [key, inner] of Object.entries(value)) checkPlainJson(inner, `${pointer}/${escapePointerToken(key)}`);
+    for (const [key, inner] of Object.entries(value)) {
+      if (!isWellFormedText(key)) throw fail('a key with a lone UTF-16 surrogate');
+      checkPlainJson(inner, `${pointer}/${escapePointerToken(key)}`);
+    }
     return;
   }
   throw fail(value instanceof Uint8Array ? 'binary data' : `a ${typeof value === 'object' ? (value as object).constructor?.name ?? 'non-JSON object' : typeof value}`);

@@ -209,6 +209,7 @@ describeEachDatabase('contracts', (dialect) => {
       ['a contract over the size limit (20 MB)', () => ({ format: 'json-schema', document: `{"description": "${'x'.repeat(20 * 1024 * 1024)}"}` }), 413, 'payload_too_large'],
       ['a YAML alias bomb', () => ({ format: 'json-schema', document: ['a: &a [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n') }), 400, 'contract_not_parseable'],
       ['a YAML number JSON cannot hold (.nan)', () => ({ format: 'json-schema', document: 'type: number\nconst: .nan' }), 400, 'contract_not_parseable', /NaN is not a JSON value/],
+      ['a YAML string escaping a lone surrogate', () => ({ format: 'json-schema', document: 'type: string\ndescription: "broken \\ud800 text"' }), 400, 'contract_not_parseable', /lone UTF-16 surrogate/],
       ['YAML binary data', () => ({ format: 'json-schema', document: 'type: string\nexamples: [!!binary aGVsbG8=]' }), 400, 'contract_not_parseable', /binary data/],
     ];
     for (const [name, body, status, code, message] of cases) {

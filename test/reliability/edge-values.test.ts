@@ -34,4 +34,18 @@ describeEachDatabase('edge values', (dialect) => {
       .send({ username: 'nul.user', fullName: 'Nul\u0000Byte', role: 'qa', password: 'a-long-enough-passphrase' });
     expect(response.status, JSON.stringify(response.body)).to.equal(400);
   });
+
+  it('refuses text with a lone UTF-16 surrogate with 400 (not Unicode: it cannot be hashed into the audit trail) and creates nothing', async () => {
+    const before = (await wb.services.users.list({})).length;
+    const response = await request(wb.app)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/json')
+      .send('{"username": "surrogate.user", "fullName": "Broken \\ud800 name", "role": "qa", "password": "a-long-enough-passphrase"}');
+    expect(response.status, JSON.stringify(response.body)).to.equal(400);
+    expect(response.body.error.details[0]).to.deep.include({ field: 'body.fullName', rule: 'wellFormedUnicode' });
+    expect((await wb.services.users.list({})).length).to.equal(before);
+    const paired = await request(wb.app).post('/api/v1/users').set('Authorization', `Bearer ${token}`).send({ username: 'emoji.user', fullName: 'Emoji \ud83d\ude00 Name', role: 'qa', password: 'a-long-enough-passphrase' });
+    expect(paired.status, 'a proper surrogate pair is fine').to.equal(201);
+  });
 });

@@ -5,6 +5,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { ValidationError } from '../errors.js';
+import { isWellFormedText } from '../text.js';
 import { TooManyRequestsError, UnsupportedMediaTypeError } from './http-errors.js';
 import { compileValidator, validateInput, type JsonSchema } from '../validation.js';
 import type { RequestContext } from '../request-context.js';
@@ -76,7 +77,7 @@ export class ApiRouter {
     };
     const handle = async (req: Request, res: Response) => {
       const ctx = res.locals.ctx as RequestContext;
-      rejectNulCharacters({ body: req.body, query: req.query, params: req.params });
+      rejectUnstorableText({ body: req.body, query: req.query, params: req.params });
       if (validators.body && req.body === undefined && hasBody(req)) {
         throw new UnsupportedMediaTypeError('Send the request body as application/json.');
       }
@@ -110,18 +111,22 @@ function createRateLimiter({ windowMs, limit }: { windowMs: number; limit: numbe
 }
 
 /**
- * NUL cannot be stored faithfully by both databases (PostgreSQL text refuses it, and the driver
- * layer rewrites it), so it is refused at the edge rather than silently changed.
+ * Text that cannot be stored faithfully is refused at the edge rather than silently changed: NUL
+ * (PostgreSQL text refuses it, and the driver layer rewrites it), and lone UTF-16 surrogates (not
+ * Unicode text at all: RFC 8785 canonical JSON, and so the audit trail's hashes, cannot hold them).
  */
-function rejectNulCharacters(value: unknown, path = ''): void {
+function rejectUnstorableText(value: unknown, path = ''): void {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) {
       throw new ValidationError(`Invalid input: ${path} contains a NUL character`, [{ field: path, rule: 'noNulCharacter', message: 'must not contain a NUL character' }]);
     }
+    if (!isWellFormedText(value)) {
+      throw new ValidationError(`Invalid input: ${path} is not well-formed Unicode`, [{ field: path, rule: 'wellFormedUnicode', message: 'must not contain a lone surrogate' }]);
+    }
   } else if (value && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) {
-      rejectNulCharacters(key, path ? `${path}.${key}` : key);
-      rejectNulCharacters(inner, path ? `${path}.${key}` : key);
+      rejectUnstorableText(key, path ? `${path}.${key}` : key);
+      rejectUnstorableText(inner, path ? `${path}.${key}` : key);
     }
   }
 }

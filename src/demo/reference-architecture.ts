@@ -4,43 +4,18 @@
 // the answers of its FDA CSA and GAMP 5 risk assessments. `gxpw demo` loads it; nothing here touches
 // the database.
 
-export type Layer = 'source-system' | 'integration-platform' | 'event-streaming' | 'data-hub-master-data' | 'visibility-control-tower';
+import type { Answers } from '../risk/risk-model.js';
+import type { NewInterface } from '../registry/interface-service.js';
+import type { NewSystem } from '../registry/system-service.js';
+import type { ContractFormat } from '../registry/contract-document.js';
 
-export interface DemoSystem {
-  name: string;
-  kind: 'erp' | 'wms' | 'serialization' | 'mes' | 'qms' | 'lims' | 'integration-platform' | 'event-broker' | 'data-hub' | 'control-tower' | 'trading-partner';
-  vendor: string;
-  product: string;
-  version: string;
-  gampCategory: 1 | 3 | 4 | 5;
-  layer: Layer;
-  owner: string;
-}
+export type DemoSystem = NewSystem;
 
-export interface DemoInterface {
-  key: string;
-  name: string;
-  sourceSystem: string;
-  targetSystem: string;
-  layer: Layer;
-  pattern: 'rest-api' | 'event-stream' | 'batch-file' | 'idoc' | 'sftp-file-drop' | 'edi';
-  direction: 'unidirectional' | 'bidirectional';
-  messageTypes: string[];
-  dataDomains: Array<'product-master' | 'location-master' | 'partner-master' | 'customer-master' | 'orders' | 'shipments' | 'inventory' | 'serialization-events' | 'telemetry'>;
-  platforms: string[];
-  gxpRelevant: boolean;
-  intendedUse: string;
-  owner: string;
+export interface DemoInterface extends Required<Omit<NewInterface, 'status' | 'retiredReason' | 'environments'>> {
   environments: Record<string, string>;
-  contract: { format: 'openapi' | 'asyncapi' | 'json-schema'; file: string };
-  risk: {
-    'fda-csa': {
-      intendedUse: 'direct-gxp' | 'supporting-gxp' | 'non-gxp';
-      processRisk: 'high' | 'not-high';
-      dataIntegrityImpact: 'creates-or-modifies-gxp-records' | 'transports-gxp-records' | 'no-gxp-records';
-    };
-    gamp5: { severity: 'high' | 'medium' | 'low'; probability: 'high' | 'medium' | 'low'; detectability: 'low' | 'medium' | 'high' };
-  };
+  contract: { format: ContractFormat; file: string };
+  /** Answers to the shipped models' factors (checked against the models when the demo is seeded). */
+  risk: { 'fda-csa': Answers; gamp5: Answers };
 }
 
 /**

@@ -105,7 +105,7 @@ export async function readContract(format: ContractFormat, input: unknown): Prom
  */
 export function compileContract(contract: Pick<ReadContract, 'format' | 'specVersion' | 'document' | 'targets'>): CompiledContract {
   const warnings: string[] = [];
-  const dialect = contract.format === 'json-schema' ? (contract.specVersion as Dialect) : contract.format === 'openapi' ? (contract.specVersion.startsWith('3.0') ? 'draft-04' : '2020-12') : 'draft-07';
+  const dialect = schemaDialectOf(contract.format, contract.specVersion);
   const targets = contract.targets.map((target) => {
     const schema = contract.format === 'json-schema' ? contract.document : selfContained(contract.document, target.pointer, dialect);
     return { name: target.name, kind: target.kind, schema, validate: compileLeniently(schema, dialect, contract.format !== 'json-schema', target.name, warnings) };
@@ -118,6 +118,16 @@ export function compileContract(contract: Pick<ReadContract, 'format' | 'specVer
  * unknown format, ambiguous types …) becomes a warning instead of a refusal, the way a validator of
  * real-world vendor schemas has to work; what ajv cannot compile at all is refused.
  */
+/**
+ * Which JSON Schema dialect a contract's schemas are written in: OpenAPI 3.0's schema object is
+ * draft-04 based (boolean exclusiveMaximum), 3.1 is 2020-12, AsyncAPI's default format is draft-07.
+ */
+function schemaDialectOf(format: ContractFormat, specVersion: string): Dialect {
+  if (format === 'json-schema') return specVersion as Dialect;
+  if (format === 'openapi') return specVersion.startsWith('3.0') ? 'draft-04' : '2020-12';
+  return 'draft-07';
+}
+
 function compileLeniently(schema: unknown, dialect: Dialect, apiAnnotations: boolean, target: string, warnings: string[]): ValidateFunction {
   const logged: string[] = [];
   try {

@@ -1,7 +1,7 @@
 // /api/v1/interfaces/:key/contracts: register versions, read them, diff two of them.
 import { MAX_ID } from '../platform/http/common-schemas.js';
 import type { ApiRouter } from '../platform/http/api-router.js';
-import type { Contract } from './registry-models.js';
+import { presentContract } from './registry-presenter.js';
 import type { ContractService, NewContract } from './contract-service.js';
 import { contractDocument, interfaceKeyParams } from './registry-schemas.js';
 
@@ -10,21 +10,6 @@ const versionParams = { ...interfaceKeyParams, required: ['key', 'version'], pro
 const diffParams = { ...interfaceKeyParams, required: ['key', 'version', 'other'], properties: { ...interfaceKeyParams.properties, version, other: version } } as const;
 
 const registerContractBody = { $id: 'NewContract', ...contractDocument } as const;
-
-function presentContract(contract: Contract, withDocument: boolean) {
-  return {
-    version: contract.version,
-    format: contract.format,
-    specVersion: contract.specVersion,
-    digest: contract.digest,
-    targets: JSON.parse(contract.targets) as unknown[],
-    warnings: JSON.parse(contract.warnings) as string[],
-    note: contract.note,
-    createdAt: contract.createdAt,
-    createdBy: { id: contract.createdBy, name: contract.createdByName },
-    ...(withDocument ? { document: JSON.parse(contract.document) as unknown } : {}),
-  };
-}
 
 export function registerContractRoutes(api: ApiRouter, contracts: ContractService, contractMaxBytes: number): void {
   api.add<unknown, unknown, { key: string }>({

@@ -1,5 +1,5 @@
 // The outside view of systems and interfaces — also what the audit trail stores as before/after.
-import type { Interface, System } from './registry-models.js';
+import type { Contract, Interface, System } from './registry-models.js';
 
 export function presentSystem(system: System) {
   return {
@@ -52,4 +52,20 @@ export type RegisteredInterface = Omit<InterfaceView, 'currentContractVersion' |
 export function auditViewOfInterface(row: Interface, systemNames: ReadonlyMap<number, string>): RegisteredInterface {
   const { currentContractVersion: _c, riskLevel: _r, currentAssessmentId: _a, reviewDue: _d, sourceSystem, targetSystem, ...registered } = presentInterface(row, systemNames);
   return { ...registered, sourceSystem: sourceSystem!, targetSystem: targetSystem! };
+}
+
+/** A contract version; the document (canonical JSON) only when asked for. */
+export function presentContract(contract: Contract, withDocument: boolean) {
+  return {
+    version: contract.version,
+    format: contract.format,
+    specVersion: contract.specVersion,
+    digest: contract.digest,
+    targets: JSON.parse(contract.targets) as unknown[],
+    warnings: JSON.parse(contract.warnings) as string[],
+    note: contract.note,
+    createdAt: contract.createdAt,
+    createdBy: { id: contract.createdBy, name: contract.createdByName },
+    ...(withDocument ? { document: JSON.parse(contract.document) as unknown } : {}),
+  };
 }

@@ -14,6 +14,7 @@ import { createErrorHandler } from './platform/http/error-handler.js';
 import { RouteNotFoundError } from './platform/http/http-errors.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
 import type { Services } from './services.js';
+import { registerEvidenceRoutes } from './evidence/evidence-routes.js';
 import { registerContractRoutes } from './registry/contract-routes.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
@@ -38,6 +39,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerSecurityAlertRoutes(api, services.alerts);
   registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring);
   registerSignatureRoutes(api, services.signatures, config.auth.signingRateLimitPerMinute);
+  registerEvidenceRoutes(api, services.evidence);
   registerRegistryRoutes(api, services.systems, services.interfaces, services.registryTransfer, config.http.importBodyLimitBytes, services.now);
   registerContractRoutes(api, services.contracts, config.http.contractMaxBytes);
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);

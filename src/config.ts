@@ -17,6 +17,8 @@ export interface Config {
   dataDir: string;
   keysDir: string;
   evidenceDir: string;
+  /** Largest evidence item accepted (413 beyond). */
+  evidenceMaxBytes: number;
   database: DatabaseConfig;
   demo: { enabled: boolean; password: string | null };
   auth: {
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dataDir,
     keysDir: path.join(dataDir, 'keys'),
     evidenceDir: path.resolve(cwd, read.string('EVIDENCE_DIR', './evidence')),
+    evidenceMaxBytes: read.integer('GXPW_EVIDENCE_MAX_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
     database: parseDatabase(env, dataDir, cwd, problems),
     demo: {
       enabled: read.onOff('GXPW_DEMO', true),

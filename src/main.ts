@@ -82,12 +82,12 @@ const COMMANDS: Record<string, Command> = {
     run: user,
   },
   verify: {
-    summary: 'Verify the audit trail (every hash, the chain, every signed checkpoint) and every electronic signature',
-    usage: 'gxpw verify [--json]\n\nExits 0 when intact, 1 when anything is wrong (naming the first bad sequence number and each invalid signature).',
-    options: { json },
+    summary: 'Verify the audit trail, every electronic signature and (--evidence) every evidence file',
+    usage: 'gxpw verify [--evidence] [--json]\n\nExits 0 when intact, 1 when anything is wrong (naming the first bad sequence number, each invalid\nsignature and each missing or changed evidence file).',
+    options: { json, evidence: { type: 'boolean' } },
     run: async (values) =>
       withMigratedServices(async (services) => {
-        const report = await checkIntegrity(services, (title, work) => withProgress(values, title, work));
+        const report = await checkIntegrity(services, (title, work) => withProgress(values, title, work), { evidence: values.evidence === true });
         print(values, report, describeIntegrity(report));
         return report.ok ? 0 : 1;
       }),

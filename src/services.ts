@@ -14,6 +14,9 @@ import { openDatabase, type Database } from './platform/database.js';
 import { Keyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { ContractService } from './registry/contract-service.js';
+import { defineEvidenceModel } from './evidence/evidence-model.js';
+import { EvidenceService } from './evidence/evidence-service.js';
+import { EvidenceStore } from './evidence/evidence-store.js';
 import { InterfaceService } from './registry/interface-service.js';
 import { defineRegistryModels, type RegistryModels } from './registry/registry-models.js';
 import { RegistryTransfer } from './registry/registry-transfer.js';
@@ -39,6 +42,7 @@ export interface Services {
   alerts: SecurityAlertService;
   auth: AuthService;
   signatures: SignatureService;
+  evidence: EvidenceService;
   systems: SystemService;
   interfaces: InterfaceService;
   contracts: ContractService;
@@ -72,6 +76,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const tokenSecret = config.auth.jwtSecret ? Buffer.from(config.auth.jwtSecret) : keyring.sessionTokenSecret();
   const auth = new AuthService(database, models, audit, alerts, hasher, passwordPolicy, tokenSecret, config.auth, now);
   const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, audit, keyring, now, config.signatures.meanings);
+  const evidence = new EvidenceService(database, defineEvidenceModel(database.sequelize), EvidenceStore.open(config.evidenceDir, config.evidenceMaxBytes), audit, alerts, now);
   const systems = new SystemService(database, models, audit);
   const interfaces = new InterfaceService(database, models, systems, audit);
   const contracts = new ContractService(database, models, interfaces, audit, config.http.contractMaxBytes, now);
@@ -94,6 +99,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     alerts,
     auth,
     signatures,
+    evidence,
     systems,
     interfaces,
     contracts,

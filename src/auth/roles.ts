@@ -35,12 +35,15 @@ export const PERMISSIONS = {
   'registry:edit': ['it'],
   /** Risk assessments are made by QA (CSA / GAMP 5 risk method). */
   'risk:assess': ['qa'],
+  /** Evidence: captured by those who test and review; read by all (inspectors above all). */
+  'evidence:read': EVERYONE,
+  'evidence:write': ['it', 'qa'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 /** Permissions that change nothing; the only ones an auditor may hold besides its own session. */
-export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'signatures:read', 'registry:read']);
+export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'signatures:read', 'registry:read', 'evidence:read']);
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

@@ -1,28 +1,39 @@
 // `gxpw verify`: everything an inspector relies on, re-checked from the stored data — the audit
-// trail (hashes, chain, signed checkpoints) and every electronic signature (the server's seal and
-// the digest of the record version it is bound to, Part 11 §11.70).
+// trail (hashes, chain, signed checkpoints), every electronic signature (the server's seal and the
+// digest of the record version it is bound to, Part 11 §11.70) and, with --evidence, every evidence
+// file re-hashed on disk.
 import { verifyAuditTrail, type AuditVerification } from '../audit/audit-verifier.js';
 import type { Services } from '../services.js';
+import type { EvidenceVerification } from '../evidence/evidence-service.js';
 import type { SignatureVerificationReport } from '../signatures/signature-service.js';
 
 export interface IntegrityReport {
   ok: boolean;
   auditTrail: AuditVerification;
   signatures: SignatureVerificationReport;
+  /** Only when asked for: re-hashing every file takes as long as reading them all. */
+  evidence?: EvidenceVerification;
 }
 
 export type ProgressReporter = <T>(title: string, work: (onProgress: (done: number, total: number) => void) => Promise<T>) => Promise<T>;
 
 const silently: ProgressReporter = (_title, work) => work(() => undefined);
 
-export async function checkIntegrity(services: Pick<Services, 'database' | 'keyring' | 'signatures'>, progress: ProgressReporter = silently): Promise<IntegrityReport> {
+export async function checkIntegrity(services: Pick<Services, 'database' | 'keyring' | 'signatures' | 'evidence'>, progress: ProgressReporter = silently, options: { evidence?: boolean } = {}): Promise<IntegrityReport> {
   const auditTrail = await progress('Verifying audit trail', (onProgress) => verifyAuditTrail(services.database, services.keyring, { onProgress }));
   const signatures = await progress('Verifying signatures', (onProgress) => services.signatures.verifyAll({ onProgress }));
-  return { ok: auditTrail.ok && signatures.ok, auditTrail, signatures };
+  const evidence = options.evidence ? await progress('Re-hashing evidence', (onProgress) => services.evidence.verifyAll({ onProgress })) : undefined;
+  return { ok: auditTrail.ok && signatures.ok && (evidence?.ok ?? true), auditTrail, signatures, ...(evidence ? { evidence } : {}) };
 }
 
 export function describeIntegrity(report: IntegrityReport): string {
-  return [describeAuditTrail(report.auditTrail), describeSignatures(report.signatures)].join('\n');
+  return [describeAuditTrail(report.auditTrail), describeSignatures(report.signatures), ...(report.evidence ? [describeEvidence(report.evidence)] : [])].join('\n');
+}
+
+function describeEvidence(report: EvidenceVerification): string {
+  if (report.ok) return `Evidence intact: ${report.checked} files re-hashed.`;
+  const listed = report.problems.slice(0, 50).map((p) => `  ${p.digest}: ${p.problem} (evidence items ${p.items.join(', ')})`);
+  return [`EVIDENCE NOT INTACT: ${report.problems.length} of ${report.checked} files`, ...listed].join('\n');
 }
 
 function describeAuditTrail(report: AuditVerification): string {

@@ -20,6 +20,8 @@ export interface RouteInput<Body, Query, Params> {
   query: Query;
   params: Params;
   ctx: RequestContext;
+  /** The request itself, for routes that stream their body (`streamBody`). */
+  req: Request;
 }
 
 export interface RouteSpec<Body = any, Query = any, Params = any> {
@@ -37,6 +39,8 @@ export interface RouteSpec<Body = any, Query = any, Params = any> {
   rateLimit?: { windowMs: number; limit: number };
   /** Largest JSON body this route accepts (413 beyond); the configured default when omitted. */
   bodyLimitBytes?: number;
+  /** The handler reads the request stream itself (uploads): no JSON parsing, whatever the type. */
+  streamBody?: boolean;
   /** Content types answered besides JSON (documentation only). */
   produces?: string[];
   /**
@@ -86,13 +90,14 @@ export class ApiRouter {
         query: validators.query ? validateInput<Query>(validators.query, { ...req.query }, 'query') : (req.query as Query),
         params: validators.params ? validateInput<Params>(validators.params, { ...req.params }, 'params') : (req.params as Params),
         ctx,
+        req,
       };
       const result = await spec.handler(input, res);
       if (!res.headersSent) res.status(spec.status ?? 200).json(result);
     };
     // Each route parses its own body, so a bulk import can accept more than a sign-in.
     const parseJson = express.json({ limit: spec.bodyLimitBytes ?? this.defaultBodyLimitBytes, type: ['application/json', 'application/*+json'] });
-    const handlers: RequestHandler[] = [...(spec.rateLimit ? [createRateLimiter(spec.rateLimit)] : []), authorize, parseJson, handle];
+    const handlers: RequestHandler[] = [...(spec.rateLimit ? [createRateLimiter(spec.rateLimit)] : []), authorize, ...(spec.streamBody ? [] : [parseJson]), handle];
     for (const handler of handlers) Object.defineProperty(handler, DECLARED, { value: true });
     this.router[spec.method](spec.path, ...handlers);
     this.specs.push(spec as RouteSpec);

@@ -1,0 +1,132 @@
+// /api/v1/evidence: streamed uploads (raw body or multipart), the catalogue, verified downloads.
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import type { Request } from 'express';
+import type { ApiRouter } from '../platform/http/api-router.js';
+import { PayloadTooLargeError, ValidationError } from '../platform/errors.js';
+import { presentEvidence, type CaptureDetails, type EvidenceFilter, type EvidenceService } from './evidence-service.js';
+
+const digestParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['digest'],
+  properties: { digest: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+} as const;
+
+const owner = {
+  belongsToType: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'What the item is evidence of, e.g. run, deviation, change' },
+  belongsToId: { type: 'string', minLength: 1, maxLength: 128 },
+} as const;
+
+const uploadQuery = {
+  type: 'object',
+  additionalProperties: false,
+  dependencies: { belongsToType: ['belongsToId'], belongsToId: ['belongsToType'] },
+  properties: { ...owner, name: { type: 'string', minLength: 1, maxLength: 255, description: 'Original file name (raw uploads)' } },
+} as const;
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...owner, digest: digestParams.properties.digest, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+} as const;
+
+type UploadQuery = { belongsToType?: string; belongsToId?: string; name?: string };
+
+export function registerEvidenceRoutes(api: ApiRouter, evidence: EvidenceService): void {
+  api.add<unknown, UploadQuery>({
+    method: 'post',
+    path: '/api/v1/evidence',
+    permission: 'evidence:write',
+    tag: 'evidence',
+    summary: 'Upload evidence, streamed: the raw body (any type), or one file in multipart/form-data',
+    query: uploadQuery,
+    streamBody: true,
+    status: 201,
+    handler: async ({ req, query, ctx }, res) => {
+      if (Number(req.headers['content-length'] ?? 0) > evidence.store.maxBytes) {
+        throw new PayloadTooLargeError(`The evidence is larger than ${evidence.store.maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`);
+      }
+      const belongsTo = query.belongsToType ? { type: query.belongsToType, id: query.belongsToId! } : null;
+      const contentType = req.headers['content-type'] ?? 'application/octet-stream';
+      const upload = (source: Readable, details: CaptureDetails) => evidence.capture(ctx, source, details);
+      const { item, deduplicated } = contentType.startsWith('multipart/form-data')
+        ? await fromMultipart(req, evidence.store.maxBytes, (file, info) => upload(file, { mediaType: info.mimeType || 'application/octet-stream', originalName: info.filename ?? query.name ?? null, belongsTo }))
+        : await upload(req, { mediaType: contentType, originalName: query.name ?? null, belongsTo });
+      res.status(201).json({ ...presentEvidence(item), deduplicated });
+    },
+  });
+
+  api.add<unknown, EvidenceFilter>({
+    method: 'get',
+    path: '/api/v1/evidence',
+    permission: 'evidence:read',
+    tag: 'evidence',
+    summary: 'The evidence catalogue, by owner or digest',
+    query: listQuery,
+    handler: async ({ query }) => ({ evidence: (await evidence.list(query)).map(presentEvidence) }),
+  });
+
+  api.add<unknown, unknown, { digest: string }>({
+    method: 'get',
+    path: '/api/v1/evidence/:digest',
+    permission: 'evidence:read',
+    tag: 'evidence',
+    summary: 'Download an item; its SHA-256 is re-checked first (409 and a security alert when the file changed)',
+    params: digestParams,
+    produces: ['application/octet-stream'],
+    handler: async ({ params, ctx }, res) => {
+      const { items, stream } = await evidence.openVerified(ctx, params.digest);
+      const [first] = items;
+      res.status(200);
+      res.setHeader('Content-Type', first!.mediaType);
+      res.setHeader('Content-Length', String(first!.size));
+      res.setHeader('ETag', `"${params.digest}"`);
+      res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(params.digest, 'hex').toString('base64')}:`);
+      if (first!.originalName) res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(first!.originalName)}`);
+      await pipeline(stream, res);
+      return undefined;
+    },
+  });
+
+  api.add<unknown, unknown, { digest: string }>({
+    method: 'get',
+    path: '/api/v1/evidence/:digest/verify',
+    permission: 'evidence:read',
+    tag: 'evidence',
+    summary: 'Re-hash one item on disk: intact, changed or missing',
+    params: digestParams,
+    handler: async ({ params }) => {
+      const items = await evidence.itemsOf(params.digest);
+      return { digest: params.digest, status: await evidence.store.check(params.digest), items: items.map((i) => i.id) };
+    },
+  });
+}
+
+/** Streams the first file part of a multipart body into `onFile`; other parts are skipped. */
+function fromMultipart<T>(req: Request, maxBytes: number, onFile: (file: Readable, info: busboy.FileInfo) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 20, fileSize: maxBytes + 1 } });
+    } catch (error) {
+      reject(new ValidationError(`Not a multipart body: ${(error as Error).message}`, [], 'malformed_multipart'));
+      return;
+    }
+    let result: Promise<T> | null = null;
+    parser.on('file', (_field, file, info) => {
+      if (result) return void file.resume();
+      result = onFile(file, info);
+      result.then(resolve, (error: unknown) => {
+        file.resume();
+        reject(error);
+      });
+    });
+    parser.on('error', (error: Error) => reject(new ValidationError(`Malformed multipart body: ${error.message}`, [], 'malformed_multipart')));
+    parser.on('close', () => {
+      if (!result) reject(new ValidationError('The multipart body holds no file.', [{ field: 'body', rule: 'required', message: 'must hold one file part' }], 'no_file'));
+    });
+    req.pipe(parser);
+  });
+}

@@ -1,0 +1,146 @@
+// Evidence: the bytes in the content-addressed store, a catalogue row per capture (who, when, what
+// it belongs to) and an audit event. Reading re-checks the digest; a file changed or missing on disk
+// is refused, audited and raised as a security alert rather than served (Part 11 §11.10(a):
+// the ability to discern invalid or altered records).
+import type { Readable } from 'node:stream';
+import { Op, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { SecurityAlertService } from '../auth/security-alert-service.js';
+import type { Database } from '../platform/database.js';
+import { ConflictError, NotFoundError } from '../platform/errors.js';
+import type { RequestContext } from '../platform/request-context.js';
+import type { EvidenceItem } from './evidence-model.js';
+import type { ContentCheck, EvidenceStore, StoredContent } from './evidence-store.js';
+
+export interface CaptureDetails {
+  mediaType: string;
+  originalName?: string | null;
+  belongsTo?: { type: string; id: string } | null;
+}
+
+export interface EvidenceFilter {
+  digest?: string;
+  belongsToType?: string;
+  belongsToId?: string;
+  limit?: number;
+  afterId?: number;
+}
+
+export interface EvidenceVerification {
+  ok: boolean;
+  checked: number;
+  problems: Array<{ digest: string; problem: Exclude<ContentCheck, 'intact'>; items: number[] }>;
+}
+
+export class EvidenceService {
+  constructor(
+    private readonly database: Database,
+    private readonly model: ModelStatic<EvidenceItem>,
+    readonly store: EvidenceStore,
+    private readonly audit: AuditTrail,
+    private readonly alerts: SecurityAlertService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Streams content into the store, then catalogues and audits it in one transaction. */
+  async capture(ctx: RequestContext, source: Readable | AsyncIterable<Buffer> | Iterable<Buffer>, details: CaptureDetails): Promise<{ item: EvidenceItem; deduplicated: boolean }> {
+    const stored = await this.store.putStream(source);
+    const item = await this.database.write((tx) => this.catalogue(tx, ctx, stored, details));
+    return { item, deduplicated: !stored.created };
+  }
+
+  /** Catalogues bytes already in the store, in the caller's transaction (the runner's exchanges). */
+  async catalogue(tx: Transaction, ctx: RequestContext, stored: StoredContent, details: CaptureDetails): Promise<EvidenceItem> {
+    const item = await this.model.create(
+      {
+        digest: stored.digest,
+        size: stored.size,
+        mediaType: details.mediaType,
+        originalName: details.originalName ?? null,
+        capturedAt: this.now().toISOString(),
+        capturedBy: ctx.actor.userId,
+        capturedByName: ctx.actor.name,
+        belongsToType: details.belongsTo?.type ?? null,
+        belongsToId: details.belongsTo?.id ?? null,
+      },
+      { transaction: tx },
+    );
+    await this.audit.record(tx, ctx, { action: 'evidence.captured', entityType: 'evidence', entityId: item.id, change: 'create', after: presentEvidence(item) });
+    return item;
+  }
+
+  async list(filter: EvidenceFilter = {}): Promise<EvidenceItem[]> {
+    const where: WhereOptions = {};
+    if (filter.digest) Object.assign(where, { digest: filter.digest });
+    if (filter.belongsToType) Object.assign(where, { belongsToType: filter.belongsToType });
+    if (filter.belongsToId) Object.assign(where, { belongsToId: filter.belongsToId });
+    if (filter.afterId) Object.assign(where, { id: { [Op.gt]: filter.afterId } });
+    return this.model.findAll({ where, order: [['id', 'ASC']], limit: filter.limit ?? 1000 });
+  }
+
+  /** The catalogue rows of one digest; 404 when nothing was ever captured with it. */
+  async itemsOf(digest: string): Promise<EvidenceItem[]> {
+    const items = await this.list({ digest });
+    if (!items.length) throw new NotFoundError(`No evidence with digest ${digest}.`, 'evidence_not_found');
+    return items;
+  }
+
+  /**
+   * The bytes of an item, after re-hashing them. A changed or missing file is not served: the
+   * refusal is audited and raised as a security alert.
+   */
+  async openVerified(ctx: RequestContext, digest: string): Promise<{ items: EvidenceItem[]; stream: Readable }> {
+    const items = await this.itemsOf(digest);
+    const check = await this.store.check(digest);
+    if (check !== 'intact') {
+      await this.database.write(async (tx) => {
+        await this.audit.record(tx, ctx, { action: 'evidence.integrity_failed', entityType: 'evidence', entityId: items[0]!.id, change: 'event', after: { digest, problem: check, items: items.map((i) => i.id) } });
+        await this.alerts.raise(tx, ctx, {
+          kind: 'evidence_integrity',
+          severity: 'high',
+          message: `Evidence ${digest} is ${check} on disk: it was not served.`,
+          details: { digest, problem: check, items: items.map((i) => i.id) },
+        });
+      });
+      throw new ConflictError(`Evidence ${digest} is ${check} on disk and cannot be served; a security alert was raised.`, 'evidence_integrity_failed');
+    }
+    return { items, stream: this.store.openRead(digest) };
+  }
+
+  /** Re-hashes every catalogued file (`gxpw verify --evidence`). */
+  async verifyAll(options: { onProgress?: (done: number, total: number) => void } = {}): Promise<EvidenceVerification> {
+    const total = await this.model.count({ distinct: true, col: 'digest' });
+    const report: EvidenceVerification = { ok: true, checked: 0, problems: [] };
+    const seen = new Set<string>();
+    for (let afterId = 0; ; ) {
+      const page = await this.list({ afterId, limit: 1000 });
+      if (!page.length) break;
+      for (const item of page) {
+        if (seen.has(item.digest)) continue;
+        seen.add(item.digest);
+        const check = await this.store.check(item.digest);
+        if (check !== 'intact') report.problems.push({ digest: item.digest, problem: check, items: [] });
+        report.checked += 1;
+        options.onProgress?.(report.checked, total);
+      }
+      afterId = page[page.length - 1]!.id;
+    }
+    for (const problem of report.problems) problem.items = (await this.list({ digest: problem.digest })).map((i) => i.id);
+    report.ok = report.problems.length === 0;
+    return report;
+  }
+}
+
+export function presentEvidence(item: EvidenceItem) {
+  return {
+    id: item.id,
+    digest: item.digest,
+    size: Number(item.size),
+    mediaType: item.mediaType,
+    originalName: item.originalName,
+    capturedAt: item.capturedAt,
+    capturedBy: { id: item.capturedBy, name: item.capturedByName },
+    belongsTo: item.belongsToType ? { type: item.belongsToType, id: item.belongsToId } : null,
+    download: `/api/v1/evidence/${item.digest}`,
+  };
+}

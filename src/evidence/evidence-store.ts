@@ -1,0 +1,120 @@
+// The content-addressed evidence store on disk: every item is a file named by the SHA-256 of its
+// bytes (EVIDENCE_DIR/sha256/ab/cd/abcd…). Written atomically — a temp file, fsync, then a hard link
+// into place, which never replaces an existing file — so identical content is stored once and
+// nothing is ever overwritten or deleted (Annex 11 §7.1, Part 11 §11.10(c): records protected and
+// retrievable throughout their retention). Streams all the way: memory stays flat for any size.
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { PayloadTooLargeError } from '../platform/errors.js';
+
+export interface StoredContent {
+  digest: string;
+  size: number;
+  /** False when the very same bytes were already in the store. */
+  created: boolean;
+}
+
+export type ContentCheck = 'intact' | 'missing' | 'changed';
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+export class EvidenceStore {
+  private constructor(
+    readonly root: string,
+    readonly maxBytes: number,
+  ) {}
+
+  static open(root: string, maxBytes: number): EvidenceStore {
+    for (const dir of [root, path.join(root, 'sha256'), path.join(root, 'tmp')]) fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+    return new EvidenceStore(root, maxBytes);
+  }
+
+  static isDigest(value: string): boolean {
+    return DIGEST.test(value);
+  }
+
+  pathOf(digest: string): string {
+    if (!DIGEST.test(digest)) throw new Error(`not a SHA-256 digest: ${digest}`);
+    return path.join(this.root, 'sha256', digest.slice(0, 2), digest.slice(2, 4), digest);
+  }
+
+  /** Stores a stream; refuses (413) beyond the size limit, leaving nothing behind. */
+  async putStream(source: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable): Promise<StoredContent> {
+    const temp = path.join(this.root, 'tmp', `${randomUUID()}.part`);
+    const file = await fsp.open(temp, 'wx', 0o600);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of source) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        size += bytes.length;
+        if (size > this.maxBytes) throw new PayloadTooLargeError(`The evidence is larger than ${this.maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`);
+        hash.update(bytes);
+        await file.write(bytes);
+      }
+      await file.sync();
+    } catch (error) {
+      await file.close();
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
+    await file.close();
+    return this.settle(temp, hash.digest('hex'), size);
+  }
+
+  async putBuffer(content: Buffer | string): Promise<StoredContent> {
+    return this.putStream([typeof content === 'string' ? Buffer.from(content) : content]);
+  }
+
+  /** Moves a written temp file to its content address, unless those bytes are already stored. */
+  private async settle(temp: string, digest: string, size: number): Promise<StoredContent> {
+    const target = this.pathOf(digest);
+    await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o750 });
+    let created = true;
+    try {
+      // link() fails when the target exists: an existing item is never replaced.
+      await fsp.link(temp, target);
+      await fsp.chmod(target, 0o440);
+      await syncDirectory(path.dirname(target));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      created = false;
+    } finally {
+      await fsp.rm(temp, { force: true });
+    }
+    return { digest, size, created };
+  }
+
+  /** Re-hashes a stored item: intact, missing, or changed on disk. */
+  async check(digest: string): Promise<ContentCheck> {
+    try {
+      return (await hashFile(this.pathOf(digest))) === digest ? 'intact' : 'changed';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw error;
+    }
+  }
+
+  openRead(digest: string): fs.ReadStream {
+    return fs.createReadStream(this.pathOf(digest));
+  }
+}
+
+export async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** A rename or link is durable only once its directory is synced. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,149 @@
+// The evidence store: content-addressed, atomic, deduplicated, never overwritten; streamed uploads
+// with a size limit; downloads that re-check the digest; gxpw verify --evidence.
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { gxpwAsync } from '../cli/cli-helpers.js';
+import { lastAuditEvent } from '../support/audit-assertions.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** Sends `chunks` chunks of `size` bytes with chunked transfer encoding to a real listening server. */
+async function chunkedUpload(wb: TestWorkbench, token: string, chunks: number, size: number): Promise<{ status: number; body: string }> {
+  const server = wb.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = http.request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', method: 'POST', path: '/api/v1/evidence', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+      let sent = 0;
+      const pump = () => {
+        while (sent < chunks) {
+          sent += 1;
+          if (!req.write(Buffer.alloc(size, sent))) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+  } finally {
+    server.close();
+  }
+}
+
+describeEachDatabase('evidence store', (dialect) => {
+  let wb: TestWorkbench;
+  let it_: string;
+  let auditor: string;
+  const upload = (body: Buffer | string, type = 'application/json', query: Record<string, string> = {}) =>
+    request(wb.app).post('/api/v1/evidence').query(query).set('Authorization', `Bearer ${it_}`).set('Content-Type', type).send(body);
+  const rows = async () => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM evidence_items', { plain: true }))!.n);
+  const tempFiles = () => fs.readdirSync(path.join(wb.config.evidenceDir, 'tmp'));
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_EVIDENCE_MAX_BYTES: String(4 * 1024 * 1024) } });
+    it_ = await wb.login('it');
+    auditor = await wb.login('auditor');
+  });
+  after(async () => wb?.close());
+
+  it('stores a raw upload under its SHA-256, read-only, catalogued and audited', async () => {
+    const body = JSON.stringify({ epcList: ['urn:epc:id:sgtin:0614141.107346.2017'], bizStep: 'shipping' });
+    const response = await upload(body, 'application/json', { belongsToType: 'run', belongsToId: '7', name: 'capture-request.json' });
+    expect(response.status, JSON.stringify(response.body)).to.equal(201);
+    expect(response.body).to.deep.include({ digest: sha256(body), size: Buffer.byteLength(body), mediaType: 'application/json', originalName: 'capture-request.json', belongsTo: { type: 'run', id: '7' }, deduplicated: false });
+    const file = wb.services.evidence.store.pathOf(sha256(body));
+    expect(fs.readFileSync(file, 'utf8')).to.equal(body);
+    expect(fs.statSync(file).mode & 0o222, 'no write permission').to.equal(0);
+    const event = await lastAuditEvent(wb.services, 'evidence.captured');
+    expect(event?.after).to.deep.include({ digest: sha256(body), belongsTo: { type: 'run', id: '7' } });
+    expect(event?.actor.name).to.equal('Ingrid Integration');
+    const listed = await request(wb.app).get('/api/v1/evidence').query({ belongsToType: 'run', belongsToId: '7' }).set('Authorization', `Bearer ${auditor}`);
+    expect(listed.body.evidence.map((e: { digest: string }) => e.digest)).to.deep.equal([sha256(body)]);
+  });
+
+  it('deduplicates identical bytes: one file, one more catalogue row', async () => {
+    const body = 'the same bytes twice';
+    const first = await upload(body, 'text/plain');
+    const second = await upload(body, 'text/plain', { belongsToType: 'deviation', belongsToId: '3' });
+    expect(first.body.deduplicated).to.equal(false);
+    expect(second.body).to.include({ deduplicated: true, digest: first.body.digest });
+    expect(second.body.id).to.not.equal(first.body.id);
+    expect(fs.readFileSync(wb.services.evidence.store.pathOf(first.body.digest), 'utf8')).to.equal(body);
+  });
+
+  it('takes one file from a multipart form, with its name and media type', async () => {
+    const response = await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${it_}`).attach('file', Buffer.from('<xml>EPCIS</xml>'), { filename: 'epcis.xml', contentType: 'application/xml' });
+    expect(response.status, JSON.stringify(response.body)).to.equal(201);
+    expect(response.body).to.include({ originalName: 'epcis.xml', mediaType: 'application/xml', digest: sha256('<xml>EPCIS</xml>') });
+    const empty = await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${it_}`).field('note', 'no file');
+    expect(empty.status).to.equal(400);
+    expect(empty.body.error.code).to.equal('no_file');
+  });
+
+  it('serves a download after re-checking its digest', async () => {
+    const body = Buffer.from([0, 1, 2, 3, 254, 255]);
+    const stored = await upload(body, 'application/octet-stream', { name: 'bytes.bin' });
+    const response = await request(wb.app).get(`/api/v1/evidence/${stored.body.digest}`).set('Authorization', `Bearer ${auditor}`).buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+    expect(response.status).to.equal(200);
+    expect(Buffer.compare(response.body as Buffer, body)).to.equal(0);
+    expect(response.headers['repr-digest']).to.equal(`sha-256=:${createHash('sha256').update(body).digest('base64')}:`);
+    expect(response.headers['content-disposition']).to.include('bytes.bin');
+    expect((await request(wb.app).get(`/api/v1/evidence/${'0'.repeat(64)}`).set('Authorization', `Bearer ${auditor}`)).status).to.equal(404);
+  });
+
+  it('refuses an upload over the size limit with 413, declared or streamed, leaving nothing behind', async () => {
+    const before = await rows();
+    const declared = await upload(Buffer.alloc(5 * 1024 * 1024, 1), 'application/octet-stream');
+    expect(declared.status).to.equal(413);
+    // No Content-Length (chunked): the limit is enforced while streaming.
+    const streamed = await chunkedUpload(wb, it_, 80, 64 * 1024);
+    expect(streamed.status).to.equal(413);
+    expect(await rows()).to.equal(before);
+    expect(tempFiles()).to.deep.equal([]);
+  });
+
+  it('refuses to serve a file changed on disk: 409, an audit event and a security alert; gxpw verify --evidence names it', async () => {
+    const changed = await upload('{"result":"pass"}', 'application/json');
+    const missing = await upload('{"result":"kept"}', 'application/json');
+    const file = wb.services.evidence.store.pathOf(changed.body.digest);
+    fs.chmodSync(file, 0o640);
+    fs.writeFileSync(file, '{"result":"fail"}');
+    fs.rmSync(wb.services.evidence.store.pathOf(missing.body.digest));
+
+    const download = await request(wb.app).get(`/api/v1/evidence/${changed.body.digest}`).set('Authorization', `Bearer ${auditor}`);
+    expect(download.status).to.equal(409);
+    expect(download.body.error.code).to.equal('evidence_integrity_failed');
+    expect((await lastAuditEvent(wb.services, 'evidence.integrity_failed'))?.after).to.deep.include({ digest: changed.body.digest, problem: 'changed' });
+    expect((await wb.services.alerts.list({})).some((a) => a.kind === 'evidence_integrity')).to.equal(true);
+    const check = await request(wb.app).get(`/api/v1/evidence/${missing.body.digest}/verify`).set('Authorization', `Bearer ${auditor}`);
+    expect(check.body).to.deep.include({ status: 'missing' });
+
+    const plain = await gxpwAsync(['verify'], wb.env);
+    expect(plain.status, 'without --evidence the files are not read').to.equal(0);
+    const cli = await gxpwAsync(['verify', '--evidence', '--json'], wb.env);
+    expect(cli.status, cli.stderr).to.equal(1);
+    const report = JSON.parse(cli.stdout).evidence;
+    expect(report.problems.map((p: { digest: string; problem: string }) => `${p.digest}:${p.problem}`)).to.have.members([`${changed.body.digest}:changed`, `${missing.body.digest}:missing`]);
+    const text = await gxpwAsync(['verify', '--evidence'], wb.env);
+    expect(text.stdout).to.include(`${changed.body.digest}: changed`);
+  });
+
+  it('lets auditors read but not upload', async () => {
+    expect((await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${auditor}`).send('x')).status).to.equal(403);
+  });
+});

@@ -7,7 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PayloadTooLargeError } from '../platform/errors.js';
 
 export interface StoredContent {
@@ -44,24 +45,27 @@ export class EvidenceStore {
   /** Stores a stream; refuses (413) beyond the size limit, leaving nothing behind. */
   async putStream(source: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable): Promise<StoredContent> {
     const temp = path.join(this.root, 'tmp', `${randomUUID()}.part`);
-    const file = await fsp.open(temp, 'wx', 0o600);
     const hash = createHash('sha256');
     let size = 0;
-    try {
-      for await (const chunk of source) {
+    const maxBytes = this.maxBytes;
+    // Hash and count on the way through; the write stream batches writes to the disk.
+    const measure = new Transform({
+      transform(chunk: Buffer | string, _encoding, done) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         size += bytes.length;
-        if (size > this.maxBytes) throw new PayloadTooLargeError(`The evidence is larger than ${this.maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`);
+        if (size > maxBytes) return done(new PayloadTooLargeError(`The evidence is larger than ${maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`));
         hash.update(bytes);
-        await file.write(bytes);
-      }
-      await file.sync();
+        done(null, bytes);
+      },
+    });
+    const file = fs.createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
+    try {
+      await pipeline(source instanceof Readable ? source : Readable.from(source as AsyncIterable<Buffer>, { objectMode: false }), measure, file);
+      await syncFile(temp);
     } catch (error) {
-      await file.close();
       await fsp.rm(temp, { force: true });
       throw error;
     }
-    await file.close();
     return this.settle(temp, hash.digest('hex'), size);
   }
 
@@ -109,12 +113,14 @@ export async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** A rename or link is durable only once its directory is synced. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, 'r');
+/** Data is durable only once synced; a link, only once its directory is. */
+async function syncFile(file: string): Promise<void> {
+  const handle = await fsp.open(file, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
 }
+
+const syncDirectory = syncFile;

@@ -4,8 +4,6 @@
 // a validator. Real-world vendor schemas often fail ajv's strict mode: they are still accepted and
 // used, with ajv's strict-mode complaints kept as warnings. A document that cannot be compiled at all
 // is refused with a 400 that says where and why.
-import { Parser as AsyncApiParser } from '@asyncapi/parser';
-import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv, type AnySchema, type Options, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -78,6 +76,8 @@ export async function readContract(format: ContractFormat, input: unknown): Prom
     const version = typeof document.openapi === 'string' ? document.openapi : '';
     if (!/^3\.[01]\.\d+$/.test(version)) throw refused('Not an OpenAPI 3.0 or 3.1 document: "openapi" must be 3.0.x or 3.1.x.', [{ field: 'body.document', pointer: '/openapi', rule: 'format', message: `found ${JSON.stringify(document.openapi ?? null)}` }]);
     try {
+      // Loaded on first use: the parsers are large, and most processes never read a contract.
+      const { default: SwaggerParser } = await import('@apidevtools/swagger-parser');
       await SwaggerParser.validate(structuredClone(document) as never, { resolve: { external: false } } as never);
     } catch (error) {
       throw refused(`The OpenAPI document is not valid: ${firstLine(error)}`, [{ field: 'body.document', rule: 'openapi', message: firstLine(error) }]);
@@ -87,6 +87,7 @@ export async function readContract(format: ContractFormat, input: unknown): Prom
   if (format === 'asyncapi') {
     const version = typeof document.asyncapi === 'string' ? document.asyncapi : '';
     if (!/^[23]\.\d+\.\d+$/.test(version)) throw refused('Not an AsyncAPI 2.x or 3.x document: "asyncapi" must be 2.x.y or 3.x.y.', [{ field: 'body.document', pointer: '/asyncapi', rule: 'format', message: `found ${JSON.stringify(document.asyncapi ?? null)}` }]);
+    const { Parser: AsyncApiParser } = await import('@asyncapi/parser');
     const { diagnostics } = await new AsyncApiParser().parse(text ?? JSON.stringify(document));
     const errors = diagnostics.filter((d) => d.severity === 0);
     if (errors.length) {

@@ -14,6 +14,7 @@ import { createErrorHandler } from './platform/http/error-handler.js';
 import { RouteNotFoundError } from './platform/http/http-errors.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
 import type { Services } from './services.js';
+import { createSimulatorApp } from './simulators/contract-simulator.js';
 import { registerEvidenceRoutes } from './evidence/evidence-routes.js';
 import { registerContractRoutes } from './registry/contract-routes.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
@@ -45,6 +46,8 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);
   options.extend?.(app, api);
   app.use(api.router);
+  // The simulated ERP, WMS, serialization and trading-partner endpoints: a separate, public app.
+  if (config.simulators) app.use('/sim', createSimulatorApp());
 
   app.use((req, _res, next) => next(new RouteNotFoundError(req.method, req.path)));
   app.use(createErrorHandler(logger));

@@ -21,6 +21,8 @@ export interface Config {
   evidenceMaxBytes: number;
   database: DatabaseConfig;
   demo: { enabled: boolean; password: string | null };
+  /** Serve the reference simulators under /sim (on with the demo workspace unless set). */
+  simulators: boolean;
   auth: {
     tokenTtlSeconds: number;
     sessionIdleSeconds: number;
@@ -76,6 +78,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const read = new SettingReader(env, problems);
 
   const dataDir = path.resolve(cwd, read.string('GXPW_DATA_DIR', './data'));
+  const demoEnabled = read.onOff('GXPW_DEMO', true);
   const config: Config = {
     host: read.string('HOST', '127.0.0.1'),
     port: read.integer('PORT', 3000, 0, 65535),
@@ -85,9 +88,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     evidenceMaxBytes: read.integer('GXPW_EVIDENCE_MAX_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
     database: parseDatabase(env, dataDir, cwd, problems),
     demo: {
-      enabled: read.onOff('GXPW_DEMO', true),
+      enabled: demoEnabled,
       password: read.optionalString('GXPW_DEMO_PASSWORD'),
     },
+    simulators: read.onOff('GXPW_SIMULATORS', demoEnabled),
     auth: {
       tokenTtlSeconds: read.integer('GXPW_TOKEN_TTL_SECONDS', 900, 30, 900),
       sessionIdleSeconds: read.integer('GXPW_SESSION_IDLE_MINUTES', 30, 1, 24 * 60) * 60,

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { AddressInfo } from 'node:net';
 import cliProgress from 'cli-progress';
+import express from 'express';
 import { createApp } from './app.js';
 import { rotateSigningKey } from './audit/key-rotation.js';
 import { isRole, ROLES } from './auth/roles.js';
@@ -18,6 +20,7 @@ import { Keyring } from './platform/keyring.js';
 import { migrateUp } from './platform/migrator.js';
 import { systemContext } from './platform/request-context.js';
 import { createServices, type Services } from './services.js';
+import { createSimulatorApp } from './simulators/contract-simulator.js';
 
 class UsageError extends Error {}
 
@@ -91,6 +94,25 @@ const COMMANDS: Record<string, Command> = {
         print(values, report, describeIntegrity(report));
         return report.ok ? 0 : 1;
       }),
+  },
+  simulate: {
+    summary: 'Serve the reference simulators (ERP, WMS, serialization, trading partner) alone',
+    usage: 'gxpw simulate [--port N]\n\nServes /sim/<system>/… from the demo contracts on HOST:PORT (default 3100). Ask a simulator to\nmisbehave with ?fault=schema|status|slow|drop or the X-Sim-Fault header.',
+    options: { port: { type: 'string' } },
+    run: async (values) => {
+      const port = values.port === undefined ? 3100 : Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got '${values.port}')`);
+      const app = express();
+      app.use('/sim', createSimulatorApp());
+      const server = app.listen(port, loadConfig().host);
+      await new Promise((resolve) => server.once('listening', resolve));
+      const address = server.address() as AddressInfo;
+      console.log(`gxpw simulators listening on http://${address.address}:${address.port}/sim`);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close(() => resolve()));
+      });
+      return 0;
+    },
   },
   checkpoint: {
     summary: 'Sign a checkpoint of the audit trail now',

@@ -4,13 +4,14 @@ import request from 'supertest';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
-import { gxpw } from './cli-helpers.js';
+import { spawn } from 'node:child_process';
+import { gxpw, MAIN } from './cli-helpers.js';
 
 describe('gxpw command line', () => {
   it('prints help listing every command and exits 0', () => {
     const result = gxpw(['--help']);
     expect(result.status).to.equal(0);
-    for (const command of ['serve', 'migrate', 'demo', 'user', 'verify', 'checkpoint', 'keys']) expect(result.stdout).to.include(`  ${command}`);
+    for (const command of ['serve', 'migrate', 'demo', 'user', 'verify', 'simulate', 'checkpoint', 'keys']) expect(result.stdout).to.include(`  ${command}`);
   });
 
   it('has --help for every command', () => {
@@ -131,5 +132,31 @@ describeEachDatabase('gxpw demo, checkpoint and user list', (dialect) => {
     expect(signed.treeSize).to.equal(await wb.services.audit.lastSeq());
     const again = JSON.parse(gxpw(['checkpoint', '--json'], wb.env).stdout);
     expect(again).to.deep.include({ created: false, treeSize: signed.treeSize, rootHash: signed.rootHash });
+  });
+});
+
+describe('gxpw simulate', function () {
+  this.timeout(60_000);
+  it('serves the simulators alone on the given port until stopped', async () => {
+    const child = spawn(process.execPath, [MAIN, 'simulate', '--port', '0'], { env: { ...process.env, LOG_LEVEL: 'silent' } });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    const deadline = Date.now() + 20_000;
+    while (!/listening on (http:\/\/\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    try {
+      const base = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+      const answer = await fetch(`${base}/wms/orders/0000000001`);
+      expect(answer.status).to.equal(404);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).to.equal('not_found');
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).to.equal(0);
+    }
+  });
+
+  it('refuses a port that is not a number (usage error, exit 2)', () => {
+    const result = gxpw(['simulate', '--port', 'eighty']);
+    expect(result.status).to.equal(2);
   });
 });

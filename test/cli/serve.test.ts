@@ -69,6 +69,10 @@ describe('gxpw serve (quick start)', function () {
       expect(views.total, 'the demo reference architecture').to.be.at.least(12);
       expect(views.withoutContract).to.deep.equal([]);
       expect(views.withoutAssessment).to.deep.equal([]);
+      // The reference simulators are served with the demo, under /sim.
+      const order = await fetch(`${running.base}/sim/wms/orders/0000000001`);
+      expect(order.status).to.equal(404);
+      expect(((await order.json()) as { error: { message: string } }).error.message).to.equal('Not found.');
     } finally {
       expect(await stop(running)).to.equal(0);
     }

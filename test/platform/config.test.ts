@@ -11,6 +11,9 @@ describe('configuration', () => {
     expect(config.evidenceDir).to.equal('/srv/gxpw/evidence');
     expect(config.database).to.deep.equal({ dialect: 'sqlite', storage: '/srv/gxpw/data/gxpw.sqlite', explicit: false });
     expect(config.demo).to.deep.equal({ enabled: true, password: null });
+    expect(config.simulators, 'simulators follow the demo').to.equal(true);
+    expect(loadConfig({ GXPW_DEMO: 'off' }).simulators).to.equal(false);
+    expect(loadConfig({ GXPW_DEMO: 'off', GXPW_SIMULATORS: 'on' }).simulators).to.equal(true);
     // OWASP password storage: scrypt N=2^17, r=8, p=1.
     expect(config.auth.scryptLogN).to.equal(17);
     expect(config.auth.tokenTtlSeconds).to.be.at.most(900);

@@ -1,0 +1,104 @@
+// The reference simulators answer every demo REST operation as its contract says — checked with the
+// workbench's own contract validators — remember what was created, and misbehave on request.
+import { expect } from 'chai';
+import express from 'express';
+import fs from 'node:fs';
+import request from 'supertest';
+import { compileContract, readContract, type ReadContract } from '../../src/registry/contract-document.js';
+import { createSimulatorApp, DEMO_CONTRACTS_DIR } from '../../src/simulators/contract-simulator.js';
+
+type Json = Record<string, any>;
+
+/** Follows a local $ref inside the document. */
+function deref(document: Json, value: any): any {
+  while (value && typeof value === 'object' && typeof value.$ref === 'string') {
+    value = value.$ref.slice(2).split('/').reduce((node: any, part: string) => node?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], document);
+  }
+  return value;
+}
+
+/** The JSON request example an operation's contract gives, if any. */
+function requestExample(document: Json, operation: Json): unknown {
+  const media = deref(document, operation.requestBody)?.content?.['application/json'];
+  if (!media) return undefined;
+  if (media.example !== undefined) return media.example;
+  const first = media.examples ? Object.values(media.examples)[0] : undefined;
+  return deref(document, first)?.value;
+}
+
+describe('reference simulators', function () {
+  this.timeout(60_000);
+  // Mounted at /sim, as the server mounts it.
+  const app = express().use('/sim', createSimulatorApp({ slowMs: 300 }));
+  const contracts: Array<{ file: string; contract: ReadContract; base: string }> = [];
+
+  before(async () => {
+    for (const file of fs.readdirSync(DEMO_CONTRACTS_DIR).filter((f) => /\.openapi\.(ya?ml|json)$/.test(f))) {
+      const contract = await readContract('openapi', fs.readFileSync(`${DEMO_CONTRACTS_DIR}${file}`, 'utf8'));
+      const server = (contract.document.servers as Array<{ url: string }>).find((s) => s.url.includes('/sim/'));
+      if (server) contracts.push({ file, contract, base: new URL(server.url).pathname });
+    }
+  });
+
+  it('simulates every demo REST contract: each example request is answered as its contract says, and a GET finds what was created', async () => {
+    expect(contracts.length).to.be.at.least(6);
+    let exercised = 0;
+    for (const { file, contract, base } of contracts) {
+      const validators = new Map(compileContract(contract).targets.map((t) => [t.name, t.validate]));
+      for (const [path, item] of Object.entries(contract.document.paths as Json)) {
+        for (const [method, operation] of Object.entries(item as Json)) {
+          const example = ['post', 'put'].includes(method) ? requestExample(contract.document as Json, operation as Json) : undefined;
+          if (example === undefined) continue;
+          const url = base + path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(String((example as Json)[name] ?? '00312345678906')));
+          const response = await request(app)[method as 'post'](url).send(example as object);
+          const target = `${method.toUpperCase()} ${path} → ${response.status}`;
+          expect(response.status, `${file} ${target}: ${JSON.stringify(response.body)}`).to.be.within(200, 299);
+          const validate = validators.get(target)!;
+          expect(validate, `${file}: no target ${target}`).to.be.a('function');
+          expect(validate(response.body), `${file} ${target}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+          exercised += 1;
+        }
+      }
+    }
+    expect(exercised).to.be.at.least(6);
+  });
+
+  const orders = () => contracts.find((c) => c.file === 'erp-wms-sales-orders.openapi.yaml')!;
+  const order = () => requestExample(orders().contract.document as Json, (orders().contract.document.paths as Json)['/orders'].post) as Json;
+  const validator = (name: string) => compileContract(orders().contract).targets.find((t) => t.name === name)!.validate;
+
+  it('keeps what was created: the order can be read back, and the same order number again is a 409', async () => {
+    const created = { ...order(), orderNumber: '0000900001' };
+    expect((await request(app).post('/sim/wms/orders').send(created)).status).to.equal(201);
+    const read = await request(app).get('/sim/wms/orders/0000900001');
+    expect(read.status).to.equal(200);
+    expect(read.body.orderNumber).to.equal('0000900001');
+    expect(validator('GET /orders/{orderNumber} → 200')(read.body)).to.equal(true);
+    const again = await request(app).post('/sim/wms/orders').send(created);
+    expect(again.status).to.equal(409);
+    expect(validator('POST /orders → 409')(again.body)).to.equal(true);
+    expect((await request(app).get('/sim/wms/orders/0000999999')).status).to.equal(404);
+  });
+
+  it('refuses a request that breaks the contract, and a body that is not JSON, in the contract’s error shape', async () => {
+    const invalid = await request(app).post('/sim/wms/orders').send({ ...order(), orderNumber: 'ABC' });
+    expect(invalid.status).to.equal(422);
+    expect(validator('POST /orders → 422')(invalid.body)).to.equal(true);
+    const garbage = await request(app).post('/sim/wms/orders').set('Content-Type', 'application/json').send('{"orderNumber": ');
+    expect(garbage.status).to.equal(400);
+    expect((await request(app).get('/sim/nowhere/x')).status).to.equal(404);
+  });
+
+  it('misbehaves on request: a schema-breaking answer, an outage, a slow answer, a dropped connection', async () => {
+    const broken = await request(app).post('/sim/wms/orders').query({ fault: 'schema' }).send({ ...order(), orderNumber: '0000900002' });
+    expect(broken.status).to.equal(201);
+    expect(validator('POST /orders → 201')(broken.body), 'the answer breaks the contract').to.equal(false);
+    expect((await request(app).post('/sim/wms/orders').set('X-Sim-Fault', 'status').send(order())).status).to.equal(503);
+    const started = Date.now();
+    expect((await request(app).get('/sim/wms/orders/0000900001').query({ fault: 'slow' })).status).to.equal(200);
+    expect(Date.now() - started).to.be.at.least(280);
+    let dropped: Error | null = null;
+    await request(app).get('/sim/wms/orders/0000900001').query({ fault: 'drop' }).catch((e: Error) => (dropped = e));
+    expect(String(dropped)).to.match(/socket hang up|ECONNRESET/);
+  });
+});

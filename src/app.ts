@@ -19,6 +19,7 @@ import { registerEvidenceRoutes } from './evidence/evidence-routes.js';
 import { registerContractRoutes } from './registry/contract-routes.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
+import { registerScenarioRoutes } from './scenarios/scenario-routes.js';
 import { registerSignatureRoutes } from './signatures/signature-routes.js';
 
 export interface AppOptions {
@@ -44,6 +45,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerRegistryRoutes(api, services.systems, services.interfaces, services.registryTransfer, config.http.importBodyLimitBytes, services.now);
   registerContractRoutes(api, services.contracts, config.http.contractMaxBytes);
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);
+  registerScenarioRoutes(api, services.scenarios, services.runs);
   options.extend?.(app, api);
   app.use(api.router);
   // The simulated ERP, WMS, serialization and trading-partner endpoints: a separate, public app.

@@ -38,6 +38,7 @@ export interface Config {
     /** Signature attempts per minute from one address. */
     signingRateLimitPerMinute: number;
   };
+  runner: { concurrency: number; stepTimeoutMs: number; maxResponseBytes: number };
   /** Folder of risk model files (*.json), validated at start-up. */
   riskModelsDir: string;
   signatures: {
@@ -102,6 +103,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       jwtSecret: read.optionalString('GXPW_JWT_SECRET'),
       loginRateLimitPerMinute: read.integer('GXPW_LOGIN_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
       signingRateLimitPerMinute: read.integer('GXPW_SIGNING_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+    },
+    runner: {
+      concurrency: read.integer('GXPW_RUNNER_CONCURRENCY', 4, 1, 64),
+      stepTimeoutMs: read.integer('GXPW_RUNNER_STEP_TIMEOUT_MS', 10_000, 100, 600_000),
+      maxResponseBytes: read.integer('GXPW_RUNNER_MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 1024 ** 3),
     },
     riskModelsDir: path.resolve(cwd, read.string('GXPW_RISK_MODELS_DIR', SHIPPED_RISK_MODELS)),
     signatures: {

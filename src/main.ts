@@ -20,6 +20,8 @@ import { Keyring } from './platform/keyring.js';
 import { migrateUp } from './platform/migrator.js';
 import { systemContext } from './platform/request-context.js';
 import { createServices, type Services } from './services.js';
+import { ctrfOf, junitOf, presentRun } from './scenarios/run-presenter.js';
+import type { Run, RunStep } from './scenarios/scenario-models.js';
 import { createSimulatorApp } from './simulators/contract-simulator.js';
 
 class UsageError extends Error {}
@@ -95,6 +97,24 @@ const COMMANDS: Record<string, Command> = {
         return report.ok ? 0 : 1;
       }),
   },
+  run: {
+    summary: 'Run an interface\'s scenarios at the depth its risk demands; exit 0 only when every step passed (a CI gate)',
+    usage: 'gxpw run --interface KEY [--env NAME] [--dry-run] [--junit FILE] [--ctrf FILE] [--json]\n\nShows a progress bar on a terminal, prints a summary, writes JUnit XML / CTRF JSON when asked.\nExit code 0 when the run passed, 1 when it failed or could not run.',
+    options: { interface: { type: 'string' }, env: { type: 'string' }, 'dry-run': { type: 'boolean' }, junit: { type: 'string' }, ctrf: { type: 'string' }, json },
+    run: async (values) => {
+      const key = required(values, 'interface');
+      return withMigratedServices(async (services) => {
+        const run = await withProgress(values, `Running ${key}`, (onProgress) =>
+          services.runs.runToEnd(cliContext(), { interface: key, ...(typeof values.env === 'string' ? { environment: values.env } : {}), dryRun: values['dry-run'] === true }, onProgress),
+        );
+        const steps = await services.runs.steps(run.id);
+        if (typeof values.junit === 'string') fs.writeFileSync(values.junit, junitOf(run, steps));
+        if (typeof values.ctrf === 'string') fs.writeFileSync(values.ctrf, `${JSON.stringify(ctrfOf(run, steps), null, 2)}\n`);
+        print(values, presentRun(run, steps), describeRun(run, steps));
+        return run.status === 'passed' ? 0 : 1;
+      });
+    },
+  },
   simulate: {
     summary: 'Serve the reference simulators (ERP, WMS, serialization, trading partner) alone',
     usage: 'gxpw simulate [--port N]\n\nServes /sim/<system>/… from the demo contracts on HOST:PORT (default 3100). Ask a simulator to\nmisbehave with ?fault=schema|status|slow|drop or the X-Sim-Fault header.',
@@ -158,6 +178,9 @@ async function serve(): Promise<number> {
   const { logger } = services;
   const applied = await migrateUp(services.database);
   if (applied.length) logger.info({ applied }, 'database migrated');
+  // A run cut off by a stop or a crash is marked aborted: never resumed half-way, never left running.
+  const aborted = await services.runs.abortInterrupted(systemContext('server start'));
+  if (aborted.length) logger.warn({ runs: aborted }, 'runs interrupted by the last stop were marked aborted');
   if (config.demo.enabled) {
     const demo = await seedDemoWorkspace(services, config.demo.password);
     if (demo.usersCreated.length || demo.interfacesCreated) console.log(describeDemo(demo));
@@ -288,6 +311,14 @@ function describeDemo({ usersCreated, interfacesCreated, generatedPassword }: De
     lines.push(`Demo accounts created: ${usersCreated.join(', ')}; ${password}`);
   }
   if (interfacesCreated) lines.push(`Reference architecture created: ${interfacesCreated} interfaces with contracts and risk assessments.`);
+  return lines.join('\n');
+}
+
+function describeRun(run: Run, steps: RunStep[]): string {
+  const assurance = JSON.parse(run.assurance) as { reason: string };
+  const lines = [`Run ${run.id} of ${run.interfaceKey} (${run.environment}: ${run.baseUrl})${run.dryRun ? ' — DRY RUN, not for record' : ''}: ${run.status.toUpperCase()}`, `  ${assurance.reason}`];
+  lines.push(`  ${steps.length} steps: ${steps.filter((s) => s.status === 'passed').length} passed, ${steps.filter((s) => s.status === 'failed').length} failed, ${steps.filter((s) => s.status === 'error').length} errors`);
+  for (const step of steps.filter((s) => s.status !== 'passed').slice(0, 20)) lines.push(`  ${step.status.toUpperCase()} ${step.scenarioKey} › ${step.position}. ${step.name}: ${step.message ?? ''}`);
   return lines.join('\n');
 }
 

@@ -24,6 +24,9 @@ import { SystemService } from './registry/system-service.js';
 import { defineRiskAssessmentModel } from './risk/assessment-model.js';
 import { AssessmentService } from './risk/assessment-service.js';
 import { RiskModelRegistry } from './risk/risk-model-registry.js';
+import { RunService } from './scenarios/run-service.js';
+import { defineScenarioModels } from './scenarios/scenario-models.js';
+import { ScenarioService } from './scenarios/scenario-service.js';
 import { defineSignatureModel } from './signatures/signature-model.js';
 import { SignatureService } from './signatures/signature-service.js';
 
@@ -49,6 +52,8 @@ export interface Services {
   registryTransfer: RegistryTransfer;
   riskModels: RiskModelRegistry;
   assessments: AssessmentService;
+  scenarios: ScenarioService;
+  runs: RunService;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const contracts = new ContractService(database, models, interfaces, audit, config.http.contractMaxBytes, now);
   const registryTransfer = new RegistryTransfer(models, interfaces, contracts);
   const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
+  const scenarioModels = defineScenarioModels(database.sequelize);
+  const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, audit, now);
+  const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, audit, config.runner, now);
   // Each feature registers its signable record types here, the one place they are wired.
   signatures.register(assessments.signableRecordType());
 
@@ -106,6 +114,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
     registryTransfer,
     riskModels,
     assessments,
-    close: () => database.close(),
+    scenarios,
+    runs,
+    close: async () => {
+      // Let a run in progress record its end before the database goes away.
+      await runs.idle();
+      await database.close();
+    },
   };
 }

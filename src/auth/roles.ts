@@ -38,6 +38,9 @@ export const PERMISSIONS = {
   /** Evidence: captured by those who test and review; read by all (inspectors above all). */
   'evidence:read': EVERYONE,
   'evidence:write': ['it', 'qa'],
+  /** Scenarios are written and runs started by those who test. */
+  'scenarios:edit': ['it', 'qa'],
+  'runs:start': ['it', 'qa'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -3,6 +3,7 @@ import { foundation } from './0001-foundation.js';
 import { signatures } from './0002-signatures.js';
 import { registry } from './0003-registry.js';
 import { evidence } from './0004-evidence.js';
+import { scenariosAndRuns } from './0005-scenarios-and-runs.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence];
+export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns];

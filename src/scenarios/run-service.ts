@@ -1,0 +1,389 @@
+// Runs: an interface's scenarios executed against the base URL of one of its environments — real
+// HTTP, bounded concurrency, a timeout per step, no silent retries — at the depth its current risk
+// assessment demands (CSA step 3). Every exchange is kept as content-addressed evidence; every step
+// records what was expected and what happened. A finished run never changes (the database refuses
+// it); a run interrupted by a crash is marked aborted at the next start.
+import { randomInt } from 'node:crypto';
+import { Op, type Transaction } from 'sequelize';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { EvidenceService } from '../evidence/evidence-service.js';
+import type { Database } from '../platform/database.js';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { NOTHING, resolveJsonPointer } from '../platform/json-pointer.js';
+import type { RequestContext } from '../platform/request-context.js';
+import type { ContractService } from '../registry/contract-service.js';
+import type { InterfaceService } from '../registry/interface-service.js';
+import type { AssessmentService } from '../risk/assessment-service.js';
+import type { RiskResult } from '../risk/risk-model.js';
+import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } from './scenario-models.js';
+import { CATEGORIES_BY_DEPTH, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
+import type { ScenarioService } from './scenario-service.js';
+import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
+
+export const RUNNER_VERSION = 'gxpw-runner/1.0';
+const FINISHED: ReadonlySet<RunStatus> = new Set(['passed', 'failed', 'error', 'aborted']);
+
+export interface StartRun {
+  interface: string;
+  environment?: string;
+  /** Allowed without a risk assessment; marked as such and never counts as a run for record. */
+  dryRun?: boolean;
+}
+
+export interface RunnerSettings {
+  concurrency: number;
+  stepTimeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export interface Assurance {
+  level: string | null;
+  testDepth: string;
+  model: { id: string; version: string } | null;
+  assessmentId: number | null;
+  categories: string[];
+  reason: string;
+}
+
+interface StepOutcome {
+  status: StepStatus;
+  expected: unknown;
+  actual: unknown;
+  message: string | null;
+  durationMs: number;
+  exchange: { request: unknown; response: unknown | null };
+}
+
+export type ProgressListener = (done: number, total: number) => void;
+
+export class RunService {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly database: Database,
+    private readonly models: ScenarioModels,
+    private readonly interfaces: InterfaceService,
+    private readonly contracts: ContractService,
+    private readonly assessments: AssessmentService,
+    private readonly scenarios: ScenarioService,
+    private readonly evidence: EvidenceService,
+    private readonly audit: AuditTrail,
+    private readonly settings: RunnerSettings,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Records a queued run and executes it in the background, one run at a time per server. */
+  async start(ctx: RequestContext, request: StartRun): Promise<Run> {
+    const run = await this.create(ctx, request);
+    this.queue = this.queue.then(() => this.execute(ctx, run.id).then(() => undefined, () => undefined));
+    return run;
+  }
+
+  /** Creates and executes a run, waiting for its end (the CLI gate). */
+  async runToEnd(ctx: RequestContext, request: StartRun, onProgress?: ProgressListener): Promise<Run> {
+    const run = await this.create(ctx, request);
+    return this.execute(ctx, run.id, onProgress);
+  }
+
+  /** Waits until every queued run has ended (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  async create(ctx: RequestContext, request: StartRun): Promise<Run> {
+    const iface = await this.interfaces.get(request.interface);
+    if (iface.status === 'retired') throw new ConflictError(`Interface ${iface.key} is retired.`, 'interface_retired');
+    const environments = JSON.parse(iface.environments) as Record<string, string>;
+    const environment = request.environment ?? ('test' in environments ? 'test' : Object.keys(environments)[0]);
+    if (environment === undefined || environments[environment] === undefined) {
+      throw new ValidationError(`Interface ${iface.key} has no environment '${request.environment ?? ''}'.`, [{ field: 'body.environment', rule: 'enum', message: `must be one of ${Object.keys(environments).join(', ') || '(none registered)'}` }], 'unknown_environment');
+    }
+    if (!iface.currentContractVersion) throw new ConflictError(`Interface ${iface.key} has no contract to test against.`, 'no_contract');
+    const contract = await this.contracts.get(iface.key, iface.currentContractVersion);
+    const assurance = await this.assuranceOf(iface.currentAssessmentId, request.dryRun === true, iface.key);
+    const selected = (await this.scenarios.current(iface.key)).filter((s) => s.contractVersion === contract.version && assurance.categories.includes(s.category));
+    if (!selected.length) throw new ConflictError(`Interface ${iface.key} has no ${assurance.categories.join('/')} scenarios for contract v${contract.version}.`, 'no_scenarios');
+
+    return this.database.write(async (tx) => {
+      const run = await this.models.Run.create(
+        {
+          interfaceId: iface.id,
+          interfaceKey: iface.key,
+          contractVersion: contract.version,
+          contractDigest: contract.digest,
+          environment,
+          baseUrl: environments[environment]!,
+          dryRun: request.dryRun === true,
+          assurance: JSON.stringify(assurance),
+          scenarios: JSON.stringify(selected.map((s) => ({ key: s.key, version: s.version, digest: s.digest, category: s.category }))),
+          runnerVersion: RUNNER_VERSION,
+          seed: String(randomInt(2 ** 31)),
+          status: 'queued',
+          summary: null,
+          startedBy: ctx.actor.userId,
+          startedByName: ctx.actor.name,
+          queuedAt: this.now().toISOString(),
+          startedAt: null,
+          finishedAt: null,
+        },
+        { transaction: tx },
+      );
+      await this.audit.record(tx, ctx, { action: 'run.queued', entityType: 'run', entityId: run.id, change: 'create', after: { interface: iface.key, environment, baseUrl: run.baseUrl, dryRun: run.dryRun, assurance, scenarios: JSON.parse(run.scenarios) } });
+      return run;
+    });
+  }
+
+  /** Executes a queued run to its end; a run that cannot execute at all ends as 'error'. */
+  async execute(ctx: RequestContext, runId: number, onProgress?: ProgressListener): Promise<Run> {
+    const run = await this.get(runId);
+    try {
+      return await this.executeSteps(ctx, run, onProgress);
+    } catch (error) {
+      // Something beyond a step failed (the database, the disk): the run ends as an error, with why.
+      await this.database.write(async (tx) => {
+        await this.update(run, { status: 'error', summary: JSON.stringify({ error: (error as Error).message }), finishedAt: this.now().toISOString() }, tx);
+        await this.audit.record(tx, ctx, { action: 'run.finished', entityType: 'run', entityId: run.id, change: 'event', after: { status: 'error', error: (error as Error).message } });
+      });
+      return run;
+    }
+  }
+
+  private async executeSteps(ctx: RequestContext, run: Run, onProgress?: ProgressListener): Promise<Run> {
+    const startedAt = this.now();
+    await this.update(run, { status: 'running', startedAt: startedAt.toISOString() });
+    const planned = JSON.parse(run.scenarios) as Array<{ key: string; version: number }>;
+    const scenarios = await Promise.all(planned.map((p) => this.scenarios.get(run.interfaceKey, p.key, p.version)));
+    const validators = new Map(this.contracts.compiledOf(await this.contracts.get(run.interfaceKey, run.contractVersion)).targets.map((t) => [t.name, t.validate]));
+    const total = scenarios.reduce((n, s) => n + (JSON.parse(s.definition) as ScenarioDefinition).steps.length, 0);
+    let done = 0;
+    const counts = { passed: 0, failed: 0, error: 0 };
+    const random = seededRandom(Number(run.seed));
+    // Positions are fixed up front, so concurrent scenarios still number their steps in plan order.
+    let nextPosition = 1;
+    const work = scenarios.map((scenario) => {
+      const definition = JSON.parse(scenario.definition) as ScenarioDefinition;
+      const first = nextPosition;
+      nextPosition += definition.steps.length;
+      return async () => {
+        const context: TemplateContext = { random, now: this.now, vars: {} };
+        for (const [index, step] of definition.steps.entries()) {
+          const outcome = await this.executeStep(run, step, definition, validators, context);
+          await this.recordStep(ctx, run, scenario, definition, first + index, step, outcome);
+          counts[outcome.status] += 1;
+          onProgress?.((done += 1), total);
+        }
+      };
+    });
+    await runConcurrently(work, this.settings.concurrency);
+
+    const status: RunStatus = counts.error ? 'error' : counts.failed ? 'failed' : 'passed';
+    const summary = { total, ...counts, durationMs: this.now().getTime() - startedAt.getTime() };
+    return this.database.write(async (tx) => {
+      await this.update(run, { status, summary: JSON.stringify(summary), finishedAt: this.now().toISOString() }, tx);
+      await this.audit.record(tx, ctx, { action: 'run.finished', entityType: 'run', entityId: run.id, change: 'event', after: { status, summary } });
+      return run;
+    });
+  }
+
+  /** Runs left queued or running by a process that stopped are aborted, never resumed half-way. */
+  async abortInterrupted(ctx: RequestContext): Promise<number[]> {
+    const stuck = await this.models.Run.findAll({ where: { status: { [Op.in]: ['queued', 'running'] } } });
+    for (const run of stuck) {
+      await this.database.write(async (tx) => {
+        const steps = await this.models.RunStep.count({ where: { runId: run.id }, transaction: tx });
+        await this.update(run, { status: 'aborted', finishedAt: this.now().toISOString(), summary: JSON.stringify({ stepsRecorded: steps, reason: 'the server stopped while the run was in progress' }) }, tx);
+        await this.audit.record(tx, ctx, { action: 'run.aborted', entityType: 'run', entityId: run.id, change: 'status', before: { status: run.previous('status') ?? 'running' }, after: { status: 'aborted', stepsRecorded: steps }, reason: 'the server stopped while the run was in progress' });
+      });
+    }
+    return stuck.map((r) => r.id);
+  }
+
+  async get(id: number): Promise<Run> {
+    const run = await this.models.Run.findByPk(id);
+    if (!run) throw new NotFoundError(`No run ${id}.`, 'run_not_found');
+    return run;
+  }
+
+  async steps(runId: number): Promise<RunStep[]> {
+    return this.models.RunStep.findAll({ where: { runId }, order: [['position', 'ASC']] });
+  }
+
+  async list(filter: { interface?: string; status?: RunStatus; limit?: number }): Promise<Run[]> {
+    const where: Record<string, unknown> = {};
+    if (filter.interface) where.interfaceKey = filter.interface;
+    if (filter.status) where.status = filter.status;
+    return this.models.Run.findAll({ where, order: [['id', 'DESC']], limit: filter.limit ?? 100 });
+  }
+
+  private async assuranceOf(assessmentId: number | null, dryRun: boolean, key: string): Promise<Assurance> {
+    if (assessmentId === null) {
+      if (!dryRun) throw new ConflictError(`Interface ${key} has no risk assessment, so it cannot be run for record; a dry run is allowed.`, 'not_assessed');
+      return { level: null, testDepth: 'full', model: null, assessmentId: null, categories: CATEGORIES_BY_DEPTH.full!, reason: 'dry run without a risk assessment: every scenario, not for record' };
+    }
+    const assessment = await this.assessments.get(assessmentId);
+    const result = JSON.parse(assessment.result) as RiskResult;
+    const categories = CATEGORIES_BY_DEPTH[result.assurance.testDepth] ?? CATEGORIES_BY_DEPTH.full!;
+    return {
+      level: result.level,
+      testDepth: result.assurance.testDepth,
+      model: { id: assessment.modelId, version: assessment.modelVersion },
+      assessmentId,
+      categories,
+      reason: `assurance level ${result.level} (${assessment.modelId} ${assessment.modelVersion}, assessment ${assessmentId}): ${result.assurance.testDepth} depth runs ${categories.join(', ')} scenarios${dryRun ? '; dry run, not for record' : ''}`,
+    };
+  }
+
+  private async executeStep(run: Run, step: ScenarioStep, definition: ScenarioDefinition, validators: Map<string, (data: unknown) => boolean>, context: TemplateContext): Promise<StepOutcome> {
+    const started = performance.now();
+    const [method, template] = step.operation.split(' ') as [string, string];
+    let request: { method: string; url: string; headers: Record<string, string>; body: unknown };
+    try {
+      const params = render(step.pathParams ?? {}, context) as Record<string, unknown>;
+      const path = template.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(String(params[name] ?? '')));
+      const query = new URLSearchParams(render(step.query ?? {}, context) as Record<string, string>).toString();
+      const body = step.body === undefined ? undefined : render(step.body, context);
+      const headers = { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(render(step.headers ?? {}, context) as Record<string, string>) };
+      request = { method, url: `${run.baseUrl.replace(/\/+$/, '')}${path}${query ? `?${query}` : ''}`, headers, body };
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      return { status: 'error', expected: step.expect ?? {}, actual: {}, message: error.message, durationMs: 0, exchange: { request: { operation: step.operation }, response: null } };
+    }
+    const expectedStatuses = [step.expect?.status ?? []].flat();
+    const expected = { status: expectedStatuses.length ? expectedStatuses : definition.category === 'negative' ? '4xx' : '2xx', schema: step.expect?.schema !== false, maxLatencyMs: step.expect?.maxLatencyMs ?? null, assertions: render(step.expect?.assertions ?? [], context) };
+
+    let response: { status: number; headers: Record<string, string>; text: string };
+    try {
+      response = await this.send(request, step.timeoutMs ?? this.settings.stepTimeoutMs);
+    } catch (error) {
+      const durationMs = Math.round(performance.now() - started);
+      return { status: 'error', expected, actual: { error: (error as Error).message }, message: `No usable response: ${(error as Error).message}`, durationMs, exchange: { request, response: null } };
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const problems: string[] = [];
+    const statusOk = expectedStatuses.length ? expectedStatuses.includes(response.status) : definition.category === 'negative' ? response.status >= 400 && response.status < 500 : response.status >= 200 && response.status < 300;
+    if (!statusOk) problems.push(`status ${response.status}, expected ${expectedStatuses.join(' or ') || expected.status}`);
+    let body: unknown = undefined;
+    if (response.text.length) {
+      try {
+        body = JSON.parse(response.text);
+      } catch {
+        problems.push('the response body is not JSON');
+      }
+    }
+    let schemaErrors: unknown[] = [];
+    const validate = validators.get(`${step.operation} → ${response.status}`) as ((data: unknown) => boolean) & { errors?: unknown[] | null };
+    if (expected.schema && body !== undefined && validate && !validate(body)) {
+      schemaErrors = (validate.errors ?? []).slice(0, 20);
+      problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
+    }
+    const assertions = (expected.assertions as NonNullable<NonNullable<ScenarioStep['expect']>['assertions']>).map((assertion) => {
+      const value = body === undefined ? NOTHING : resolveJsonPointer(body, assertion.pointer);
+      const failed = checkAssertion(assertion, value);
+      if (failed) problems.push(`${assertion.pointer}: ${failed}`);
+      return { ...assertion, passed: failed === null, actual: value === NOTHING ? null : value };
+    });
+    if (expected.maxLatencyMs !== null && durationMs > expected.maxLatencyMs) problems.push(`took ${durationMs} ms, more than ${expected.maxLatencyMs} ms`);
+    for (const [name, pointer] of Object.entries(step.capture ?? {})) {
+      const value = body === undefined ? NOTHING : resolveJsonPointer(body, pointer);
+      if (value !== NOTHING) context.vars[name] = value;
+    }
+    return {
+      status: problems.length ? 'failed' : 'passed',
+      expected,
+      actual: { status: response.status, durationMs, schemaErrors, assertions },
+      message: problems.length ? problems.join('; ') : null,
+      durationMs,
+      exchange: { request, response: { status: response.status, headers: response.headers, body: response.text } },
+    };
+  }
+
+  /** One HTTP exchange: no retry, a hard timeout, and a cap on the size of the answer. */
+  private async send(request: { method: string; url: string; headers: Record<string, string>; body: unknown }, timeoutMs: number): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch((error: Error & { cause?: Error }) => {
+      throw new Error(error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${error.cause?.message ?? error.message}`);
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body ?? []) {
+      size += chunk.length;
+      if (size > this.settings.maxResponseBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new Error(`the response is larger than ${this.settings.maxResponseBytes} bytes (GXPW_RUNNER_MAX_RESPONSE_BYTES)`);
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+    return { status: response.status, headers: Object.fromEntries(response.headers.entries()), text: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  private async recordStep(ctx: RequestContext, run: Run, scenario: Scenario, definition: ScenarioDefinition, position: number, step: ScenarioStep, outcome: StepOutcome): Promise<void> {
+    // Evidence first (files are content-addressed: writing them twice is harmless), then one transaction.
+    const requestFile = await this.evidence.store.putBuffer(JSON.stringify(outcome.exchange.request, null, 2));
+    const responseFile = outcome.exchange.response === null ? null : await this.evidence.store.putBuffer(JSON.stringify(outcome.exchange.response, null, 2));
+    await this.database.write(async (tx) => {
+      const belongsTo = { type: 'run', id: String(run.id) };
+      await this.evidence.catalogue(tx, ctx, requestFile, { mediaType: 'application/json', originalName: `run-${run.id}-step-${position}-request.json`, belongsTo });
+      if (responseFile) await this.evidence.catalogue(tx, ctx, responseFile, { mediaType: 'application/json', originalName: `run-${run.id}-step-${position}-response.json`, belongsTo });
+      await this.models.RunStep.create(
+        {
+          runId: run.id,
+          position,
+          scenarioKey: scenario.key,
+          scenarioVersion: scenario.version,
+          name: step.name,
+          category: definition.category,
+          requirements: JSON.stringify(definition.requirements ?? []),
+          status: outcome.status,
+          expected: JSON.stringify(outcome.expected),
+          actual: JSON.stringify(outcome.actual),
+          message: outcome.message,
+          durationMs: outcome.durationMs,
+          requestEvidence: requestFile.digest,
+          responseEvidence: responseFile?.digest ?? null,
+        },
+        { transaction: tx },
+      );
+    });
+  }
+
+  private async update(run: Run, changes: Partial<Run>, tx?: Transaction): Promise<void> {
+    if (FINISHED.has(run.status)) throw new ConflictError(`Run ${run.id} has finished and cannot change.`, 'immutable_record');
+    run.set(changes);
+    if (tx) await run.save({ transaction: tx });
+    else await this.database.write((t) => run.save({ transaction: t }));
+  }
+}
+
+/** null when the assertion holds, else what is wrong. */
+function checkAssertion(assertion: { equals?: unknown; matches?: string; exists?: boolean; length?: number }, value: unknown): string | null {
+  const present = value !== NOTHING;
+  if (assertion.exists !== undefined && assertion.exists !== present) return assertion.exists ? 'is missing' : 'should not be there';
+  if (assertion.equals !== undefined && JSON.stringify(value === NOTHING ? null : value) !== JSON.stringify(assertion.equals)) return `is ${present ? JSON.stringify(value) : 'missing'}, expected ${JSON.stringify(assertion.equals)}`;
+  if (assertion.matches !== undefined) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(assertion.matches, 'u');
+    } catch {
+      return `'${assertion.matches}' is not a valid regular expression`;
+    }
+    if (typeof value !== 'string' || !pattern.test(value)) return `${present ? JSON.stringify(value) : 'missing'} does not match /${assertion.matches}/`;
+  }
+  if (assertion.length !== undefined) {
+    const length = typeof value === 'string' || Array.isArray(value) ? value.length : null;
+    if (length !== assertion.length) return `has length ${length ?? 'none'}, expected ${assertion.length}`;
+  }
+  return null;
+}
+
+async function runConcurrently(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}

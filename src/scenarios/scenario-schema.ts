@@ -1,0 +1,93 @@
+// The JSON Schema of a scenario: what a team writes (by hand, or generated) to test an interface
+// against its contract. Documented in the README and served in /api/openapi.json.
+export const SCENARIO_CATEGORIES = ['smoke', 'positive', 'negative', 'generated'] as const;
+export type ScenarioCategory = (typeof SCENARIO_CATEGORIES)[number];
+
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' }) as const;
+const stringMap = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 2000 } } as const;
+
+const assertion = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pointer'],
+  minProperties: 2,
+  description: 'A check on the response body at a JSON pointer: equals, matches (a regular expression), exists, length',
+  properties: {
+    pointer: { type: 'string', pattern: '^(/.*)?$', maxLength: 500, example: '/orderNumber' },
+    equals: { description: 'Any JSON value; strings may use templates such as {{vars.orderNumber}}' },
+    matches: { type: 'string', maxLength: 500 },
+    exists: { type: 'boolean' },
+    length: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+export const scenarioStepSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'operation'],
+  properties: {
+    name: text(200),
+    operation: { type: 'string', pattern: '^(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS) /\\S*$', maxLength: 300, example: 'POST /orders', description: 'An operation of the contract, as METHOD and path template' },
+    pathParams: stringMap,
+    query: stringMap,
+    headers: stringMap,
+    body: { description: 'The JSON body; strings may use templates: {{uuid}}, {{now}}, {{today}}, {{gtin}}, {{sscc}}, {{gln}}, {{serial}}, {{digits:N}}, {{vars.NAME}}' },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: 120000 },
+    expect: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        status: { anyOf: [{ type: 'integer', minimum: 100, maximum: 599 }, { type: 'array', minItems: 1, maxItems: 10, items: { type: 'integer', minimum: 100, maximum: 599 } }] },
+        schema: { type: 'boolean', description: "Validate the response body against the contract's schema for that status (default true)" },
+        maxLatencyMs: { type: 'integer', minimum: 1, maximum: 600000 },
+        assertions: { type: 'array', maxItems: 50, items: assertion },
+      },
+    },
+    capture: { type: 'object', maxProperties: 20, propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' }, additionalProperties: { type: 'string', pattern: '^(/.*)?$' }, description: 'name → JSON pointer into the response body, usable later as {{vars.name}}' },
+  },
+} as const;
+
+export const scenarioDefinitionSchema = {
+  $id: 'ScenarioDefinition',
+  type: 'object',
+  additionalProperties: false,
+  required: ['key', 'name', 'category', 'steps'],
+  properties: {
+    key: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', example: 'create-order' },
+    name: text(200),
+    description: { type: 'string', maxLength: 4000 },
+    category: { enum: [...SCENARIO_CATEGORIES], description: 'smoke runs at every depth; positive from scripted-positive up; negative and generated at full depth' },
+    requirements: { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9.-]+$', maxLength: 64 }, example: ['URS-012'] },
+    contractVersion: { type: 'integer', minimum: 1, description: 'The contract version the scenario is written for (default: the current one)' },
+    steps: { type: 'array', minItems: 1, maxItems: 500, items: scenarioStepSchema },
+  },
+} as const;
+
+export interface ScenarioStep {
+  name: string;
+  operation: string;
+  pathParams?: Record<string, string>;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  timeoutMs?: number;
+  expect?: { status?: number | number[]; schema?: boolean; maxLatencyMs?: number; assertions?: Array<{ pointer: string; equals?: unknown; matches?: string; exists?: boolean; length?: number }> };
+  capture?: Record<string, string>;
+}
+
+export interface ScenarioDefinition {
+  key: string;
+  name: string;
+  description?: string;
+  category: ScenarioCategory;
+  requirements?: string[];
+  contractVersion?: number;
+  steps: ScenarioStep[];
+}
+
+/** Which categories a test depth runs (the assurance level's decision, CSA step 3). */
+export const CATEGORIES_BY_DEPTH: Record<string, ScenarioCategory[]> = {
+  full: ['smoke', 'positive', 'negative', 'generated'],
+  'scripted-positive': ['smoke', 'positive'],
+  smoke: ['smoke'],
+};

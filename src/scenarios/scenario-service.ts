@@ -1,0 +1,97 @@
+// Scenarios per interface and contract version, stored as data. Each save is a new, immutable
+// version with its own digest, so a run can say exactly which definitions it executed. A scenario
+// is checked against its contract when it is saved: every step names an operation the contract has.
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { digestOf } from '../platform/canonical-json.js';
+import type { Database } from '../platform/database.js';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors.js';
+import type { RequestContext } from '../platform/request-context.js';
+import type { ContractService } from '../registry/contract-service.js';
+import type { InterfaceService } from '../registry/interface-service.js';
+import type { Scenario, ScenarioModels } from './scenario-models.js';
+import type { ScenarioDefinition } from './scenario-schema.js';
+
+export class ScenarioService {
+  constructor(
+    private readonly database: Database,
+    private readonly models: ScenarioModels,
+    private readonly interfaces: InterfaceService,
+    private readonly contracts: ContractService,
+    private readonly audit: AuditTrail,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async save(ctx: RequestContext, interfaceKey: string, definition: ScenarioDefinition): Promise<Scenario> {
+    const iface = await this.interfaces.get(interfaceKey);
+    const contractVersion = definition.contractVersion ?? iface.currentContractVersion;
+    if (!contractVersion) throw new ValidationError(`Interface ${interfaceKey} has no contract yet: register one before writing scenarios.`, [{ field: 'body.contractVersion', rule: 'required', message: 'the interface has no contract' }], 'no_contract');
+    const contract = await this.contracts.get(interfaceKey, contractVersion);
+    const targets = new Set(this.contracts.compiledOf(contract).targets.map((t) => t.name));
+    const problems: ErrorDetail[] = [];
+    definition.steps.forEach((step, index) => {
+      const field = `body.steps.${index}`;
+      if (![...targets].some((t) => t.startsWith(`${step.operation} `))) {
+        problems.push({ field: `${field}.operation`, rule: 'exists', message: `contract v${contractVersion} has no operation ${step.operation}` });
+        return;
+      }
+      if (step.expect?.schema === false) return;
+      for (const status of [step.expect?.status ?? []].flat()) {
+        if (!targets.has(`${step.operation} → ${status}`)) problems.push({ field: `${field}.expect.status`, rule: 'exists', message: `contract v${contractVersion} defines no response ${status} with a body for ${step.operation} (set expect.schema to false to check the status only)` });
+      }
+    });
+    if (problems.length) throw new ValidationError(`The scenario does not fit contract v${contractVersion} of ${interfaceKey}.`, problems, 'scenario_invalid');
+
+    const stored = { ...definition, contractVersion };
+    return this.database.write(async (tx) => {
+      const locked = await this.interfaces.locked(tx, interfaceKey);
+      const latest = await this.models.Scenario.findOne({ where: { interfaceId: locked.id, key: definition.key }, order: [['version', 'DESC']], transaction: tx });
+      const scenario = await this.models.Scenario.create(
+        {
+          interfaceId: locked.id,
+          key: definition.key,
+          version: (latest?.version ?? 0) + 1,
+          name: definition.name.trim(),
+          category: definition.category,
+          contractVersion,
+          definition: JSON.stringify(stored),
+          digest: digestOf(stored),
+          createdAt: this.now().toISOString(),
+          createdBy: ctx.actor.userId,
+          createdByName: ctx.actor.name,
+        },
+        { transaction: tx },
+      );
+      await this.audit.record(tx, ctx, { action: 'scenario.saved', entityType: 'interface', entityId: interfaceKey, change: 'create', after: { key: scenario.key, version: scenario.version, category: scenario.category, contractVersion, digest: scenario.digest } });
+      return scenario;
+    });
+  }
+
+  /** The newest version of every scenario of an interface. */
+  async current(interfaceKey: string): Promise<Scenario[]> {
+    const iface = await this.interfaces.get(interfaceKey);
+    const all = await this.models.Scenario.findAll({ where: { interfaceId: iface.id }, order: [['key', 'ASC'], ['version', 'DESC']] });
+    return all.filter((scenario, i) => i === 0 || all[i - 1]!.key !== scenario.key);
+  }
+
+  async get(interfaceKey: string, key: string, version?: number): Promise<Scenario> {
+    const iface = await this.interfaces.get(interfaceKey);
+    const scenario = await this.models.Scenario.findOne({ where: { interfaceId: iface.id, key, ...(version ? { version } : {}) }, order: [['version', 'DESC']] });
+    if (!scenario) throw new NotFoundError(`Interface ${interfaceKey} has no scenario '${key}'${version ? ` version ${version}` : ''}.`, 'scenario_not_found');
+    return scenario;
+  }
+}
+
+export function presentScenario(scenario: Scenario, interfaceKey: string) {
+  return {
+    interface: interfaceKey,
+    key: scenario.key,
+    version: scenario.version,
+    name: scenario.name,
+    category: scenario.category,
+    contractVersion: scenario.contractVersion,
+    digest: scenario.digest,
+    definition: JSON.parse(scenario.definition) as ScenarioDefinition,
+    createdAt: scenario.createdAt,
+    createdBy: { id: scenario.createdBy, name: scenario.createdByName },
+  };
+}

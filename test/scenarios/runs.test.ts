@@ -1,0 +1,203 @@
+// Scenarios and runs against the reference WMS simulator over real HTTP: depth follows the risk
+// assessment, every exchange is evidence, failures and errors are told apart, exports and the CLI gate.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { systemContext } from '../../src/platform/request-context.js';
+import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
+import { gxpwAsync } from '../cli/cli-helpers.js';
+import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+
+const ORDER = {
+  orderNumber: '{{digits:10}}',
+  orderType: 'OR',
+  plant: 'US10',
+  requestedDeliveryDate: '{{today}}',
+  soldTo: { partnerNumber: '0000100200', name: 'Northstar Pharma Distribution' },
+  shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
+  lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
+};
+
+const SCENARIOS = {
+  smoke: { key: 'order-lookup-smoke', name: 'An unknown order is a 404', category: 'smoke', requirements: ['URS-001'], steps: [{ name: 'Look up an order that does not exist', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] },
+  positive: {
+    key: 'create-and-read-order',
+    name: 'A released order is created and can be read back',
+    category: 'positive',
+    requirements: ['URS-012', 'FS-4.1'],
+    steps: [
+      { name: 'Create the outbound order', operation: 'POST /orders', body: ORDER, expect: { status: 201, maxLatencyMs: 5000, assertions: [{ pointer: '/status', exists: true }, { pointer: '/orderNumber', matches: '^\\d{10}$' }] }, capture: { orderNumber: '/orderNumber' } },
+      { name: 'Read it back', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '{{vars.orderNumber}}' }, expect: { status: 200, assertions: [{ pointer: '/orderNumber', equals: '{{vars.orderNumber}}' }] } },
+    ],
+  },
+  negative: { key: 'reject-bad-order', name: 'An order without lines is refused', category: 'negative', requirements: ['URS-013'], steps: [{ name: 'Send an order without lines', operation: 'POST /orders', body: { ...ORDER, lines: [] }, expect: { status: 422 } }] },
+};
+
+describeEachDatabase('scenarios and runs', (dialect) => {
+  let wb: TestWorkbench;
+  let server: Server;
+  let base: string;
+  let it_: string;
+  let qa: string;
+  const api = (method: 'get' | 'post', url: string, token = it_) => request(wb.app)[method](url).set('Authorization', `Bearer ${token}`);
+  const startRun = async (body: Record<string, unknown>) => {
+    const response = await api('post', '/api/v1/runs').send(body);
+    await wb.services.runs.idle();
+    return response;
+  };
+  const runOf = async (id: number) => (await api('get', `/api/v1/runs/${id}`)).body;
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '2000' } });
+    server = wb.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const ctx = systemContext('test');
+    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    for (const key of ['IF-RUN-001', 'IF-RUN-002']) {
+      await wb.services.interfaces.create(ctx, { key, name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms`, faulty: `${base}/sim/wms-missing`, down: 'http://127.0.0.1:9' }, status: 'active' });
+      await wb.services.contracts.register(ctx, key, { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
+    }
+    it_ = await wb.login('it');
+    qa = await wb.login('qa');
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  describe('scenarios', () => {
+    it('saves a scenario as a new version with its digest, audited', async () => {
+      for (const scenario of Object.values(SCENARIOS)) {
+        const saved = await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send(scenario);
+        expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+        expect(saved.body).to.include({ key: scenario.key, version: 1, contractVersion: 1 });
+      }
+      const again = await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ ...SCENARIOS.smoke, name: 'An unknown order is still a 404' });
+      expect(again.body.version).to.equal(2);
+      expect(again.body.digest).to.match(/^[0-9a-f]{64}$/);
+      expect((await lastAuditEvent(wb.services, 'scenario.saved'))?.after).to.include({ key: 'order-lookup-smoke', version: 2 });
+      expect((await api('get', '/api/v1/interfaces/IF-RUN-001/scenarios')).body.scenarios.map((s: { key: string; version: number }) => `${s.key}@${s.version}`)).to.deep.equal(['create-and-read-order@1', 'order-lookup-smoke@2', 'reject-bad-order@1']);
+    });
+
+    it('refuses a step naming an operation the contract does not have, or a status without a response schema', async () => {
+      const missing = await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ ...SCENARIOS.smoke, key: 'bad', steps: [{ name: 'x', operation: 'DELETE /orders/{orderNumber}' }] });
+      expect(missing.status).to.equal(400);
+      expect(missing.body.error.details[0]).to.include({ field: 'body.steps.0.operation', rule: 'exists' });
+      const noSchema = await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ ...SCENARIOS.smoke, key: 'bad', steps: [{ name: 'x', operation: 'GET /orders/{orderNumber}', expect: { status: 418 } }] });
+      expect(noSchema.body.error.details[0]).to.include({ field: 'body.steps.0.expect.status' });
+      expect((await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios', await wb.login('auditor')).send(SCENARIOS.smoke)).status).to.equal(403);
+    });
+  });
+
+  describe('runs', () => {
+    it('cannot run for record without a risk assessment; a dry run is allowed and marked', async () => {
+      const refused = await api('post', '/api/v1/runs').send({ interface: 'IF-RUN-001' });
+      expect(refused.status).to.equal(409);
+      expect(refused.body.error.code).to.equal('not_assessed');
+      const dry = await startRun({ interface: 'IF-RUN-001', dryRun: true });
+      expect(dry.status, JSON.stringify(dry.body)).to.equal(201);
+      expect(dry.body.status).to.equal('queued');
+      const run = await runOf(dry.body.id);
+      expect(run).to.include({ dryRun: true, status: 'passed' });
+      expect(run.assurance.reason).to.match(/dry run/);
+    });
+
+    it('runs every category at full depth over real HTTP, keeping each exchange as evidence', async () => {
+      await api('post', '/api/v1/interfaces/IF-RUN-001/risk-assessments', qa).send({ modelId: 'fda-csa', answers: { intendedUse: 'direct-gxp', processRisk: 'high', dataIntegrityImpact: 'transports-gxp-records' } }).expect(201);
+      const started = await startRun({ interface: 'IF-RUN-001' });
+      expect(started.status).to.equal(201);
+      const run = await runOf(started.body.id);
+      expect(run.status, JSON.stringify(run.steps.map((s: { message: string }) => s.message))).to.equal('passed');
+      expect(run.assurance).to.deep.include({ level: 'high', testDepth: 'full' });
+      expect(run.assurance.reason).to.match(/assurance level high \(fda-csa 1\.0\.0/);
+      expect(run.scenarios.map((s: { key: string }) => s.key)).to.have.members(['create-and-read-order', 'order-lookup-smoke', 'reject-bad-order']);
+      expect(run).to.deep.include({ contract: { version: 1, digest: (await wb.services.contracts.get('IF-RUN-001', 1)).digest }, runnerVersion: 'gxpw-runner/1.0' });
+      expect(run.steps.map((s: { position: number }) => s.position)).to.deep.equal([1, 2, 3, 4]);
+      expect(run.summary).to.include({ total: 4, passed: 4, failed: 0, error: 0 });
+      const create = run.steps.find((s: { name: string }) => s.name === 'Create the outbound order');
+      expect(create.requirements).to.deep.equal(['URS-012', 'FS-4.1']);
+      const response = JSON.parse(fs.readFileSync(wb.services.evidence.store.pathOf(create.evidence.response), 'utf8'));
+      expect(response.status).to.equal(201);
+      const sent = JSON.parse(fs.readFileSync(wb.services.evidence.store.pathOf(create.evidence.request), 'utf8'));
+      expect(sent).to.include({ method: 'POST', url: `${base}/sim/wms/orders` });
+      expect(sent.body.lines[0].gtin, 'a generated GTIN with a valid check digit').to.match(/^\d{14}$/);
+      const listed = (await api('get', '/api/v1/evidence').query({ belongsToType: 'run', belongsToId: String(run.id) })).body.evidence;
+      expect(listed).to.have.length(8);
+      const events = await auditEvents(wb.services, { entityType: 'run', entityId: String(run.id) });
+      expect(events.map((e) => e.action)).to.deep.equal(['run.queued', 'run.finished']);
+    });
+
+    it('runs only smoke and positive scenarios at the scripted-positive depth', async () => {
+      for (const scenario of Object.values(SCENARIOS)) await api('post', '/api/v1/interfaces/IF-RUN-002/scenarios').send(scenario).expect(201);
+      await api('post', '/api/v1/interfaces/IF-RUN-002/risk-assessments', qa).send({ modelId: 'gamp5', answers: { severity: 'medium', probability: 'medium', detectability: 'medium' } }).expect(201);
+      const run = await runOf((await startRun({ interface: 'IF-RUN-002' })).body.id);
+      expect(run.assurance).to.deep.include({ level: 'medium', testDepth: 'scripted-positive' });
+      expect(run.scenarios.map((s: { key: string }) => s.key)).to.have.members(['create-and-read-order', 'order-lookup-smoke']);
+    });
+
+    it('fails a step whose answer breaks the contract, and says why', async () => {
+      await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', steps: [{ name: 'Create an order (the simulator breaks its answer)', operation: 'POST /orders', query: { fault: 'schema' }, body: ORDER, expect: { status: 201 } }] }).expect(201);
+      const run = await runOf((await startRun({ interface: 'IF-RUN-001' })).body.id);
+      expect(run.status).to.equal('failed');
+      const failed = run.steps.filter((s: { status: string }) => s.status === 'failed');
+      expect(failed).to.have.length(1);
+      expect(failed[0].message).to.match(/does not match the contract \(POST \/orders → 201\)/);
+    });
+
+    it('ends as error, not failure, when the environment cannot be reached', async () => {
+      const run = await runOf((await startRun({ interface: 'IF-RUN-002', environment: 'down' })).body.id);
+      expect(run.status).to.equal('error');
+      expect(run.steps.every((s: { status: string }) => s.status === 'error')).to.equal(true);
+      expect(run.steps[0].message).to.match(/No usable response/);
+      expect((await api('post', '/api/v1/runs').send({ interface: 'IF-RUN-002', environment: 'staging' })).body.error.code).to.equal('unknown_environment');
+    });
+
+    it('exports JUnit XML and CTRF JSON', async () => {
+      const [latest] = (await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-001', status: 'failed' })).body.runs;
+      const junit = await api('get', `/api/v1/runs/${latest.id}/junit`);
+      expect(junit.headers['content-type']).to.match(/application\/xml/);
+      expect(junit.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="IF-RUN-001 run \d+" tests="5" failures="1" errors="0"/);
+      expect(junit.text.match(/<testcase /g)).to.have.length(5);
+      expect(junit.text).to.include('<failure message="the response does not match the contract');
+      const ctrf = (await api('get', `/api/v1/runs/${latest.id}/ctrf`)).body;
+      expect(ctrf.results.summary).to.include({ tests: 5, passed: 4, failed: 1, other: 0 });
+      expect(ctrf.results.tool.name).to.equal('gxpw');
+    });
+
+    it('keeps a finished run unchangeable in the database', async () => {
+      let refused: Error | null = null;
+      await wb.services.database.sequelize.query("UPDATE runs SET status = 'passed'").catch((e: Error) => (refused = e));
+      expect(String((refused as { parent?: Error } | null)?.parent?.message ?? refused)).to.match(/append-only/);
+      let deleted: Error | null = null;
+      await wb.services.database.sequelize.query('DELETE FROM run_steps').catch((e: Error) => (deleted = e));
+      expect(deleted).to.not.equal(null);
+    });
+
+    it('marks a run interrupted by a stop as aborted at the next start', async () => {
+      const queued = await wb.services.runs.create(systemContext('test'), { interface: 'IF-RUN-002' });
+      expect(await wb.services.runs.abortInterrupted(systemContext('server start'))).to.deep.equal([queued.id]);
+      const run = await runOf(queued.id);
+      expect(run.status).to.equal('aborted');
+      expect((await lastAuditEvent(wb.services, 'run.aborted'))?.entity).to.deep.equal({ type: 'run', id: String(queued.id) });
+    });
+
+    it('gates CI: gxpw run exits 1 on a failed run and writes JUnit, 0 on a passing one', async () => {
+      const junit = path.join(os.tmpdir(), `gxpw-junit-${process.pid}.xml`);
+      const failing = await gxpwAsync(['run', '--interface', 'IF-RUN-001', '--junit', junit], wb.env);
+      expect(failing.status, failing.stderr).to.equal(1);
+      expect(failing.stdout).to.match(/FAILED/).and.match(/schema-fault/);
+      expect(fs.readFileSync(junit, 'utf8')).to.include('<testsuites');
+      const passing = await gxpwAsync(['run', '--interface', 'IF-RUN-002', '--json'], wb.env);
+      expect(passing.status, passing.stdout + passing.stderr).to.equal(0);
+      expect(JSON.parse(passing.stdout)).to.include({ status: 'passed', interface: 'IF-RUN-002' });
+      fs.rmSync(junit, { force: true });
+    });
+  });
+});

@@ -19,6 +19,7 @@ import { registerEvidenceRoutes } from './evidence/evidence-routes.js';
 import { registerContractRoutes } from './registry/contract-routes.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
+import { registerDeviationRoutes } from './scenarios/deviation-routes.js';
 import { registerScenarioRoutes } from './scenarios/scenario-routes.js';
 import { registerSignatureRoutes } from './signatures/signature-routes.js';
 
@@ -46,6 +47,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerContractRoutes(api, services.contracts, config.http.contractMaxBytes);
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);
   registerScenarioRoutes(api, services.scenarios, services.runs);
+  registerDeviationRoutes(api, services.deviations);
   options.extend?.(app, api);
   app.use(api.router);
   // The simulated ERP, WMS, serialization and trading-partner endpoints: a separate, public app.

@@ -24,6 +24,7 @@ import { SystemService } from './registry/system-service.js';
 import { defineRiskAssessmentModel } from './risk/assessment-model.js';
 import { AssessmentService } from './risk/assessment-service.js';
 import { RiskModelRegistry } from './risk/risk-model-registry.js';
+import { defineDeviationModels, DeviationService } from './scenarios/deviation-service.js';
 import { RunService } from './scenarios/run-service.js';
 import { defineScenarioModels } from './scenarios/scenario-models.js';
 import { ScenarioService } from './scenarios/scenario-service.js';
@@ -54,6 +55,7 @@ export interface Services {
   assessments: AssessmentService;
   scenarios: ScenarioService;
   runs: RunService;
+  deviations: DeviationService;
   close(): Promise<void>;
 }
 
@@ -88,10 +90,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const registryTransfer = new RegistryTransfer(models, interfaces, contracts);
   const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
   const scenarioModels = defineScenarioModels(database.sequelize);
-  const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, audit, now);
+  const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, evidence, audit, now);
   const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, audit, config.runner, now);
+  const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
   // Each feature registers its signable record types here, the one place they are wired.
   signatures.register(assessments.signableRecordType());
+  signatures.register(deviations.signableRecordType());
 
   return {
     config,
@@ -116,6 +120,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     assessments,
     scenarios,
     runs,
+    deviations,
     close: async () => {
       // Let a run in progress record its end before the database goes away.
       await runs.idle();

@@ -4,9 +4,13 @@
 // records what was expected and what happened. A finished run never changes (the database refuses
 // it); a run interrupted by a crash is marked aborted at the next start.
 import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import type { ValidateFunction } from 'ajv';
+import { generateSync } from 'json-schema-faker';
 import { Op, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EvidenceService } from '../evidence/evidence-service.js';
+import type { StoredContent } from '../evidence/evidence-store.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { NOTHING, resolveJsonPointer } from '../platform/json-pointer.js';
@@ -18,6 +22,7 @@ import type { RiskResult } from '../risk/risk-model.js';
 import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } from './scenario-models.js';
 import { CATEGORIES_BY_DEPTH, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
+import { applyDomainRules, type DomainRule } from './domain-rules.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
 
 export const RUNNER_VERSION = 'gxpw-runner/1.0';
@@ -51,7 +56,8 @@ interface StepOutcome {
   actual: unknown;
   message: string | null;
   durationMs: number;
-  exchange: { request: unknown; response: unknown | null };
+  /** What is kept as evidence: the request and response documents, or files already in the store. */
+  exchange: { request: unknown; response: unknown | null; requestFile?: StoredContent };
 }
 
 export type ProgressListener = (done: number, total: number) => void;
@@ -167,7 +173,7 @@ export class RunService {
       return async () => {
         const context: TemplateContext = { random, now: this.now, vars: {} };
         for (const [index, step] of definition.steps.entries()) {
-          const outcome = await this.executeStep(run, step, definition, validators, context);
+          const outcome = step.messages ? await this.executeMessageSet(step, validators, context) : await this.executeStep(run, step, definition, validators, context);
           await this.recordStep(ctx, run, scenario, definition, first + index, step, outcome);
           counts[outcome.status] += 1;
           onProgress?.((done += 1), total);
@@ -233,9 +239,9 @@ export class RunService {
     };
   }
 
-  private async executeStep(run: Run, step: ScenarioStep, definition: ScenarioDefinition, validators: Map<string, (data: unknown) => boolean>, context: TemplateContext): Promise<StepOutcome> {
+  private async executeStep(run: Run, step: ScenarioStep, definition: ScenarioDefinition, validators: Map<string, ValidateFunction>, context: TemplateContext): Promise<StepOutcome> {
     const started = performance.now();
-    const [method, template] = step.operation.split(' ') as [string, string];
+    const [method, template] = step.operation!.split(' ') as [string, string];
     let request: { method: string; url: string; headers: Record<string, string>; body: unknown };
     try {
       const params = render(step.pathParams ?? {}, context) as Record<string, unknown>;
@@ -271,7 +277,7 @@ export class RunService {
       }
     }
     let schemaErrors: unknown[] = [];
-    const validate = validators.get(`${step.operation} → ${response.status}`) as ((data: unknown) => boolean) & { errors?: unknown[] | null };
+    const validate = validators.get(`${step.operation} → ${response.status}`);
     if (expected.schema && body !== undefined && validate && !validate(body)) {
       schemaErrors = (validate.errors ?? []).slice(0, 20);
       problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
@@ -295,6 +301,84 @@ export class RunService {
       durationMs,
       exchange: { request, response: { status: response.status, headers: response.headers, body: response.text } },
     };
+  }
+
+  /**
+   * A message set: every message validated against one contract target, then the domain rules over
+   * the whole set. The set itself is evidence (a fixture keeps its digest; inline and generated sets
+   * are stored as NDJSON), and so is the report.
+   */
+  private async executeMessageSet(step: ScenarioStep, validators: Map<string, ValidateFunction>, context: TemplateContext): Promise<StepOutcome> {
+    const started = performance.now();
+    const set = step.messages!;
+    const validate = validators.get(set.target)!;
+    const expected = { target: set.target, invalid: set.expect?.invalid ?? 0, violations: set.expect?.violations ?? 0, rules: set.rules ?? [] };
+    let messages: unknown[];
+    let requestFile: StoredContent | undefined;
+    try {
+      if (set.source.evidence) {
+        messages = await this.readMessageFixture(set.source.evidence);
+        requestFile = { digest: set.source.evidence, size: 0, created: false };
+      } else if (set.source.generate) {
+        const schema = this.schemaOf(validate);
+        // Each message from its own seed, drawn from the run's seed: the same run seed, the same set.
+        messages = Array.from({ length: set.source.generate.count }, () => generateSync(schema as never, { useExamplesValue: false, alwaysFakeOptionals: false, seed: Math.floor(context.random() * 2 ** 31) }));
+      } else {
+        messages = render(set.source.inline ?? [], context) as unknown[];
+      }
+    } catch (error) {
+      return { status: 'error', expected, actual: {}, message: `The message set cannot be read: ${(error as Error).message}`, durationMs: Math.round(performance.now() - started), exchange: { request: { source: set.source }, response: null } };
+    }
+    requestFile ??= await this.evidence.store.putBuffer(messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
+
+    let invalid = 0;
+    const failures: Array<{ index: number; errors: unknown[] }> = [];
+    for (const [index, message] of messages.entries()) {
+      if (validate(message)) continue;
+      invalid += 1;
+      if (failures.length < 100) failures.push({ index, errors: (validate.errors ?? []).slice(0, 5) });
+    }
+    const rules = set.rules?.length ? applyDomainRules(messages, set.rules as DomainRule[]) : [];
+    const violations = rules.reduce((n, r) => n + r.violationCount, 0);
+    const problems: string[] = [];
+    if (invalid !== expected.invalid) problems.push(`${invalid} of ${messages.length} messages do not match ${set.target} (expected ${expected.invalid})${failures[0] ? `; first: message ${failures[0].index}: ${JSON.stringify(failures[0].errors[0])}` : ''}`);
+    if (violations !== expected.violations) {
+      const first = rules.flatMap((r) => r.violations)[0];
+      problems.push(`${violations} domain-rule violations (expected ${expected.violations})${first ? `; first: ${first.rule} at message ${first.index}: ${first.message}` : ''}`);
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const report = { messages: messages.length, valid: messages.length - invalid, invalid, failures, rules };
+    return {
+      status: problems.length ? 'failed' : 'passed',
+      expected,
+      actual: { messages: messages.length, invalid, violations, durationMs },
+      message: problems.length ? problems.join('; ') : null,
+      durationMs,
+      exchange: { request: null, requestFile, response: report },
+    };
+  }
+
+  /** A fixture from the evidence store: NDJSON, or one JSON array; its digest is re-checked first. */
+  private async readMessageFixture(digest: string): Promise<unknown[]> {
+    if ((await this.evidence.store.check(digest)) !== 'intact') throw new Error(`fixture ${digest} is missing or changed in the evidence store`);
+    const text = (await fs.promises.readFile(this.evidence.store.pathOf(digest), 'utf8')).trim();
+    if (text.startsWith('[')) {
+      const parsed = JSON.parse(text) as unknown;
+      if (!Array.isArray(parsed)) throw new Error('the fixture is not a JSON array');
+      return parsed;
+    }
+    return text.split('\n').filter((line) => line.trim()).map((line, i) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        throw new Error(`line ${i + 1} of the fixture is not JSON`);
+      }
+    });
+  }
+
+  /** The schema a compiled validator was made from (ajv keeps it). */
+  private schemaOf(validate: ValidateFunction): unknown {
+    return validate.schema;
   }
 
   /** One HTTP exchange: no retry, a hard timeout, and a cap on the size of the answer. */
@@ -323,11 +407,12 @@ export class RunService {
 
   private async recordStep(ctx: RequestContext, run: Run, scenario: Scenario, definition: ScenarioDefinition, position: number, step: ScenarioStep, outcome: StepOutcome): Promise<void> {
     // Evidence first (files are content-addressed: writing them twice is harmless), then one transaction.
-    const requestFile = await this.evidence.store.putBuffer(JSON.stringify(outcome.exchange.request, null, 2));
+    const requestFile = outcome.exchange.requestFile ?? (await this.evidence.store.putBuffer(JSON.stringify(outcome.exchange.request, null, 2)));
     const responseFile = outcome.exchange.response === null ? null : await this.evidence.store.putBuffer(JSON.stringify(outcome.exchange.response, null, 2));
     await this.database.write(async (tx) => {
       const belongsTo = { type: 'run', id: String(run.id) };
-      await this.evidence.catalogue(tx, ctx, requestFile, { mediaType: 'application/json', originalName: `run-${run.id}-step-${position}-request.json`, belongsTo });
+      const requestName = outcome.exchange.requestFile ? `run-${run.id}-step-${position}-messages.ndjson` : `run-${run.id}-step-${position}-request.json`;
+      await this.evidence.catalogue(tx, ctx, requestFile, { mediaType: outcome.exchange.requestFile ? 'application/x-ndjson' : 'application/json', originalName: requestName, belongsTo });
       if (responseFile) await this.evidence.catalogue(tx, ctx, responseFile, { mediaType: 'application/json', originalName: `run-${run.id}-step-${position}-response.json`, belongsTo });
       await this.models.RunStep.create(
         {

@@ -21,12 +21,45 @@ const assertion = {
   },
 } as const;
 
+/** A message set: many messages validated against one contract target, plus domain rules. */
+const messageSet = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['target', 'source'],
+  description: 'Validate a set of messages (tens of thousands) against a contract target, and apply domain rules',
+  properties: {
+    target: { type: 'string', minLength: 1, maxLength: 300, example: 'message ObjectEvent', description: "A target of the contract: 'message <name>', 'schema', or an operation's request/response" },
+    source: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      properties: {
+        inline: { type: 'array', maxItems: 10000, description: 'The messages themselves' },
+        evidence: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'A fixture in the evidence store: NDJSON or a JSON array' },
+        generate: { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1, maximum: 1000000 } }, description: "Messages generated from the target's schema (property-based), from the run's seed" },
+      },
+    },
+    rules: { type: 'array', uniqueItems: true, maxItems: 10, items: { enum: ['gs1-check-digits', 'epc-syntax', 'cbv-vocabulary', 'event-order', 'aggregation', 'dscsa-shipping'] } },
+    expect: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        invalid: { type: 'integer', minimum: 0, description: 'How many messages the schema must refuse (default 0; a negative set names its count)' },
+        violations: { type: 'integer', minimum: 0, description: 'How many domain-rule violations are expected (default 0)' },
+      },
+    },
+  },
+} as const;
+
 export const scenarioStepSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'operation'],
+  required: ['name'],
+  description: 'An exchange (operation, request, expect) or a message set (messages): exactly one of operation and messages',
   properties: {
     name: text(200),
+    messages: messageSet,
     operation: { type: 'string', pattern: '^(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS) /\\S*$', maxLength: 300, example: 'POST /orders', description: 'An operation of the contract, as METHOD and path template' },
     pathParams: stringMap,
     query: stringMap,
@@ -63,9 +96,18 @@ export const scenarioDefinitionSchema = {
   },
 } as const;
 
+export interface MessageSetStep {
+  target: string;
+  source: { inline?: unknown[]; evidence?: string; generate?: { count: number } };
+  rules?: string[];
+  expect?: { invalid?: number; violations?: number };
+}
+
 export interface ScenarioStep {
   name: string;
-  operation: string;
+  /** An exchange step names an operation; a message-set step names `messages` instead. */
+  operation?: string;
+  messages?: MessageSetStep;
   pathParams?: Record<string, string>;
   query?: Record<string, string>;
   headers?: Record<string, string>;

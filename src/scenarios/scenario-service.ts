@@ -2,6 +2,7 @@
 // version with its own digest, so a run can say exactly which definitions it executed. A scenario
 // is checked against its contract when it is saved: every step names an operation the contract has.
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { EvidenceService } from '../evidence/evidence-service.js';
 import { digestOf } from '../platform/canonical-json.js';
 import type { Database } from '../platform/database.js';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors.js';
@@ -17,6 +18,7 @@ export class ScenarioService {
     private readonly models: ScenarioModels,
     private readonly interfaces: InterfaceService,
     private readonly contracts: ContractService,
+    private readonly evidence: EvidenceService,
     private readonly audit: AuditTrail,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -28,17 +30,27 @@ export class ScenarioService {
     const contract = await this.contracts.get(interfaceKey, contractVersion);
     const targets = new Set(this.contracts.compiledOf(contract).targets.map((t) => t.name));
     const problems: ErrorDetail[] = [];
-    definition.steps.forEach((step, index) => {
+    for (const [index, step] of definition.steps.entries()) {
       const field = `body.steps.${index}`;
+      if ((step.operation === undefined) === (step.messages === undefined)) {
+        problems.push({ field, rule: 'oneOf', message: 'a step is either an exchange (operation) or a message set (messages): name exactly one' });
+        continue;
+      }
+      if (step.messages) {
+        if (!targets.has(step.messages.target)) problems.push({ field: `${field}.messages.target`, rule: 'exists', message: `contract v${contractVersion} has no target '${step.messages.target}' (it has: ${[...targets].join(', ')})` });
+        const fixture = step.messages.source.evidence;
+        if (fixture && !(await this.evidence.list({ digest: fixture, limit: 1 })).length) problems.push({ field: `${field}.messages.source.evidence`, rule: 'exists', message: `no evidence item ${fixture} to use as a fixture` });
+        continue;
+      }
       if (![...targets].some((t) => t.startsWith(`${step.operation} `))) {
         problems.push({ field: `${field}.operation`, rule: 'exists', message: `contract v${contractVersion} has no operation ${step.operation}` });
-        return;
+        continue;
       }
-      if (step.expect?.schema === false) return;
+      if (step.expect?.schema === false) continue;
       for (const status of [step.expect?.status ?? []].flat()) {
         if (!targets.has(`${step.operation} → ${status}`)) problems.push({ field: `${field}.expect.status`, rule: 'exists', message: `contract v${contractVersion} defines no response ${status} with a body for ${step.operation} (set expect.schema to false to check the status only)` });
       }
-    });
+    }
     if (problems.length) throw new ValidationError(`The scenario does not fit contract v${contractVersion} of ${interfaceKey}.`, problems, 'scenario_invalid');
 
     const stored = { ...definition, contractVersion };

@@ -57,6 +57,8 @@ export interface SignableRecordType {
   currentVersion(recordId: string, tx?: Transaction): Promise<number | null>;
   /** One version of the record, or null when it does not exist (any more). */
   loadVersion(recordId: string, version: number, tx?: Transaction): Promise<RecordVersion | null>;
+  /** Why this version cannot take this meaning yet (e.g. approving an unresolved deviation), or null. */
+  refusal?(content: unknown, meaning: string): string | null;
 }
 
 /** Which record version to sign, and with which meaning. */
@@ -316,6 +318,8 @@ export class SignatureService {
     const version = await recordType.loadVersion(recordId, target.version, tx);
     if (!version) throw new NotFoundError(`Version ${target.version} of ${target.recordType} '${recordId}' does not exist.`, 'record_version_not_found');
 
+    const refusal = recordType.refusal?.(version.content, meaning);
+    if (refusal) throw new ConflictError(refusal, 'not_signable');
     const allowedRoles = await this.rolesFor(recordType, recordId, target.version, meaning, tx);
     if (!allowedRoles) {
       const allowed = Object.keys(recordType.meanings).join(', ');

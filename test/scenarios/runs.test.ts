@@ -45,7 +45,7 @@ describeEachDatabase('scenarios and runs', (dialect) => {
   let base: string;
   let it_: string;
   let qa: string;
-  const api = (method: 'get' | 'post', url: string, token = it_) => request(wb.app)[method](url).set('Authorization', `Bearer ${token}`);
+  const api = (method: 'get' | 'post' | 'patch', url: string, token = it_) => request(wb.app)[method](url).set('Authorization', `Bearer ${token}`);
   const startRun = async (body: Record<string, unknown>) => {
     const response = await api('post', '/api/v1/runs').send(body);
     await wb.services.runs.idle();
@@ -151,6 +151,30 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       expect(failed[0].message).to.match(/does not match the contract \(POST \/orders → 201\)/);
     });
 
+    it('opens a deviation on the failed step; QA closes it by signing the resolved version, which locks it', async () => {
+      const [failedRun] = (await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-001', status: 'failed' })).body.runs;
+      const steps = (await runOf(failedRun.id)).steps as Array<{ position: number; status: string }>;
+      const failed = steps.find((s) => s.status === 'failed')!;
+      const passed = steps.find((s) => s.status === 'passed')!;
+      expect((await api('post', `/api/v1/runs/${failedRun.id}/deviations`).send({ stepPosition: passed.position, title: 'x', description: 'x', impact: 'x' })).body.error.code).to.equal('step_passed');
+      const opened = await api('post', `/api/v1/runs/${failedRun.id}/deviations`).send({ stepPosition: failed.position, title: 'WMS answer breaks the contract', description: 'The order receipt misses a required field.', impact: 'Orders could be released without a WMS id.' });
+      expect(opened.status, JSON.stringify(opened.body)).to.equal(201);
+      expect(opened.body).to.include({ status: 'open', version: 1, run: failedRun.id, interface: 'IF-RUN-001' });
+      expect((await lastAuditEvent(wb.services, 'deviation.opened'))?.entity).to.deep.equal({ type: 'deviation', id: String(opened.body.id) });
+
+      const sign = (version: number) => api('post', '/api/v1/signatures', qa).send({ recordType: 'deviation', recordId: String(opened.body.id), version, meaning: 'approved', reason: 'deviation closed', username: 'qa', password: 'correct-horse-battery-staple' });
+      expect((await sign(1)).body.error.code, 'an open deviation cannot be approved').to.equal('not_signable');
+      const resolved = await api('patch', `/api/v1/deviations/${opened.body.id}`).send({ rootCause: 'Simulator fault injection (fault=schema).', resolution: 'Scenario kept as a negative control; no product impact.', status: 'resolved', reason: 'investigation complete' });
+      expect(resolved.status, JSON.stringify(resolved.body)).to.equal(200);
+      expect(resolved.body).to.include({ status: 'resolved', version: 2 });
+      expect((await lastAuditEvent(wb.services, 'deviation.updated'))?.reason).to.equal('investigation complete');
+      expect((await sign(2)).status).to.equal(201);
+      expect((await api('get', `/api/v1/deviations/${opened.body.id}`)).body.status).to.equal('closed');
+      const locked = await api('patch', `/api/v1/deviations/${opened.body.id}`).send({ impact: 'rewritten', reason: 'after closure' });
+      expect(locked.status).to.equal(409);
+      expect(locked.body.error.code).to.equal('record_locked');
+    });
+
     it('ends as error, not failure, when the environment cannot be reached', async () => {
       const run = await runOf((await startRun({ interface: 'IF-RUN-002', environment: 'down' })).body.id);
       expect(run.status).to.equal('error');
@@ -178,6 +202,45 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       let deleted: Error | null = null;
       await wb.services.database.sequelize.query('DELETE FROM run_steps').catch((e: Error) => (deleted = e));
       expect(deleted).to.not.equal(null);
+    });
+
+    it('validates message sets (inline, a fixture from the evidence store, generated) against a message schema, with domain rules', async () => {
+      const ctx = systemContext('test');
+      await wb.services.interfaces.create(ctx, { key: 'IF-RUN-003', name: 'Commissioning events', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'event-streaming', pattern: 'event-stream', direction: 'unidirectional', messageTypes: ['CommissioningEvent'], dataDomains: ['serialization-events'], platforms: ['Confluent Kafka 7.6'], gxpRelevant: true, intendedUse: 'Commissioned serials', owner: 'Serialization', environments: { test: `${base}/sim/none` }, status: 'active' });
+      await wb.services.contracts.register(ctx, 'IF-RUN-003', { format: 'asyncapi', document: fs.readFileSync('demo/contracts/ser-wms-commissioning-events.asyncapi.yaml', 'utf8') });
+      await api('post', '/api/v1/interfaces/IF-RUN-003/risk-assessments', qa).send({ modelId: 'fda-csa', answers: { intendedUse: 'direct-gxp', processRisk: 'high', dataIntegrityImpact: 'transports-gxp-records' } }).expect(201);
+      const event = (serial: string, time: string, bizStep = 'commissioning') => ({ type: 'ObjectEvent', eventID: `urn:uuid:3f9d2c1a-7b4e-4d8f-a0c2-${serial.padStart(12, '0')}`, eventTime: time, eventTimeZoneOffset: '-05:00', epcList: [`urn:epc:id:sgtin:0312345.067890.${serial}`], action: 'ADD', bizStep, disposition: bizStep === 'commissioning' ? 'active' : 'inactive', readPoint: { id: 'urn:epc:id:sgln:0312345.00002.0' }, bizLocation: { id: 'urn:epc:id:sgln:0312345.00002.0' }, ...(bizStep === 'commissioning' ? { ilmd: { 'cbvmda:lotNumber': 'L2406A', 'cbvmda:itemExpirationDate': '2027-05-31' } } : {}) });
+      const { eventID: _dropped, ...withoutId } = event('3', '2026-02-26T13:02:13.000Z');
+      const fixture = [event('7', '2026-02-26T13:00:00.000Z'), event('7', '2026-02-26T13:05:00.000Z', 'decommissioning'), event('7', '2026-02-26T13:09:00.000Z')].map((e) => JSON.stringify(e)).join('\n');
+      const uploaded = await api('post', '/api/v1/evidence').set('Content-Type', 'application/x-ndjson').send(fixture);
+      expect(uploaded.status).to.equal(201);
+      const saved = await api('post', '/api/v1/interfaces/IF-RUN-003/scenarios').send({
+        key: 'commissioning-events',
+        name: 'Commissioning events match the contract and the serial lifecycle',
+        category: 'positive',
+        requirements: ['URS-030'],
+        steps: [
+          { name: 'Inline set, one event without its id', messages: { target: 'message CommissioningEvent', source: { inline: [event('1', '2026-02-26T13:02:11.000Z'), event('2', '2026-02-26T13:02:12.000Z'), withoutId] }, rules: ['epc-syntax', 'cbv-vocabulary'], expect: { invalid: 1 } } },
+          { name: 'Fixture: a serial commissioned again after decommissioning', messages: { target: 'message CommissioningEvent', source: { evidence: uploaded.body.digest }, rules: ['event-order'] } },
+        ],
+      });
+      expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+      const missingFixture = await api('post', '/api/v1/interfaces/IF-RUN-003/scenarios').send({ key: 'x', name: 'x', category: 'smoke', steps: [{ name: 'x', messages: { target: 'message CommissioningEvent', source: { evidence: 'f'.repeat(64) } } }] });
+      expect(missingFixture.body.error.details[0]).to.include({ field: 'body.steps.0.messages.source.evidence', rule: 'exists' });
+      const unknownTarget = await api('post', '/api/v1/interfaces/IF-RUN-003/scenarios').send({ key: 'x', name: 'x', category: 'smoke', steps: [{ name: 'x', messages: { target: 'message Nope', source: { inline: [] } } }] });
+      expect(unknownTarget.body.error.details[0]).to.include({ field: 'body.steps.0.messages.target', rule: 'exists' });
+
+      const run = await runOf((await startRun({ interface: 'IF-RUN-003' })).body.id);
+      const [inline, fromFixture] = run.steps;
+      expect(inline, JSON.stringify(inline)).to.deep.include({ status: 'passed' });
+      expect(inline.actual).to.include({ messages: 3, invalid: 1, violations: 0 });
+      expect(fromFixture.status).to.equal('failed');
+      expect(fromFixture.message).to.match(/domain-rule violations \(expected 0\); first: event-order/);
+      expect(fromFixture.evidence.request, 'the fixture is the evidence of what was validated').to.equal(uploaded.body.digest);
+      const report = JSON.parse(fs.readFileSync(wb.services.evidence.store.pathOf(inline.evidence.response), 'utf8'));
+      expect(report.failures[0].index).to.equal(2);
+      const ndjson = fs.readFileSync(wb.services.evidence.store.pathOf(inline.evidence.request), 'utf8').trim().split('\n');
+      expect(ndjson).to.have.length(3);
     });
 
     it('marks a run interrupted by a stop as aborted at the next start', async () => {

@@ -4,6 +4,7 @@ import { signatures } from './0002-signatures.js';
 import { registry } from './0003-registry.js';
 import { evidence } from './0004-evidence.js';
 import { scenariosAndRuns } from './0005-scenarios-and-runs.js';
+import { deviations } from './0006-deviations.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns];
+export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns, deviations];

@@ -13,7 +13,7 @@ import { rotateSigningKey } from './audit/key-rotation.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { presentUser } from './auth/user-presenter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { seedDemoWorkspace, type DemoSeedResult } from './demo/demo-workspace.js';
+import { runDemoScenarios, seedDemoWorkspace, type DemoSeedResult } from './demo/demo-workspace.js';
 import { checkIntegrity, describeIntegrity } from './integrity/integrity-check.js';
 import { AppError, StartupError } from './platform/errors.js';
 import { Keyring } from './platform/keyring.js';
@@ -190,6 +190,15 @@ async function serve(): Promise<number> {
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const where = config.database.dialect === 'sqlite' ? `SQLite ${config.database.storage}` : 'PostgreSQL';
   console.log(`GxP Integration Workbench listening on http://${config.host}:${config.port} (${where})`);
+  // The demo's runs need the simulators answering, so they start once the server listens.
+  const port = (server.address() as AddressInfo).port;
+  const demoRuns =
+    config.demo.enabled && config.simulators
+      ? runDemoScenarios(services, `http://127.0.0.1:${port}`).then(
+          (count) => count && console.log(`Demo runs finished: ${count} runs against the simulators (one failing, with an open deviation).`),
+          (error: unknown) => logger.error({ err: error }, 'demo runs failed'),
+        )
+      : Promise.resolve();
 
   // Signed checkpoints on a timer bound how much of the tail a database-level attacker could
   // rewrite undetected between the every-N-events checkpoints.
@@ -208,6 +217,7 @@ async function serve(): Promise<number> {
     };
     process.once('SIGINT', stop).once('SIGTERM', stop);
   });
+  await demoRuns;
   await services.close();
   return 0;
 }

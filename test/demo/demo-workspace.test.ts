@@ -2,7 +2,10 @@
 // and a risk assessment under both shipped models, created once.
 import { expect } from 'chai';
 import request from 'supertest';
-import { seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import net from 'node:net';
+import { runDemoScenarios, seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
 import { DEMO_INTERFACES, DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -98,5 +101,50 @@ describeEachDatabase('demo workspace seeding, interrupted or declined', (dialect
     } finally {
       await other.close();
     }
+  });
+});
+
+describeEachDatabase('demo runs against the simulators', (dialect) => {
+  let wb: TestWorkbench;
+  let server: Server;
+  let base: string;
+  before(async function () {
+    this.timeout(120_000);
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    wb = await createTestWorkbench(dialect, { demoRegistry: true, env: { PORT: String(port), GXPW_SIMULATORS: 'on' } });
+    server = wb.app.listen(port, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('gives every demo interface scenarios drafted from its contract', async () => {
+    for (const demo of DEMO_INTERFACES) expect((await wb.services.scenarios.current(demo.key)).length, demo.key).to.be.at.least(1);
+  });
+
+  it('runs every demo interface over real HTTP (one passing run each), then one failing run with an open deviation; evidence files open', async function () {
+    this.timeout(120_000);
+    expect(await runDemoScenarios(wb.services, base)).to.equal(DEMO_INTERFACES.length + 1);
+    const runs = await wb.services.runs.list({ limit: 100 });
+    for (const demo of DEMO_INTERFACES) {
+      const passed = runs.filter((r) => r.interfaceKey === demo.key && r.status === 'passed');
+      expect(passed.length, `${demo.key}: ${JSON.stringify((await wb.services.runs.steps(runs.find((r) => r.interfaceKey === demo.key)!.id)).filter((s) => s.status !== 'passed').map((s) => s.message))}`).to.equal(1);
+    }
+    const failed = runs.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.interfaceKey)).to.deep.equal(['IF-ERP-WMS-001']);
+    const [deviation] = await wb.services.deviations.list({ runId: failed[0]!.id });
+    expect(deviation?.status).to.equal('open');
+    const epcisRun = runs.find((r) => r.interfaceKey === 'IF-SER-TP-009' && r.status === 'passed')!;
+    const exchanges = await Promise.all((await wb.services.runs.steps(epcisRun.id)).map(async (s) => JSON.parse(fs.readFileSync(wb.services.evidence.store.pathOf(s.requestEvidence!), 'utf8')) as { url: string }));
+    expect(exchanges.map((e) => e.url)).to.satisfy((urls: string[]) => urls.length > 0 && urls.every((url) => url.startsWith(`${base}/sim/trading-partner/`)));
+    expect(await runDemoScenarios(wb.services, base), 'only on a workspace without runs').to.equal(0);
   });
 });

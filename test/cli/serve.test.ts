@@ -73,6 +73,14 @@ describe('gxpw serve (quick start)', function () {
       const order = await fetch(`${running.base}/sim/wms/orders/0000000001`);
       expect(order.status).to.equal(404);
       expect(((await order.json()) as { error: { message: string } }).error.message).to.equal('Not found.');
+      // The demo's runs start once the server listens: one per interface, and one failing.
+      let runs: Array<{ status: string; interface: string }> = [];
+      for (const deadline = Date.now() + 40_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+        runs = ((await (await fetch(`${running.base}/api/v1/runs?limit=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as { runs: typeof runs }).runs;
+        if (runs.length >= 15 && runs.every((r) => !['queued', 'running'].includes(r.status))) break;
+      }
+      expect(runs.filter((r) => r.status === 'passed').length, JSON.stringify(runs)).to.be.at.least(14);
+      expect(runs.filter((r) => r.status === 'failed').map((r) => r.interface)).to.deep.equal(['IF-ERP-WMS-001']);
     } finally {
       expect(await stop(running)).to.equal(0);
     }

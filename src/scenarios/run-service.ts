@@ -27,6 +27,19 @@ import { render, seededRandom, TemplateError, type TemplateContext } from './sce
 
 export const RUNNER_VERSION = 'gxpw-runner/1.0';
 const FINISHED: ReadonlySet<RunStatus> = new Set(['passed', 'failed', 'error', 'aborted']);
+/** Steps recorded per transaction. */
+const STEPS_PER_COMMIT = 50;
+
+interface RecordedStep {
+  run: Run;
+  scenario: Scenario;
+  definition: ScenarioDefinition;
+  position: number;
+  step: ScenarioStep;
+  outcome: StepOutcome;
+  requestFile: StoredContent;
+  responseFile: StoredContent | null;
+}
 
 export interface StartRun {
   interface: string;
@@ -172,12 +185,18 @@ export class RunService {
       nextPosition += definition.steps.length;
       return async () => {
         const context: TemplateContext = { random, now: this.now, vars: {} };
+        let pending: RecordedStep[] = [];
         for (const [index, step] of definition.steps.entries()) {
           const outcome = step.messages ? await this.executeMessageSet(step, validators, context) : await this.executeStep(run, step, definition, validators, context);
-          await this.recordStep(ctx, run, scenario, definition, first + index, step, outcome);
+          pending.push(await this.keepEvidence(run, scenario, definition, first + index, step, outcome));
+          if (pending.length >= STEPS_PER_COMMIT) {
+            await this.recordSteps(ctx, pending);
+            pending = [];
+          }
           counts[outcome.status] += 1;
           onProgress?.((done += 1), total);
         }
+        await this.recordSteps(ctx, pending);
       };
     });
     await runConcurrently(work, this.settings.concurrency);
@@ -405,34 +424,45 @@ export class RunService {
     return { status: response.status, headers: Object.fromEntries(response.headers.entries()), text: Buffer.concat(chunks).toString('utf8') };
   }
 
-  private async recordStep(ctx: RequestContext, run: Run, scenario: Scenario, definition: ScenarioDefinition, position: number, step: ScenarioStep, outcome: StepOutcome): Promise<void> {
-    // Evidence first (files are content-addressed: writing them twice is harmless), then one transaction.
+  /** Writes a step's evidence files at once (content-addressed: a repeat is harmless). */
+  private async keepEvidence(run: Run, scenario: Scenario, definition: ScenarioDefinition, position: number, step: ScenarioStep, outcome: StepOutcome): Promise<RecordedStep> {
     const requestFile = outcome.exchange.requestFile ?? (await this.evidence.store.putBuffer(JSON.stringify(outcome.exchange.request, null, 2)));
     const responseFile = outcome.exchange.response === null ? null : await this.evidence.store.putBuffer(JSON.stringify(outcome.exchange.response, null, 2));
+    return { run, scenario, definition, position, step, outcome, requestFile, responseFile };
+  }
+
+  /**
+   * Catalogues a batch of steps and their evidence in one transaction: one commit (and fsync) per
+   * batch rather than per step. A run cut off between batches is aborted at the next start anyway.
+   */
+  private async recordSteps(ctx: RequestContext, steps: RecordedStep[]): Promise<void> {
+    if (!steps.length) return;
     await this.database.write(async (tx) => {
-      const belongsTo = { type: 'run', id: String(run.id) };
-      const requestName = outcome.exchange.requestFile ? `run-${run.id}-step-${position}-messages.ndjson` : `run-${run.id}-step-${position}-request.json`;
-      await this.evidence.catalogue(tx, ctx, requestFile, { mediaType: outcome.exchange.requestFile ? 'application/x-ndjson' : 'application/json', originalName: requestName, belongsTo });
-      if (responseFile) await this.evidence.catalogue(tx, ctx, responseFile, { mediaType: 'application/json', originalName: `run-${run.id}-step-${position}-response.json`, belongsTo });
-      await this.models.RunStep.create(
-        {
-          runId: run.id,
-          position,
-          scenarioKey: scenario.key,
-          scenarioVersion: scenario.version,
-          name: step.name,
-          category: definition.category,
-          requirements: JSON.stringify(definition.requirements ?? []),
-          status: outcome.status,
-          expected: JSON.stringify(outcome.expected),
-          actual: JSON.stringify(outcome.actual),
-          message: outcome.message,
-          durationMs: outcome.durationMs,
-          requestEvidence: requestFile.digest,
-          responseEvidence: responseFile?.digest ?? null,
-        },
-        { transaction: tx },
-      );
+      for (const { run, scenario, definition, position, step, outcome, requestFile, responseFile } of steps) {
+        const belongsTo = { type: 'run', id: String(run.id) };
+        const messageSet = outcome.exchange.requestFile !== undefined;
+        await this.evidence.catalogue(tx, ctx, requestFile, { mediaType: messageSet ? 'application/x-ndjson' : 'application/json', originalName: `run-${run.id}-step-${position}-${messageSet ? 'messages.ndjson' : 'request.json'}`, belongsTo });
+        if (responseFile) await this.evidence.catalogue(tx, ctx, responseFile, { mediaType: 'application/json', originalName: `run-${run.id}-step-${position}-response.json`, belongsTo });
+        await this.models.RunStep.create(
+          {
+            runId: run.id,
+            position,
+            scenarioKey: scenario.key,
+            scenarioVersion: scenario.version,
+            name: step.name,
+            category: definition.category,
+            requirements: JSON.stringify(definition.requirements ?? []),
+            status: outcome.status,
+            expected: JSON.stringify(outcome.expected),
+            actual: JSON.stringify(outcome.actual),
+            message: outcome.message,
+            durationMs: outcome.durationMs,
+            requestEvidence: requestFile.digest,
+            responseEvidence: responseFile?.digest ?? null,
+          },
+          { transaction: tx },
+        );
+      }
     });
   }
 

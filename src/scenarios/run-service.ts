@@ -312,14 +312,7 @@ export class RunService {
       const value = body === undefined ? NOTHING : resolveJsonPointer(body, pointer);
       if (value !== NOTHING) context.vars[name] = value;
     }
-    return {
-      status: problems.length ? 'failed' : 'passed',
-      expected,
-      actual: { status: response.status, durationMs, schemaErrors, assertions },
-      message: problems.length ? problems.join('; ') : null,
-      durationMs,
-      exchange: { request, response: { status: response.status, headers: response.headers, body: response.text } },
-    };
+    return judged(problems, expected, { status: response.status, durationMs, schemaErrors, assertions }, durationMs, { request, response: { status: response.status, headers: response.headers, body: response.text } });
   }
 
   /**
@@ -367,14 +360,7 @@ export class RunService {
     }
     const durationMs = Math.round(performance.now() - started);
     const report = { messages: messages.length, valid: messages.length - invalid, invalid, failures, rules };
-    return {
-      status: problems.length ? 'failed' : 'passed',
-      expected,
-      actual: { messages: messages.length, invalid, violations, durationMs },
-      message: problems.length ? problems.join('; ') : null,
-      durationMs,
-      exchange: { request: null, requestFile, response: report },
-    };
+    return judged(problems, expected, { messages: messages.length, invalid, violations, durationMs }, durationMs, { request: null, requestFile, response: report });
   }
 
   /** A fixture from the evidence store: NDJSON, or one JSON array; its digest is re-checked first. */
@@ -472,6 +458,11 @@ export class RunService {
     if (tx) await run.save({ transaction: tx });
     else await this.database.write((t) => run.save({ transaction: t }));
   }
+}
+
+/** A step that got its answer: passed when nothing was found wrong, else failed with every problem. */
+function judged(problems: string[], expected: unknown, actual: unknown, durationMs: number, exchange: StepOutcome['exchange']): StepOutcome {
+  return { status: problems.length ? 'failed' : 'passed', expected, actual, message: problems.length ? problems.join('; ') : null, durationMs, exchange };
 }
 
 /** null when the assertion holds, else what is wrong. */

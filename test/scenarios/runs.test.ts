@@ -264,3 +264,38 @@ describeEachDatabase('scenarios and runs', (dialect) => {
     });
   });
 });
+
+describeEachDatabase('runner: answers it cannot use', (dialect) => {
+  let wb: TestWorkbench;
+  let server: Server;
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_RUNNER_MAX_RESPONSE_BYTES: '2048' } });
+    server = wb.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('fails a step whose answer is not JSON, and ends a step whose answer is over the size cap as an error', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const token = await wb.login('it');
+    const small = await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${token}`).set('Content-Type', 'text/plain').send('plain text, not JSON');
+    const large = await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${token}`).set('Content-Type', 'text/plain').send('x'.repeat(10_000));
+    const ctx = systemContext('test');
+    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    await wb.services.interfaces.create(ctx, { key: 'IF-RAW-001', name: 'Evidence files', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['File'], dataDomains: ['orders'], platforms: ['x'], gxpRelevant: false, intendedUse: 'test', owner: 'o', environments: { test: `${base}/api/v1` }, status: 'active' });
+    const contract = { openapi: '3.1.0', info: { title: 'files', version: '1' }, paths: { '/evidence/{digest}': { get: { parameters: [{ name: 'digest', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the file', content: { 'application/json': { schema: { type: 'object' } } } } } } } } };
+    await wb.services.contracts.register(ctx, 'IF-RAW-001', { format: 'openapi', document: contract });
+    const step = (digest: string, name: string) => ({ name, operation: 'GET /evidence/{digest}', pathParams: { digest }, headers: { authorization: `Bearer ${token}` }, expect: { status: 200 } });
+    await wb.services.scenarios.save(ctx, 'IF-RAW-001', { key: 'raw', name: 'Raw answers', category: 'smoke', steps: [step(small.body.digest, 'a text answer'), step(large.body.digest, 'an answer over the cap')] });
+    const run = await wb.services.runs.runToEnd(ctx, { interface: 'IF-RAW-001', dryRun: true });
+    const [text, big] = await wb.services.runs.steps(run.id);
+    expect(text).to.include({ status: 'failed' });
+    expect(text!.message).to.include('the response body is not JSON');
+    expect(big).to.include({ status: 'error' });
+    expect(big!.message).to.match(/larger than 2048 bytes/);
+    expect(run.status).to.equal('error');
+  });
+});

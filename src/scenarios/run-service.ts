@@ -372,13 +372,23 @@ export class RunService {
       if (!Array.isArray(parsed)) throw new Error('the fixture is not a JSON array');
       return parsed;
     }
-    return text.split('\n').filter((line) => line.trim()).map((line, i) => {
-      try {
-        return JSON.parse(line) as unknown;
-      } catch {
-        throw new Error(`line ${i + 1} of the fixture is not JSON`);
-      }
-    });
+    // NDJSON: one native parse of the lines joined as an array is several times faster than a parse
+    // per line; only when that fails is each line parsed, to name the first bad one.
+    const lines = text.split('\n').filter((line) => line.trim());
+    try {
+      const messages = JSON.parse(`[${lines.join(',')}]`) as unknown[];
+      // A line holding two values ("{…},{…}") is malformed NDJSON, not two messages.
+      if (messages.length === lines.length) return messages;
+      throw new Error('line count mismatch');
+    } catch {
+      return lines.map((line, i) => {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          throw new Error(`line ${i + 1} of the fixture is not JSON`);
+        }
+      });
+    }
   }
 
   /** The schema a compiled validator was made from (ajv keeps it). */

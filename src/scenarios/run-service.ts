@@ -187,7 +187,11 @@ export class RunService {
         const context: TemplateContext = { random, now: this.now, vars: {} };
         let pending: RecordedStep[] = [];
         for (const [index, step] of definition.steps.entries()) {
-          const outcome = step.messages ? await this.executeMessageSet(step, validators, context) : await this.executeStep(run, step, definition, validators, context);
+          const outcome = step.messages
+            ? await this.executeMessageSet(step, validators, context)
+            : step.generate
+              ? await this.executeGenerated(run, step, definition, validators, context)
+              : await this.executeStep(run, step, definition, validators, context);
           pending.push(await this.keepEvidence(run, scenario, definition, first + index, step, outcome));
           if (pending.length >= STEPS_PER_COMMIT) {
             await this.recordSteps(ctx, pending);
@@ -313,6 +317,39 @@ export class RunService {
       if (value !== NOTHING) context.vars[name] = value;
     }
     return judged(problems, expected, { status: response.status, durationMs, schemaErrors, assertions }, durationMs, { request, response: { status: response.status, headers: response.headers, body: response.text } });
+  }
+
+  /**
+   * Property-based cases: bodies generated from the operation's request schema (drawn from the run's
+   * seed, each checked against that schema before it is sent), each exchange judged like a scripted
+   * step; the step fails when any case does, and keeps every case as evidence.
+   */
+  private async executeGenerated(run: Run, step: ScenarioStep, definition: ScenarioDefinition, validators: Map<string, ValidateFunction>, context: TemplateContext): Promise<StepOutcome> {
+    const requestSchema = validators.get(`${step.operation} request`)!;
+    const cases: StepOutcome[] = [];
+    for (let n = 0; n < step.generate!.count; n += 1) {
+      let body: unknown;
+      for (let attempt = 0; attempt < 10 && (body === undefined || !requestSchema(body)); attempt += 1) {
+        body = literal(generateSync(this.schemaOf(requestSchema) as never, { useExamplesValue: false, alwaysFakeOptionals: false, seed: Math.floor(context.random() * 2 ** 31) }));
+      }
+      if (!requestSchema(body)) {
+        // Never send what the contract itself refuses as if it were a valid case.
+        cases.push({ status: 'error', expected: {}, actual: {}, message: `no body satisfying the request schema of ${step.operation} could be generated`, durationMs: 0, exchange: { request: { generated: body }, response: null } });
+        continue;
+      }
+      cases.push(await this.executeStep(run, { ...step, generate: undefined, body }, definition, validators, context));
+    }
+    const count = (status: StepStatus) => cases.filter((c) => c.status === status).length;
+    const problems = cases.flatMap((c, i) => (c.message ? [`case ${i + 1}: ${c.message}`] : [])).slice(0, 10);
+    const status: StepStatus = count('error') ? 'error' : count('failed') ? 'failed' : 'passed';
+    return {
+      status,
+      expected: { cases: cases.length, each: cases[0]?.expected },
+      actual: { cases: cases.length, passed: count('passed'), failed: count('failed'), errors: count('error') },
+      message: problems.length ? problems.join('; ') : null,
+      durationMs: cases.reduce((ms, c) => ms + c.durationMs, 0),
+      exchange: { request: { cases: cases.map((c) => c.exchange.request) }, response: { cases: cases.map((c) => c.exchange.response) } },
+    };
   }
 
   /**
@@ -468,6 +505,14 @@ export class RunService {
     if (tx) await run.save({ transaction: tx });
     else await this.database.write((t) => run.save({ transaction: t }));
   }
+}
+
+/** Generated text is data, not a template: braces are kept out of the template engine's way. */
+function literal(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/\{\{/g, '{ {');
+  if (Array.isArray(value)) return value.map(literal);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literal(v)]));
+  return value;
 }
 
 /** A step that got its answer: passed when nothing was found wrong, else failed with every problem. */

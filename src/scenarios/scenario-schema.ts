@@ -66,6 +66,13 @@ export const scenarioStepSchema = {
     headers: stringMap,
     body: { description: 'The JSON body; strings may use templates: {{uuid}}, {{now}}, {{today}}, {{gtin}}, {{sscc}}, {{gln}}, {{serial}}, {{digits:N}}, {{vars.NAME}}' },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 120000 },
+    generate: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['count'],
+      properties: { count: { type: 'integer', minimum: 1, maximum: 1000 } },
+      description: "Property-based: send `count` bodies generated from the operation's request schema (from the run's seed); each must be answered as expected",
+    },
     expect: {
       type: 'object',
       additionalProperties: false,
@@ -113,6 +120,7 @@ export interface ScenarioStep {
   headers?: Record<string, string>;
   body?: unknown;
   timeoutMs?: number;
+  generate?: { count: number };
   expect?: { status?: number | number[]; schema?: boolean; maxLatencyMs?: number; assertions?: Array<{ pointer: string; equals?: unknown; matches?: string; exists?: boolean; length?: number }> };
   capture?: Record<string, string>;
 }

@@ -46,6 +46,9 @@ export class ScenarioService {
         problems.push({ field: `${field}.operation`, rule: 'exists', message: `contract v${contractVersion} has no operation ${step.operation}` });
         continue;
       }
+      if (step.generate && (step.body !== undefined || !targets.has(`${step.operation} request`))) {
+        problems.push({ field: `${field}.generate`, rule: 'requestSchema', message: `generated bodies come from the request schema of ${step.operation}: the contract must have one, and the step must not give a body` });
+      }
       if (step.expect?.schema === false) continue;
       for (const status of [step.expect?.status ?? []].flat()) {
         if (!targets.has(`${step.operation} → ${status}`)) problems.push({ field: `${field}.expect.status`, rule: 'exists', message: `contract v${contractVersion} defines no response ${status} with a body for ${step.operation} (set expect.schema to false to check the status only)` });

@@ -142,6 +142,21 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       expect(run.scenarios.map((s: { key: string }) => s.key)).to.have.members(['create-and-read-order', 'order-lookup-smoke']);
     });
 
+    it('sends property-based cases generated from the request schema at full depth, each judged and kept', async () => {
+      const bad = await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ key: 'gen-bad', name: 'x', category: 'generated', steps: [{ name: 'x', operation: 'GET /orders/{orderNumber}', generate: { count: 2 } }] });
+      expect(bad.body.error.details[0]).to.include({ field: 'body.steps.0.generate', rule: 'requestSchema' });
+      await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ key: 'generated-orders', name: 'Any order the contract allows is accepted', category: 'generated', requirements: ['URS-014'], steps: [{ name: 'Orders generated from the request schema', operation: 'POST /orders', generate: { count: 5 }, expect: { status: 201 } }] }).expect(201);
+      const run = await runOf((await startRun({ interface: 'IF-RUN-001' })).body.id);
+      const generated = run.steps.find((s: { name: string }) => s.name === 'Orders generated from the request schema');
+      expect(generated, JSON.stringify(run.steps.map((s: { message: string }) => s.message))).to.deep.include({ status: 'passed' });
+      expect(generated.actual).to.deep.equal({ cases: 5, passed: 5, failed: 0, errors: 0 });
+      const sent = JSON.parse(fs.readFileSync(wb.services.evidence.store.pathOf(generated.evidence.request), 'utf8')).cases;
+      expect(sent).to.have.length(5);
+      expect(new Set(sent.map((c: { body: { orderNumber: string } }) => c.body.orderNumber)).size, 'different bodies').to.be.greaterThan(1);
+      const rerun = await runOf((await startRun({ interface: 'IF-RUN-001' })).body.id);
+      expect(rerun.seed).to.not.equal(run.seed);
+    });
+
     it('fails a step whose answer breaks the contract, and says why', async () => {
       await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', steps: [{ name: 'Create an order (the simulator breaks its answer)', operation: 'POST /orders', query: { fault: 'schema' }, body: ORDER, expect: { status: 201 } }] }).expect(201);
       const run = await runOf((await startRun({ interface: 'IF-RUN-001' })).body.id);
@@ -187,11 +202,11 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       const [latest] = (await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-001', status: 'failed' })).body.runs;
       const junit = await api('get', `/api/v1/runs/${latest.id}/junit`);
       expect(junit.headers['content-type']).to.match(/application\/xml/);
-      expect(junit.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="IF-RUN-001 run \d+" tests="5" failures="1" errors="0"/);
-      expect(junit.text.match(/<testcase /g)).to.have.length(5);
+      expect(junit.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="IF-RUN-001 run \d+" tests="6" failures="1" errors="0"/);
+      expect(junit.text.match(/<testcase /g)).to.have.length(6);
       expect(junit.text).to.include('<failure message="the response does not match the contract');
       const ctrf = (await api('get', `/api/v1/runs/${latest.id}/ctrf`)).body;
-      expect(ctrf.results.summary).to.include({ tests: 5, passed: 4, failed: 1, other: 0 });
+      expect(ctrf.results.summary).to.include({ tests: 6, passed: 5, failed: 1, other: 0 });
       expect(ctrf.results.tool.name).to.equal('gxpw');
     });
 

@@ -80,6 +80,8 @@ export function ctrfOf(run: Run, steps: RunStep[]) {
   return {
     reportFormat: 'CTRF',
     specVersion: '0.0.0',
+    generatedBy: RUNNER_VERSION,
+    ...(run.finishedAt ? { timestamp: run.finishedAt } : {}),
     results: {
       tool: { name: 'gxpw', version: RUNNER_VERSION },
       summary: {
@@ -96,7 +98,7 @@ export function ctrfOf(run: Run, steps: RunStep[]) {
         name: `${step.scenarioKey} › ${step.position}. ${step.name}`,
         status: step.status === 'error' ? 'other' : step.status,
         duration: step.durationMs,
-        suite: step.scenarioKey,
+        suite: [run.interfaceKey, step.scenarioKey],
         ...(step.message ? { message: step.message } : {}),
         extra: { requirements: JSON.parse(step.requirements) as string[], evidence: { request: step.requestEvidence, response: step.responseEvidence } },
       })),

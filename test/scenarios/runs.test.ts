@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { validateXML } from 'xmllint-wasm';
+import { validate as ctrfValidate } from 'ctrf';
 import { systemContext } from '../../src/platform/request-context.js';
 import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { gxpwAsync } from '../cli/cli-helpers.js';
@@ -205,9 +207,18 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       expect(junit.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="IF-RUN-001 run \d+" tests="6" failures="1" errors="0"/);
       expect(junit.text.match(/<testcase /g)).to.have.length(6);
       expect(junit.text).to.include('<failure message="the response does not match the contract');
+      const schema = fs.readFileSync('test/fixtures/junit.xsd', 'utf8');
+      const junitCheck = await validateXML({ xml: [{ fileName: 'run.xml', contents: junit.text }], schema: [{ fileName: 'junit.xsd', contents: schema }] });
+      expect(junitCheck.errors, 'valid against the JUnit schema').to.deep.equal([]);
+      expect(junitCheck.valid).to.equal(true);
+      const broken = await validateXML({ xml: [{ fileName: 'broken.xml', contents: junit.text.replace('<properties>', '<properties><unexpected/>') }], schema: [{ fileName: 'junit.xsd', contents: schema }] });
+      expect(broken.valid, 'the schema check can fail').to.equal(false);
       const ctrf = (await api('get', `/api/v1/runs/${latest.id}/ctrf`)).body;
       expect(ctrf.results.summary).to.include({ tests: 6, passed: 5, failed: 1, other: 0 });
       expect(ctrf.results.tool.name).to.equal('gxpw');
+      const ctrfCheck = ctrfValidate(ctrf);
+      expect(ctrfCheck.errors ?? [], 'valid CTRF (reference validator)').to.deep.equal([]);
+      expect(ctrfCheck.valid).to.equal(true);
     });
 
     it('keeps a finished run unchangeable in the database', async () => {

@@ -6,7 +6,7 @@
 // verify: verifyAuditTrail over 1,000,000 events read from the database vs the same verifier
 //   (leaf hashes, chain, Merkle roots, checkpoint signatures) over the same rows already in memory.
 import { QueryTypes, type Transaction } from 'sequelize';
-import { AUDIT_EVENT_COLUMNS, auditEventValues, chainHashOf, checkpointPayload, GENESIS_CHAIN_HASH, insertAuditEventsSql, leafHashOf, MerkleFrontier, type AuditEventContent, type AuditEventRow } from '../src/audit/audit-hashing.js';
+import { AUDIT_EVENT_COLUMNS, auditEventRowOf, auditEventValues, chainHashOf, checkpointPayload, GENESIS_CHAIN_HASH, insertAuditEventsSql, leafHashOf, MerkleFrontier, type AuditEventContent, type AuditEventRow } from '../src/audit/audit-hashing.js';
 import { AuditChainVerifier, verifyAuditTrail } from '../src/audit/audit-verifier.js';
 import { systemContext } from '../src/platform/request-context.js';
 import { createBenchWorkbench, ratioResult, timed, type Benchmark, type BenchResult } from './harness.js';
@@ -101,22 +101,7 @@ async function seedTrail(workbench: Awaited<ReturnType<typeof createBenchWorkben
       const leaf = leafHashOf(content);
       chain = chainHashOf(chain, leaf);
       frontier.push(leaf);
-      const row: AuditEventRow = {
-        seq,
-        occurred_at: content.occurredAt,
-        actor_id: content.actorId,
-        actor_name: content.actorName,
-        actor_role: content.actorRole,
-        action: content.action,
-        entity_type: content.entityType,
-        entity_id: content.entityId,
-        before_value: before ? JSON.stringify(before) : null,
-        after_value: JSON.stringify(after),
-        reason: content.reason,
-        correlation_id: content.correlationId,
-        leaf_hash: leaf,
-        chain_hash: chain,
-      };
+      const row = auditEventRowOf(content, { before: before ? JSON.stringify(before) : null, after: JSON.stringify(after) }, leaf, chain);
       slice.push(row);
       if (seq % 1000 === 0) {
         const unsigned = { treeSize: seq, rootHash: frontier.root(), chainHash: chain, createdAt: content.occurredAt, keyId: keyring.activeKeyId };

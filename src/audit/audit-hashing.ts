@@ -40,6 +40,29 @@ export interface AuditEventRow {
   chain_hash: string;
 }
 
+/**
+ * The stored row of an event: its content, the exact JSON text of before/after that was hashed,
+ * and the two hashes. One mapping for the trail and for anything that writes rows directly.
+ */
+export function auditEventRowOf(content: AuditEventContent, texts: { before: string | null; after: string | null }, leafHash: string, chainHash: string): AuditEventRow {
+  return {
+    seq: content.seq,
+    occurred_at: content.occurredAt,
+    actor_id: content.actorId,
+    actor_name: content.actorName,
+    actor_role: content.actorRole,
+    action: content.action,
+    entity_type: content.entityType,
+    entity_id: content.entityId,
+    before_value: texts.before,
+    after_value: texts.after,
+    reason: content.reason,
+    correlation_id: content.correlationId,
+    leaf_hash: leafHash,
+    chain_hash: chainHash,
+  };
+}
+
 /** Every column of audit_events, in one order for every raw INSERT and SELECT. */
 export const AUDIT_EVENT_COLUMNS = [
   'seq',

@@ -4,7 +4,7 @@ import { col, fn, Op, where as sqlWhere, type Transaction, type WhereOptions } f
 import type { Database } from '../platform/database.js';
 import { ValidationError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
-import { auditEventValues, chainHashOf, GENESIS_CHAIN_HASH, insertAuditEventsSql, leafHashOf, type AuditEventContent, type AuditEventRow } from './audit-hashing.js';
+import { auditEventRowOf, auditEventValues, chainHashOf, GENESIS_CHAIN_HASH, insertAuditEventsSql, leafHashOf, type AuditEventContent, type AuditEventRow } from './audit-hashing.js';
 import type { AuditCheckpoint, AuditEvent, AuditModels } from './audit-models.js';
 import type { CheckpointService } from './checkpoint-service.js';
 
@@ -128,22 +128,7 @@ export class AuditTrail {
     const leafHash = leafHashOf(content);
     const chainHash = chainHashOf(head.chainHash, leafHash);
     // Parameterized INSERTs: the hot path of every regulated write, so no model instance here.
-    const row: AuditEventRow = {
-      seq: content.seq,
-      occurred_at: content.occurredAt,
-      actor_id: content.actorId,
-      actor_name: content.actorName,
-      actor_role: content.actorRole,
-      action: content.action,
-      entity_type: content.entityType,
-      entity_id: content.entityId,
-      before_value: beforeValue,
-      after_value: afterValue,
-      reason,
-      correlation_id: content.correlationId,
-      leaf_hash: leafHash,
-      chain_hash: chainHash,
-    };
+    const row = auditEventRowOf(content, { before: beforeValue, after: afterValue }, leafHash, chainHash);
     return { content, row };
   }
 

@@ -81,7 +81,6 @@ export const AUDIT_EVENT_COLUMNS = [
   'chain_hash',
 ] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 
-/** A parameterized INSERT of `rows` audit events, values in AUDIT_EVENT_COLUMNS order. */
 /** The INSERT of `rows` audit events (pass `auditEventValues` as `replacements`). */
 export function insertAuditEventsSql(rows = 1): string {
   return insertRowsSql('audit_events', AUDIT_EVENT_COLUMNS, rows);

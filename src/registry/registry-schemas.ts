@@ -1,4 +1,5 @@
 // Request schemas of /api/v1/systems and /api/v1/interfaces.
+import { CONTRACT_FORMATS } from './contract-document.js';
 import { DATA_DOMAINS, DIRECTIONS, GAMP_CATEGORIES, INTERFACE_STATUSES, LAYERS, PATTERNS, SYSTEM_KINDS, SYSTEM_STATUSES } from './registry-models.js';
 
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' }) as const;
@@ -99,7 +100,7 @@ export const contractDocument = {
   additionalProperties: false,
   required: ['format', 'document'],
   properties: {
-    format: { enum: ['json-schema', 'openapi', 'asyncapi'] },
+    format: { enum: [...CONTRACT_FORMATS] },
     document: { anyOf: [{ type: 'object' }, { type: 'string' }], description: 'The document as JSON, or a string holding JSON or YAML' },
     note: { type: 'string', maxLength: 2000 },
   },

@@ -22,7 +22,7 @@ import type { RiskResult } from '../risk/risk-model.js';
 import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } from './scenario-models.js';
 import { CATEGORIES_BY_DEPTH, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
-import { applyDomainRules, type DomainRule } from './domain-rules.js';
+import { applyDomainRules } from './domain-rules.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
 
 export const RUNNER_VERSION = 'gxpw-runner/1.0';
@@ -387,7 +387,7 @@ export class RunService {
       invalid += 1;
       if (failures.length < 100) failures.push({ index, errors: (validate.errors ?? []).slice(0, 5) });
     }
-    const rules = set.rules?.length ? applyDomainRules(messages, set.rules as DomainRule[]) : [];
+    const rules = set.rules?.length ? applyDomainRules(messages, set.rules) : [];
     const violations = rules.reduce((n, r) => n + r.violationCount, 0);
     const problems: string[] = [];
     if (invalid !== expected.invalid) problems.push(`${invalid} of ${messages.length} messages do not match ${set.target} (expected ${expected.invalid})${failures[0] ? `; first: message ${failures[0].index}: ${JSON.stringify(failures[0].errors[0])}` : ''}`);

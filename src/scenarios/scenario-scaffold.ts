@@ -72,7 +72,8 @@ function examplesAt(document: Json, pointer: string): unknown[] {
   return [...fromMessage, ...fromSchema];
 }
 
-function requestExample(document: Json, operation: Json): unknown {
+/** The JSON request example an OpenAPI operation gives (`example`, or the first of `examples`), if any. */
+export function requestExample(document: Json, operation: Json): unknown {
   const media = ((deref(document, operation.requestBody) as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
   if (!media) return undefined;
   if (media.example !== undefined) return media.example;

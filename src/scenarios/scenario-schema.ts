@@ -1,5 +1,7 @@
 // The JSON Schema of a scenario: what a team writes (by hand, or generated) to test an interface
 // against its contract. Documented in the README and served in /api/openapi.json.
+import { DOMAIN_RULES, type DomainRule } from './domain-rules.js';
+
 export const SCENARIO_CATEGORIES = ['smoke', 'positive', 'negative', 'generated'] as const;
 export type ScenarioCategory = (typeof SCENARIO_CATEGORIES)[number];
 
@@ -37,10 +39,10 @@ const messageSet = {
       properties: {
         inline: { type: 'array', maxItems: 10000, description: 'The messages themselves' },
         evidence: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'A fixture in the evidence store: NDJSON or a JSON array' },
-        generate: { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1, maximum: 1000000 } }, description: "Messages generated from the target's schema (property-based), from the run's seed" },
+        generate: { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1, maximum: 100000 } }, description: "Messages generated from the target's schema (property-based), from the run's seed" },
       },
     },
-    rules: { type: 'array', uniqueItems: true, maxItems: 10, items: { enum: ['gs1-check-digits', 'epc-syntax', 'cbv-vocabulary', 'event-order', 'aggregation', 'dscsa-shipping'] } },
+    rules: { type: 'array', uniqueItems: true, maxItems: 10, items: { enum: [...DOMAIN_RULES] } },
     expect: {
       type: 'object',
       additionalProperties: false,
@@ -106,7 +108,7 @@ export const scenarioDefinitionSchema = {
 export interface MessageSetStep {
   target: string;
   source: { inline?: unknown[]; evidence?: string; generate?: { count: number } };
-  rules?: string[];
+  rules?: DomainRule[];
   expect?: { invalid?: number; violations?: number };
 }
 

@@ -71,5 +71,3 @@ function resolve(name: string, context: TemplateContext): unknown {
 }
 
 export class TemplateError extends Error {}
-
-export const TEMPLATE_NAMES = ['uuid', 'now', 'today', 'gtin', 'sscc', 'gln', 'serial', 'digits:N', 'vars.NAME'];

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
-import { chainHashOf, checkpointPayload, contentOfRow, GENESIS_CHAIN_HASH, leafHashOf, MerkleFrontier, type AuditEventRow } from '../../src/audit/audit-hashing.js';
+import { AUDIT_EVENT_COLUMNS, chainHashOf, checkpointPayload, contentOfRow, GENESIS_CHAIN_HASH, leafHashOf, MerkleFrontier, type AuditEventRow } from '../../src/audit/audit-hashing.js';
 import { StartupError } from '../../src/platform/errors.js';
 import { Keyring } from '../../src/platform/keyring.js';
 import { systemContext } from '../../src/platform/request-context.js';
@@ -26,21 +26,8 @@ const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const TRAIL_LENGTH = 25;
 const CHECKPOINT_EVERY = 10;
 
-const EVENT_COLUMNS = [
-  'occurred_at',
-  'actor_id',
-  'actor_name',
-  'actor_role',
-  'action',
-  'entity_type',
-  'entity_id',
-  'before_value',
-  'after_value',
-  'reason',
-  'correlation_id',
-  'leaf_hash',
-  'chain_hash',
-] as const;
+/** Every column a tampering case may rewrite: all but the sequence number. */
+const EVENT_COLUMNS = AUDIT_EVENT_COLUMNS.filter((column) => column !== 'seq');
 
 interface CliResult {
   code: number | null;

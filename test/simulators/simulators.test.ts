@@ -5,26 +5,10 @@ import express from 'express';
 import fs from 'node:fs';
 import request from 'supertest';
 import { compileContract, readContract, type ReadContract } from '../../src/registry/contract-document.js';
+import { requestExample } from '../../src/scenarios/scenario-scaffold.js';
 import { createSimulatorApp, DEMO_CONTRACTS_DIR } from '../../src/simulators/contract-simulator.js';
 
 type Json = Record<string, any>;
-
-/** Follows a local $ref inside the document. */
-function deref(document: Json, value: any): any {
-  while (value && typeof value === 'object' && typeof value.$ref === 'string') {
-    value = value.$ref.slice(2).split('/').reduce((node: any, part: string) => node?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], document);
-  }
-  return value;
-}
-
-/** The JSON request example an operation's contract gives, if any. */
-function requestExample(document: Json, operation: Json): unknown {
-  const media = deref(document, operation.requestBody)?.content?.['application/json'];
-  if (!media) return undefined;
-  if (media.example !== undefined) return media.example;
-  const first = media.examples ? Object.values(media.examples)[0] : undefined;
-  return deref(document, first)?.value;
-}
 
 describe('reference simulators', function () {
   this.timeout(60_000);

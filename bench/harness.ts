@@ -52,6 +52,8 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; va
 
 export interface BenchWorkbench {
   services: Services;
+  /** The environment the services were configured from: a server process started with it shares their data. */
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -60,20 +62,18 @@ export async function createBenchWorkbench(env: Record<string, string> = {}): Pr
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gxpw-bench-'));
   const schema = `bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   const databaseUrl = process.env.BENCH_DATABASE_URL;
-  const config = loadConfig(
-    {
-      GXPW_DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      GXPW_AUDIT_CHECKPOINT_EVERY: '1000',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl, GXPW_DB_SCHEMA: schema } : {}),
-      ...env,
-    },
-    dataDir,
-  );
-  const services = await createServices(config);
+  const effective: Record<string, string> = {
+    GXPW_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    GXPW_AUDIT_CHECKPOINT_EVERY: '1000',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, GXPW_DB_SCHEMA: schema } : {}),
+    ...env,
+  };
+  const services = await createServices(loadConfig(effective, dataDir));
   await migrateUp(services.database);
   return {
     services,
+    env: effective,
     async close() {
       if (services.database.dialect === 'postgres') await services.database.sequelize.query(`DROP SCHEMA "${schema}" CASCADE`);
       await services.close();

@@ -1,6 +1,7 @@
 // The only module that reads process.env. Every setting is parsed and checked here, and a bad
 // setting stops the start with a message naming it (DESIGN.md §4). Tests build a Config from a
 // plain object through the same function, so what they run is what production runs.
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,7 +39,7 @@ export interface Config {
     /** Signature attempts per minute from one address. */
     signingRateLimitPerMinute: number;
   };
-  runner: { concurrency: number; stepTimeoutMs: number; maxResponseBytes: number };
+  runner: { concurrency: number; stepTimeoutMs: number; maxResponseBytes: number; validationThreads: number };
   /** Folder of risk model files (*.json), validated at start-up. */
   riskModelsDir: string;
   signatures: {
@@ -108,6 +109,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       concurrency: read.integer('GXPW_RUNNER_CONCURRENCY', 4, 1, 64),
       stepTimeoutMs: read.integer('GXPW_RUNNER_STEP_TIMEOUT_MS', 10_000, 100, 600_000),
       maxResponseBytes: read.integer('GXPW_RUNNER_MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 1024 ** 3),
+      // Worker threads that parse and validate message sets beside the event loop: one per core by default.
+      validationThreads: read.integer('GXPW_RUNNER_VALIDATION_THREADS', Math.min(8, os.availableParallelism()), 1, 64),
     },
     riskModelsDir: path.resolve(cwd, read.string('GXPW_RISK_MODELS_DIR', SHIPPED_RISK_MODELS)),
     signatures: {

@@ -25,6 +25,7 @@ import { defineRiskAssessmentModel } from './risk/assessment-model.js';
 import { AssessmentService } from './risk/assessment-service.js';
 import { RiskModelRegistry } from './risk/risk-model-registry.js';
 import { defineDeviationModels, DeviationService } from './scenarios/deviation-service.js';
+import { MessageSetValidator } from './scenarios/message-set-validator.js';
 import { RunService } from './scenarios/run-service.js';
 import { defineScenarioModels } from './scenarios/scenario-models.js';
 import { ScenarioService } from './scenarios/scenario-service.js';
@@ -91,7 +92,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
   const scenarioModels = defineScenarioModels(database.sequelize);
   const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, evidence, audit, now);
-  const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, audit, config.runner, now);
+  const messageSets = new MessageSetValidator(config.runner.validationThreads);
+  const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, messageSets, audit, config.runner, now);
   const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
   // Each feature registers its signable record types here, the one place they are wired.
   signatures.register(assessments.signableRecordType());
@@ -124,6 +126,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     close: async () => {
       // Let a run in progress record its end before the database goes away.
       await runs.idle();
+      await messageSets.close();
+      await evidence.store.settled();
       await database.close();
     },
   };

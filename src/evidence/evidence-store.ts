@@ -21,8 +21,13 @@ export interface StoredContent {
 export type ContentCheck = 'intact' | 'missing' | 'changed';
 
 const DIGEST = /^[0-9a-f]{64}$/;
+/** Bytes written between two background flushes of a large item. */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class EvidenceStore {
+  private readonly removals = new Set<Promise<unknown>>();
+
   private constructor(
     readonly root: string,
     readonly maxBytes: number,
@@ -30,7 +35,13 @@ export class EvidenceStore {
 
   static open(root: string, maxBytes: number): EvidenceStore {
     for (const dir of [root, path.join(root, 'sha256'), path.join(root, 'tmp')]) fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+    sweepStaleTempFiles(path.join(root, 'tmp'));
     return new EvidenceStore(root, maxBytes);
+  }
+
+  /** Waits for background clean-up (closing the workbench). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.removals]);
   }
 
   static isDigest(value: string): boolean {
@@ -48,24 +59,45 @@ export class EvidenceStore {
     const hash = createHash('sha256');
     let size = 0;
     const maxBytes = this.maxBytes;
-    // Hash and count on the way through; the write stream batches writes to the disk.
+    // Created here, written by the stream through its own descriptor; this one only syncs (fsync
+    // applies to the file, whichever descriptor asks).
+    const handle = await fsp.open(temp, 'wx', 0o600);
+    // Large items are flushed to the disk while they arrive, not all at once at the end: the final
+    // fsync then has little left to do, and the page cache never holds gigabytes of unsynced data.
+    let syncing: Promise<void> | null = null;
+    let syncError: unknown = null;
+    let unsynced = 0;
     const measure = new Transform({
       transform(chunk: Buffer | string, _encoding, done) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         size += bytes.length;
         if (size > maxBytes) return done(new PayloadTooLargeError(`The evidence is larger than ${maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`));
         hash.update(bytes);
+        unsynced += bytes.length;
+        if (unsynced >= SYNC_EVERY_BYTES && !syncing) {
+          unsynced = 0;
+          syncing = handle
+            .datasync()
+            .catch((error: unknown) => void (syncError ??= error))
+            .finally(() => (syncing = null));
+        }
         done(null, bytes);
       },
     });
-    const file = fs.createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
     try {
-      await pipeline(source instanceof Readable ? source : Readable.from(source as AsyncIterable<Buffer>, { objectMode: false }), measure, file);
-      await syncFile(temp);
+      const input = source instanceof Readable ? source : Readable.from(source as AsyncIterable<Buffer>, { objectMode: false });
+      await pipeline(input, measure, fs.createWriteStream(temp, { flags: 'r+', highWaterMark: WRITE_BUFFER_BYTES }));
+      await syncing;
+      if (syncError) throw syncError;
+      // Data is durable only once synced.
+      await handle.sync();
     } catch (error) {
+      await syncing;
+      await handle.close();
       await fsp.rm(temp, { force: true });
       throw error;
     }
+    await handle.close();
     return this.settle(temp, hash.digest('hex'), size);
   }
 
@@ -86,8 +118,16 @@ export class EvidenceStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       created = false;
-    } finally {
+    }
+    if (created) {
+      // The stored item keeps the data; only the temp name goes.
       await fsp.rm(temp, { force: true });
+    } else {
+      // A duplicate's bytes are freed in the background: for a large item that takes a while, and
+      // the caller already has its answer. A crash in between leaves a .part file the next open sweeps.
+      const removal = fsp.rm(temp, { force: true }).catch(() => undefined);
+      this.removals.add(removal);
+      void removal.finally(() => this.removals.delete(removal));
     }
     return { digest, size, created };
   }
@@ -113,14 +153,29 @@ export async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Data is durable only once synced; a link, only once its directory is. */
-async function syncFile(file: string): Promise<void> {
-  const handle = await fsp.open(file, 'r');
+/**
+ * Temp files a crashed process left behind: never evidence (only a linked file is), removed once
+ * they are a day old, so an upload still running in another process sharing the store is left alone.
+ */
+function sweepStaleTempFiles(tmp: string): void {
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(tmp)) {
+    if (!name.endsWith('.part')) continue;
+    const file = path.join(tmp, name);
+    try {
+      if (fs.statSync(file).mtimeMs < dayAgo) fs.rmSync(file, { force: true });
+    } catch {
+      // Gone already, or not ours to remove: the next open tries again.
+    }
+  }
+}
+
+/** A link is durable only once its directory is synced. */
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await fsp.open(directory, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
 }
-
-const syncDirectory = syncFile;

@@ -4,25 +4,16 @@
 // a validator. Real-world vendor schemas often fail ajv's strict mode: they are still accepted and
 // used, with ajv's strict-mode complaints kept as warnings. A document that cannot be compiled at all
 // is refused with a 400 that says where and why.
-import { Ajv, type AnySchema, type Options, type ValidateFunction } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import AjvDraft04Module from 'ajv-draft-04';
-import addFormatsModule from 'ajv-formats';
-import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
+import type { ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { ValidationError, type ErrorDetail } from '../platform/errors.js';
 import { escapePointerToken, NOTHING, resolveJsonPointer, unescapePointerToken } from '../platform/json-pointer.js';
 import { isWellFormedText } from '../platform/text.js';
 import type { ContractTarget, TargetKind } from './contract-diff.js';
-
-// ajv-draft-04 and ajv-formats are CommonJS with a default export property.
-const AjvDraft04 = ((AjvDraft04Module as unknown as { default?: unknown }).default ?? AjvDraft04Module) as unknown as new (options: Options) => Ajv;
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+import { compileSchema, type Dialect } from './schema-compiler.js';
 
 export const CONTRACT_FORMATS = ['json-schema', 'openapi', 'asyncapi'] as const;
 export type ContractFormat = (typeof CONTRACT_FORMATS)[number];
-type Dialect = 'draft-04' | 'draft-06' | 'draft-07' | '2019-09' | '2020-12';
 
 /** Where a target's schema sits in the document (JSON pointer), before it is made self-contained. */
 export interface TargetLocation {
@@ -43,6 +34,9 @@ export interface ReadContract {
 export interface CompiledContract {
   targets: Array<ContractTarget & { validate: ValidateFunction }>;
   warnings: string[];
+  /** How the targets were compiled, so a worker thread can compile the very same validators. */
+  dialect: Dialect;
+  apiAnnotations: boolean;
 }
 
 const MAX_DEPTH = 256;
@@ -55,7 +49,6 @@ const SCHEMA_DIALECTS: Record<string, Dialect> = {
   'https://json-schema.org/draft/2020-12/schema': '2020-12',
 };
 /** Annotation keywords OpenAPI and AsyncAPI add to JSON Schema: legitimate, not warnings. */
-const API_ANNOTATIONS = ['example', 'xml', 'externalDocs', 'deprecated', 'discriminator'];
 /** Keywords whose value maps names to schemas: the names are data, never keywords. */
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 /** Keywords (and OpenAPI/AsyncAPI fields) whose value is data, copied as it is. */
@@ -107,18 +100,14 @@ export async function readContract(format: ContractFormat, input: unknown): Prom
 export function compileContract(contract: Pick<ReadContract, 'format' | 'specVersion' | 'document' | 'targets'>): CompiledContract {
   const warnings: string[] = [];
   const dialect = schemaDialectOf(contract.format, contract.specVersion);
+  const apiAnnotations = contract.format !== 'json-schema';
   const targets = contract.targets.map((target) => {
     const schema = contract.format === 'json-schema' ? contract.document : selfContained(contract.document, target.pointer, dialect);
-    return { name: target.name, kind: target.kind, schema, validate: compileLeniently(schema, dialect, contract.format !== 'json-schema', target.name, warnings) };
+    return { name: target.name, kind: target.kind, schema, validate: compileLeniently(schema, dialect, apiAnnotations, target.name, warnings) };
   });
-  return { targets, warnings: [...new Set(warnings)] };
+  return { targets, warnings: [...new Set(warnings)], dialect, apiAnnotations };
 }
 
-/**
- * One compile with ajv's strict mode set to "log": every strict-mode complaint (unknown keyword,
- * unknown format, ambiguous types …) becomes a warning instead of a refusal, the way a validator of
- * real-world vendor schemas has to work; what ajv cannot compile at all is refused.
- */
 /**
  * Which JSON Schema dialect a contract's schemas are written in: OpenAPI 3.0's schema object is
  * draft-04 based (boolean exclusiveMaximum), 3.1 is 2020-12, AsyncAPI's default format is draft-07.
@@ -130,32 +119,13 @@ function schemaDialectOf(format: ContractFormat, specVersion: string): Dialect {
 }
 
 function compileLeniently(schema: unknown, dialect: Dialect, apiAnnotations: boolean, target: string, warnings: string[]): ValidateFunction {
-  const logged: string[] = [];
   try {
-    const validate = createAjv(dialect, apiAnnotations, logged).compile(schema as AnySchema);
-    warnings.push(...logged.map((w) => `${target}: ${w}`));
-    return validate;
+    const compiled = compileSchema(schema, dialect, apiAnnotations);
+    warnings.push(...compiled.warnings.map((w) => `${target}: ${w}`));
+    return compiled.validate;
   } catch (error) {
     throw refused(`The schema of ${target} cannot be compiled: ${firstLine(error)}`, [{ field: 'body.document', target, rule: 'compile', message: firstLine(error) }], 'contract_not_compilable');
   }
-}
-
-function createAjv(dialect: Dialect, apiAnnotations: boolean, warnings: string[]): Ajv {
-  const options: Options = {
-    strict: 'log',
-    allErrors: true,
-    validateFormats: true,
-    // OpenAPI's discriminator is understood, not just tolerated.
-    discriminator: apiAnnotations,
-    logger: { log: () => undefined, warn: (...args: unknown[]) => void warnings.push(args.map(String).join(' ')), error: () => undefined },
-  };
-  const ajv: Ajv =
-    dialect === 'draft-04' ? new AjvDraft04(options) : dialect === '2019-09' ? new Ajv2019(options) : dialect === '2020-12' ? new Ajv2020(options) : new Ajv(options);
-  if (dialect === 'draft-06') ajv.addMetaSchema(draft06MetaSchema);
-  (addFormats as unknown as (ajv: Ajv) => void)(ajv);
-  // Some dialects already know some of these (deprecated in 2019-09+, discriminator when enabled).
-  if (apiAnnotations) for (const keyword of API_ANNOTATIONS) if (!(keyword in ajv.RULES.keywords)) ajv.addKeyword({ keyword });
-  return ajv;
 }
 
 function parseInput(input: unknown): { document: Record<string, unknown>; text: string | null } {

@@ -4,17 +4,17 @@
 // records what was expected and what happened. A finished run never changes (the database refuses
 // it); a run interrupted by a crash is marked aborted at the next start.
 import { randomInt } from 'node:crypto';
-import fs from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import { generateSync } from 'json-schema-faker';
 import { Op, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EvidenceService } from '../evidence/evidence-service.js';
-import type { StoredContent } from '../evidence/evidence-store.js';
+import type { ContentCheck, StoredContent } from '../evidence/evidence-store.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { NOTHING, resolveJsonPointer } from '../platform/json-pointer.js';
 import type { RequestContext } from '../platform/request-context.js';
+import type { CompiledContract } from '../registry/contract-document.js';
 import type { ContractService } from '../registry/contract-service.js';
 import type { InterfaceService } from '../registry/interface-service.js';
 import type { AssessmentService } from '../risk/assessment-service.js';
@@ -22,7 +22,7 @@ import type { RiskResult } from '../risk/risk-model.js';
 import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } from './scenario-models.js';
 import { CATEGORIES_BY_DEPTH, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
-import { applyDomainRules } from './domain-rules.js';
+import { MessageSetReadError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
 
 export const RUNNER_VERSION = 'gxpw-runner/1.0';
@@ -86,6 +86,7 @@ export class RunService {
     private readonly assessments: AssessmentService,
     private readonly scenarios: ScenarioService,
     private readonly evidence: EvidenceService,
+    private readonly messageSets: MessageSetValidator,
     private readonly audit: AuditTrail,
     private readonly settings: RunnerSettings,
     private readonly now: () => Date = () => new Date(),
@@ -172,7 +173,8 @@ export class RunService {
     await this.update(run, { status: 'running', startedAt: startedAt.toISOString() });
     const planned = JSON.parse(run.scenarios) as Array<{ key: string; version: number }>;
     const scenarios = await Promise.all(planned.map((p) => this.scenarios.get(run.interfaceKey, p.key, p.version)));
-    const validators = new Map(this.contracts.compiledOf(await this.contracts.get(run.interfaceKey, run.contractVersion)).targets.map((t) => [t.name, t.validate]));
+    const compiled = this.contracts.compiledOf(await this.contracts.get(run.interfaceKey, run.contractVersion));
+    const validators = new Map(compiled.targets.map((t) => [t.name, t.validate]));
     const total = scenarios.reduce((n, s) => n + (JSON.parse(s.definition) as ScenarioDefinition).steps.length, 0);
     let done = 0;
     const counts = { passed: 0, failed: 0, error: 0 };
@@ -188,7 +190,7 @@ export class RunService {
         let pending: RecordedStep[] = [];
         for (const [index, step] of definition.steps.entries()) {
           const outcome = step.messages
-            ? await this.executeMessageSet(step, validators, context)
+            ? await this.executeMessageSet(run, step, compiled, context)
             : step.generate
               ? await this.executeGenerated(run, step, definition, validators, context)
               : await this.executeStep(run, step, definition, validators, context);
@@ -354,78 +356,61 @@ export class RunService {
 
   /**
    * A message set: every message validated against one contract target, then the domain rules over
-   * the whole set. The set itself is evidence (a fixture keeps its digest; inline and generated sets
-   * are stored as NDJSON), and so is the report.
+   * the whole set, on the validator's worker threads. The set itself is evidence (a fixture keeps
+   * its digest and is re-hashed while it is read; inline and generated sets are stored as NDJSON
+   * first and read back from the store), and so is the report.
    */
-  private async executeMessageSet(step: ScenarioStep, validators: Map<string, ValidateFunction>, context: TemplateContext): Promise<StepOutcome> {
+  private async executeMessageSet(run: Run, step: ScenarioStep, compiled: CompiledContract, context: TemplateContext): Promise<StepOutcome> {
     const started = performance.now();
     const set = step.messages!;
-    const validate = validators.get(set.target)!;
+    const target = compiled.targets.find((t) => t.name === set.target)!;
     const expected = { target: set.target, invalid: set.expect?.invalid ?? 0, violations: set.expect?.violations ?? 0, rules: set.rules ?? [] };
-    let messages: unknown[];
-    let requestFile: StoredContent | undefined;
-    try {
-      if (set.source.evidence) {
-        messages = await this.readMessageFixture(set.source.evidence);
-        requestFile = { digest: set.source.evidence, size: 0, created: false };
-      } else if (set.source.generate) {
-        const schema = this.schemaOf(validate);
-        // Each message from its own seed, drawn from the run's seed: the same run seed, the same set.
-        messages = Array.from({ length: set.source.generate.count }, () => generateSync(schema as never, { useExamplesValue: false, alwaysFakeOptionals: false, seed: Math.floor(context.random() * 2 ** 31) }));
-      } else {
-        messages = render(set.source.inline ?? [], context) as unknown[];
+    const readFailure = (error: unknown): StepOutcome => ({ status: 'error', expected, actual: {}, message: `The message set cannot be read: ${(error as Error).message}`, durationMs: Math.round(performance.now() - started), exchange: { request: { source: set.source }, response: null } });
+    let requestFile: StoredContent;
+    let integrity: Promise<ContentCheck> | null = null;
+    if (set.source.evidence) {
+      requestFile = { digest: set.source.evidence, size: 0, created: false };
+      // Re-hashed while the workers read it: a fixture changed on disk fails the step.
+      integrity = this.evidence.store.check(set.source.evidence);
+    } else {
+      let messages: unknown[];
+      try {
+        messages = set.source.generate
+          ? // Each message from its own seed, drawn from the run's seed: the same run seed, the same set.
+            Array.from({ length: set.source.generate.count }, () => generateSync(target.schema as never, { useExamplesValue: false, alwaysFakeOptionals: false, seed: Math.floor(context.random() * 2 ** 31) }))
+          : (render(set.source.inline ?? [], context) as unknown[]);
+      } catch (error) {
+        return readFailure(error);
       }
+      requestFile = await this.evidence.store.putBuffer(messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
+    }
+    let result: MessageSetResult;
+    try {
+      const validation = this.messageSets.validate({
+        file: this.evidence.store.pathOf(requestFile.digest),
+        spec: { schema: target.schema, dialect: compiled.dialect, apiAnnotations: compiled.apiAnnotations },
+        specKey: `${run.contractDigest}#${set.target}`,
+        rules: set.rules ?? [],
+        maxFailures: 100,
+      });
+      const [validated, check] = await Promise.all([validation, integrity]);
+      if (check && check !== 'intact') throw new MessageSetReadError(`fixture ${requestFile.digest} is ${check} in the evidence store`);
+      result = validated;
     } catch (error) {
-      return { status: 'error', expected, actual: {}, message: `The message set cannot be read: ${(error as Error).message}`, durationMs: Math.round(performance.now() - started), exchange: { request: { source: set.source }, response: null } };
+      if (error instanceof MessageSetReadError || (error as NodeJS.ErrnoException).code === 'ENOENT') return readFailure(error instanceof MessageSetReadError ? error : new Error(`fixture ${requestFile.digest} is missing from the evidence store`));
+      throw error;
     }
-    requestFile ??= await this.evidence.store.putBuffer(messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
-
-    let invalid = 0;
-    const failures: Array<{ index: number; errors: unknown[] }> = [];
-    for (const [index, message] of messages.entries()) {
-      if (validate(message)) continue;
-      invalid += 1;
-      if (failures.length < 100) failures.push({ index, errors: (validate.errors ?? []).slice(0, 5) });
-    }
-    const rules = set.rules?.length ? applyDomainRules(messages, set.rules) : [];
+    const { messages, invalid, failures, rules } = result;
     const violations = rules.reduce((n, r) => n + r.violationCount, 0);
     const problems: string[] = [];
-    if (invalid !== expected.invalid) problems.push(`${invalid} of ${messages.length} messages do not match ${set.target} (expected ${expected.invalid})${failures[0] ? `; first: message ${failures[0].index}: ${JSON.stringify(failures[0].errors[0])}` : ''}`);
+    if (invalid !== expected.invalid) problems.push(`${invalid} of ${messages} messages do not match ${set.target} (expected ${expected.invalid})${failures[0] ? `; first: message ${failures[0].index}: ${JSON.stringify(failures[0].errors[0])}` : ''}`);
     if (violations !== expected.violations) {
       const first = rules.flatMap((r) => r.violations)[0];
       problems.push(`${violations} domain-rule violations (expected ${expected.violations})${first ? `; first: ${first.rule} at message ${first.index}: ${first.message}` : ''}`);
     }
     const durationMs = Math.round(performance.now() - started);
-    const report = { messages: messages.length, valid: messages.length - invalid, invalid, failures, rules };
-    return judged(problems, expected, { messages: messages.length, invalid, violations, durationMs }, durationMs, { request: null, requestFile, response: report });
-  }
-
-  /** A fixture from the evidence store: NDJSON, or one JSON array; its digest is re-checked first. */
-  private async readMessageFixture(digest: string): Promise<unknown[]> {
-    if ((await this.evidence.store.check(digest)) !== 'intact') throw new Error(`fixture ${digest} is missing or changed in the evidence store`);
-    const text = (await fs.promises.readFile(this.evidence.store.pathOf(digest), 'utf8')).trim();
-    if (text.startsWith('[')) {
-      const parsed = JSON.parse(text) as unknown;
-      if (!Array.isArray(parsed)) throw new Error('the fixture is not a JSON array');
-      return parsed;
-    }
-    // NDJSON: one native parse of the lines joined as an array is several times faster than a parse
-    // per line; only when that fails is each line parsed, to name the first bad one.
-    const lines = text.split('\n').filter((line) => line.trim());
-    try {
-      const messages = JSON.parse(`[${lines.join(',')}]`) as unknown[];
-      // A line holding two values ("{…},{…}") is malformed NDJSON, not two messages.
-      if (messages.length === lines.length) return messages;
-      throw new Error('line count mismatch');
-    } catch {
-      return lines.map((line, i) => {
-        try {
-          return JSON.parse(line) as unknown;
-        } catch {
-          throw new Error(`line ${i + 1} of the fixture is not JSON`);
-        }
-      });
-    }
+    const report = { messages, valid: messages - invalid, invalid, failures, rules };
+    return judged(problems, expected, { messages, invalid, violations, durationMs }, durationMs, { request: null, requestFile, response: report });
   }
 
   /** The schema a compiled validator was made from (ajv keeps it). */

@@ -92,7 +92,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
   const scenarioModels = defineScenarioModels(database.sequelize);
   const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, evidence, audit, now);
-  const messageSets = new MessageSetValidator(config.runner.validationThreads);
+  const messageSets = new MessageSetValidator({ threads: config.runner.validationThreads });
   const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, messageSets, audit, config.runner, now);
   const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
   // Each feature registers its signable record types here, the one place they are wired.

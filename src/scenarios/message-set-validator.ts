@@ -51,6 +51,12 @@ export class MessageSetReadError extends Error {}
 
 /** Ranges smaller than this are not worth a thread of their own. */
 const MIN_RANGE_BYTES = 4 * 1024 * 1024;
+
+export interface MessageSetValidatorOptions {
+  threads: number;
+  /** The smallest range a thread is given (tests cut small files into many ranges). */
+  minRangeBytes?: number;
+}
 const WORKER_SCRIPT = new URL('./message-set-worker.js', import.meta.url);
 
 interface PooledWorker {
@@ -65,12 +71,18 @@ export class MessageSetValidator {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly threads: number) {}
+  private readonly threads: number;
+  private readonly minRangeBytes: number;
+
+  constructor(options: MessageSetValidatorOptions) {
+    this.threads = options.threads;
+    this.minRangeBytes = options.minRangeBytes ?? MIN_RANGE_BYTES;
+  }
 
   async validate(request: { file: string; spec: SchemaSpec; specKey: string; rules: DomainRule[]; maxFailures: number }): Promise<MessageSetResult> {
     const size = (await fs.promises.stat(request.file)).size;
     const format = (await firstCharacterOf(request.file)) === '[' ? 'json-array' : 'ndjson';
-    const parts = format === 'json-array' || request.rules.length ? 1 : Math.max(1, Math.min(this.threads, Math.floor(size / MIN_RANGE_BYTES)));
+    const parts = format === 'json-array' || request.rules.length ? 1 : Math.max(1, Math.min(this.threads, Math.floor(size / this.minRangeBytes)));
     const ranges = await splitAtLineEnds(request.file, size, parts);
     const answers = await Promise.all(ranges.map(([start, end]) => this.submit({ id: this.nextId++, file: request.file, format, start, end, spec: request.spec, specKey: request.specKey, rules: request.rules, maxFailures: request.maxFailures })));
 

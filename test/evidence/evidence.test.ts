@@ -7,6 +7,7 @@ import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { EvidenceStore } from '../../src/evidence/evidence-store.js';
 import { gxpwAsync } from '../cli/cli-helpers.js';
 import { lastAuditEvent } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -80,6 +81,36 @@ describeEachDatabase('evidence store', (dialect) => {
     expect(second.body).to.include({ deduplicated: true, digest: first.body.digest });
     expect(second.body.id).to.not.equal(first.body.id);
     expect(fs.readFileSync(wb.services.evidence.store.pathOf(first.body.digest), 'utf8')).to.equal(body);
+    // The duplicate's temp file is freed in the background, and does go.
+    await wb.services.evidence.store.settled();
+    expect(tempFiles()).to.deep.equal([]);
+  });
+
+  it('stores a large item whole while syncing it to disk as it arrives (more than one background flush)', async () => {
+    const store = EvidenceStore.open(path.join(wb.config.evidenceDir), 200 * 1024 * 1024);
+    const hash = createHash('sha256');
+    const chunks = function* () {
+      for (let i = 0; i < 150; i += 1) {
+        const chunk = Buffer.alloc(1024 * 1024, i);
+        hash.update(chunk);
+        yield chunk;
+      }
+    };
+    const stored = await store.putStream(chunks());
+    expect(stored).to.deep.equal({ digest: hash.digest('hex'), size: 150 * 1024 * 1024, created: true });
+    expect(await store.check(stored.digest)).to.equal('intact');
+    expect(tempFiles()).to.deep.equal([]);
+  });
+
+  it('sweeps temp files a crashed process left behind, once they are a day old, and nothing else', () => {
+    const tmp = path.join(wb.config.evidenceDir, 'tmp');
+    fs.writeFileSync(path.join(tmp, 'stale.part'), 'half an upload');
+    fs.writeFileSync(path.join(tmp, 'in-flight.part'), 'an upload still running elsewhere');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    fs.utimesSync(path.join(tmp, 'stale.part'), twoDaysAgo, twoDaysAgo);
+    EvidenceStore.open(wb.config.evidenceDir, 1024);
+    expect(tempFiles()).to.deep.equal(['in-flight.part']);
+    fs.rmSync(path.join(tmp, 'in-flight.part'));
   });
 
   it('takes one file from a multipart form, with its name and media type', async () => {

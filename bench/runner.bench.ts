@@ -1,18 +1,23 @@
-// `npm run bench runner` — the engine's throughput.
+// `npm run bench runner` — the engine's throughput. Each side is measured three times, alternating,
+// and the best round of each is compared (the machine is shared; the best round is the least disturbed).
 //
 // message sets: 100,000 EPCIS-style ObjectEvents in an NDJSON fixture, validated through a run
-//   (fixture re-hashed, parsed, validated, report kept as evidence, step recorded) vs the very same
-//   compiled ajv validator looping over the same, already parsed messages.
+//   (fixture re-hashed while the validation threads parse and validate it, report kept as evidence,
+//   step recorded) vs the very same compiled ajv validator looping over the same, already parsed
+//   messages on one thread.
 // HTTP steps: 2,000 request/expectation steps (POST an order, status and contract schema checked)
 //   against the reference WMS simulator through the runner, evidence on, vs newman running the
 //   equivalent Postman collection (same requests, status and JSON schema tests) against the same
 //   simulator. Both send one request at a time.
+// evidence ingest: a 512 MB file streamed through POST /api/v1/evidence to `gxpw serve` running as
+//   a process of its own (hashing, writing with background flushes, fsync, link, catalogue row,
+//   audit event) vs hashing the same bytes with node:crypto in one stream. The client is curl (or a
+//   small Node.js client where there is none), a process of its own as an API client is. The
+//   server's peak RSS over the uploads (VmHWM, reset after sign-in) must stay under 200 MB: the
+//   upload is streamed, never buffered.
 //
-// evidence ingest: a 512 MB file streamed through POST /api/v1/evidence to a real server on
-//   127.0.0.1 (hashing, writing, fsync, link, catalogue row, audit event) vs hashing the same bytes
-//   with node:crypto in one stream. Peak RSS of the process (server and client both) is sampled
-//   throughout and must stay under 200 MB: the upload is streamed, never buffered. The client is a
-//   separate process (it reads the file and sends it), as an API client would be.
+// BENCH_RUNNER_ONLY=ingest,messages,http picks some; BENCH_EVIDENCE_MB, BENCH_RUNNER_MESSAGES and
+// BENCH_RUNNER_HTTP_STEPS shrink the work for a quick look.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -272,7 +277,6 @@ export const runnerBenchmark: Benchmark = {
   name: 'runner',
   description: 'message sets, HTTP steps (vs newman) and evidence ingest through the runner and the API',
   // Evidence ingest first: its peak-RSS check would otherwise count what the others left on the heap.
-  // BENCH_RUNNER_ONLY=ingest,messages,http picks some of the three.
   run: async () => {
     const only = (process.env.BENCH_RUNNER_ONLY ?? 'ingest,messages,http').split(',');
     const results: BenchResult[] = [];

@@ -55,54 +55,66 @@ export class EvidenceStore {
 
   /** Stores a stream; refuses (413) beyond the size limit, leaving nothing behind. */
   async putStream(source: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable): Promise<StoredContent> {
-    const temp = path.join(this.root, 'tmp', `${randomUUID()}.part`);
     const hash = createHash('sha256');
     let size = 0;
     const maxBytes = this.maxBytes;
-    // Created here, written by the stream through its own descriptor; this one only syncs (fsync
-    // applies to the file, whichever descriptor asks).
-    const handle = await fsp.open(temp, 'wx', 0o600);
-    // Large items are flushed to the disk while they arrive, not all at once at the end: the final
-    // fsync then has little left to do, and the page cache never holds gigabytes of unsynced data.
-    let syncing: Promise<void> | null = null;
-    let syncError: unknown = null;
-    let unsynced = 0;
-    const measure = new Transform({
-      transform(chunk: Buffer | string, _encoding, done) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        size += bytes.length;
-        if (size > maxBytes) return done(new PayloadTooLargeError(`The evidence is larger than ${maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`));
-        hash.update(bytes);
-        unsynced += bytes.length;
-        if (unsynced >= SYNC_EVERY_BYTES && !syncing) {
-          unsynced = 0;
-          syncing = handle
-            .datasync()
-            .catch((error: unknown) => void (syncError ??= error))
-            .finally(() => (syncing = null));
-        }
-        done(null, bytes);
-      },
-    });
-    try {
-      const input = source instanceof Readable ? source : Readable.from(source as AsyncIterable<Buffer>, { objectMode: false });
-      await pipeline(input, measure, fs.createWriteStream(temp, { flags: 'r+', highWaterMark: WRITE_BUFFER_BYTES }));
-      await syncing;
+    const temp = await this.writeTemp(async (handle, file) => {
+      // Large items are flushed to the disk while they arrive, not all at once at the end: the final
+      // fsync then has little left to do, and the page cache never holds gigabytes of unsynced data.
+      let syncing: Promise<void> | null = null;
+      let syncError: unknown = null;
+      let unsynced = 0;
+      const measure = new Transform({
+        transform(chunk: Buffer | string, _encoding, done) {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          size += bytes.length;
+          if (size > maxBytes) return done(new PayloadTooLargeError(`The evidence is larger than ${maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`));
+          hash.update(bytes);
+          unsynced += bytes.length;
+          if (unsynced >= SYNC_EVERY_BYTES && !syncing) {
+            unsynced = 0;
+            syncing = handle
+              .datasync()
+              .catch((error: unknown) => void (syncError ??= error))
+              .finally(() => (syncing = null));
+          }
+          done(null, bytes);
+        },
+      });
+      try {
+        const input = source instanceof Readable ? source : Readable.from(source as AsyncIterable<Buffer>, { objectMode: false });
+        // The stream writes through a descriptor of its own; fsync applies to the file, whichever descriptor asks.
+        await pipeline(input, measure, fs.createWriteStream(file, { flags: 'r+', highWaterMark: WRITE_BUFFER_BYTES }));
+      } finally {
+        await syncing;
+      }
       if (syncError) throw syncError;
-      // Data is durable only once synced.
+    });
+    return this.settle(temp, hash.digest('hex'), size);
+  }
+
+  /** Stores bytes already in memory (the runner's exchanges): one write, one sync. */
+  async putBuffer(content: Buffer | string): Promise<StoredContent> {
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    if (bytes.length > this.maxBytes) throw new PayloadTooLargeError(`The evidence is larger than ${this.maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`);
+    const temp = await this.writeTemp((handle) => handle.writeFile(bytes));
+    return this.settle(temp, createHash('sha256').update(bytes).digest('hex'), bytes.length);
+  }
+
+  /** A new temp file, written by `write` and synced (data is durable only once synced); gone again if anything fails. */
+  private async writeTemp(write: (handle: fsp.FileHandle, file: string) => Promise<void>): Promise<string> {
+    const temp = path.join(this.root, 'tmp', `${randomUUID()}.part`);
+    const handle = await fsp.open(temp, 'wx', 0o600);
+    try {
+      await write(handle, temp);
       await handle.sync();
     } catch (error) {
-      await syncing;
       await handle.close();
       await fsp.rm(temp, { force: true });
       throw error;
     }
     await handle.close();
-    return this.settle(temp, hash.digest('hex'), size);
-  }
-
-  async putBuffer(content: Buffer | string): Promise<StoredContent> {
-    return this.putStream([typeof content === 'string' ? Buffer.from(content) : content]);
+    return temp;
   }
 
   /** Moves a written temp file to its content address, unless those bytes are already stored. */

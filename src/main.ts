@@ -7,13 +7,12 @@ import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import cliProgress from 'cli-progress';
-import express from 'express';
 import { createApp } from './app.js';
 import { rotateSigningKey } from './audit/key-rotation.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { presentUser } from './auth/user-presenter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { runDemoScenarios, seedDemoWorkspace, type DemoSeedResult } from './demo/demo-workspace.js';
+import { runDemoScenarios, runDemoScenariosWithSimulators, seedDemoWorkspace, type DemoRunsReport, type DemoSeedResult } from './demo/demo-workspace.js';
 import { checkIntegrity, describeIntegrity } from './integrity/integrity-check.js';
 import { AppError, StartupError } from './platform/errors.js';
 import { Keyring } from './platform/keyring.js';
@@ -22,7 +21,7 @@ import { systemContext } from './platform/request-context.js';
 import { createServices, type Services } from './services.js';
 import { ctrfOf, junitOf, presentRun } from './scenarios/run-presenter.js';
 import type { Run, RunStep } from './scenarios/scenario-models.js';
-import { createSimulatorApp } from './simulators/contract-simulator.js';
+import { serveSimulators } from './simulators/contract-simulator.js';
 
 class UsageError extends Error {}
 
@@ -54,13 +53,14 @@ const COMMANDS: Record<string, Command> = {
       }),
   },
   demo: {
-    summary: 'Create the demo workspace on an empty database (idempotent)',
-    usage: 'gxpw demo [--json]',
+    summary: 'Create the demo workspace on an empty database, and its runs against the reference simulators (idempotent)',
+    usage: 'gxpw demo [--json]\n\nThe runs go to the simulators of a server answering on PORT (gxpw serve); when none does, the\nsimulators are served on PORT for the duration of the runs. Runs are made only while there are none.',
     options: { json },
     run: async (values) =>
       withMigratedServices(async (services) => {
         const result = await seedDemoWorkspace(services, services.config.demo.password);
-        print(values, result, describeDemo(result));
+        const runs = await runDemoScenariosWithSimulators(services);
+        print(values, { ...result, ...runs }, `${describeDemo(result)}\n${describeDemoRuns(runs)}`);
         return 0;
       }),
   },
@@ -117,15 +117,12 @@ const COMMANDS: Record<string, Command> = {
   },
   simulate: {
     summary: 'Serve the reference simulators (ERP, WMS, serialization, trading partner) alone',
-    usage: 'gxpw simulate [--port N]\n\nServes /sim/<system>/… from the demo contracts on HOST:PORT (default 3100). Ask a simulator to\nmisbehave with ?fault=schema|status|slow|drop or the X-Sim-Fault header.',
+    usage: 'gxpw simulate [--port N]\n\nServes /sim/<system>/… from the demo contracts on HOST:PORT (default 3100). Ask a simulator to\nmisbehave with ?fault=schema|status|slow|drop|out-of-order or the X-Sim-Fault header.',
     options: { port: { type: 'string' } },
     run: async (values) => {
       const port = values.port === undefined ? 3100 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got '${values.port}')`);
-      const app = express();
-      app.use('/sim', createSimulatorApp());
-      const server = app.listen(port, loadConfig().host);
-      await new Promise((resolve) => server.once('listening', resolve));
+      const server = await serveSimulators(port, loadConfig().host);
       const address = server.address() as AddressInfo;
       console.log(`gxpw simulators listening on http://${address.address}:${address.port}/sim`);
       await new Promise<void>((resolve) => {
@@ -195,7 +192,7 @@ async function serve(): Promise<number> {
   const demoRuns =
     config.demo.enabled && config.simulators
       ? runDemoScenarios(services, `http://127.0.0.1:${port}`).then(
-          (count) => count && console.log(`Demo runs finished: ${count} runs against the simulators (one failing, with an open deviation).`),
+          (count) => count && console.log(`Demo runs finished: ${count} runs against the simulators (the fault showcases failing, each with an open deviation).`),
           (error: unknown) => logger.error({ err: error }, 'demo runs failed'),
         )
       : Promise.resolve();
@@ -322,6 +319,12 @@ function describeDemo({ usersCreated, interfacesCreated, generatedPassword }: De
   }
   if (interfacesCreated) lines.push(`Reference architecture created: ${interfacesCreated} interfaces with contracts and risk assessments.`);
   return lines.join('\n');
+}
+
+function describeDemoRuns({ runs, simulators }: DemoRunsReport): string {
+  if (!simulators) return 'The workspace has runs already: no demo runs made.';
+  if (runs === 0) return `No demo runs: no demo interface's test environment points at ${simulators.url}.`;
+  return `Demo runs: ${runs} against the simulators at ${simulators.url} (${simulators.servedForTheRuns ? 'served for the runs, now stopped' : 'of the running server'}); the fault showcases fail, each with an open deviation.`;
 }
 
 function describeRun(run: Run, steps: RunStep[]): string {

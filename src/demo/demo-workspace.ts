@@ -1,18 +1,21 @@
-// The demo workspace: what `npm start` shows on an empty database — one account per role, and the
-// seed article's reference architecture (systems, interfaces, their contracts and risk
-// assessments, made in the names of the demo IT engineer and QA lead). Idempotent: each part is
-// created only when its tables are empty.
+// The demo workspace: what `npm start` shows on an empty database — one account per role, the
+// seed article's reference architecture (systems, interfaces, their contracts, scenarios and risk
+// assessments, made in the names of the demo IT engineer and QA lead), and runs of every interface
+// against the reference simulators. Idempotent: each part is created only when its tables are empty.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { User } from '../auth/auth-models.js';
 import { ROLES, ROLE_TITLES, type Role } from '../auth/roles.js';
+import type { Config } from '../config.js';
+import { StartupError } from '../platform/errors.js';
 import { systemContext, type RequestContext } from '../platform/request-context.js';
 import type { ScenarioDefinition } from '../scenarios/scenario-schema.js';
 import type { Services } from '../services.js';
 import type { ContractFormat, TargetLocation } from '../registry/contract-document.js';
 import { scaffoldScenarios } from '../scenarios/scenario-scaffold.js';
-import { DEMO_INTERFACES, DEMO_SYSTEMS } from './reference-architecture.js';
+import { serveSimulators, type Fault } from '../simulators/contract-simulator.js';
+import { DEMO_INTERFACES, DEMO_SCENARIOS, DEMO_SYSTEMS } from './reference-architecture.js';
 
 /** The authored contracts of the demo interfaces (dist/src/demo → ../../../demo/contracts). */
 const CONTRACTS_DIR = fileURLToPath(new URL('../../../demo/contracts/', import.meta.url));
@@ -82,7 +85,7 @@ async function seedReferenceArchitecture(services: Services): Promise<number> {
   const missing = DEMO_INTERFACES.filter((demo) => !registered.has(demo.key));
   if (missing.length) {
     // The test environments point at this server's simulators, on the port it is configured for.
-    const here = services.config.port > 0 ? `http://127.0.0.1:${services.config.port}` : 'http://127.0.0.1:3000';
+    const here = demoOrigin(services.config);
     const environmentsHere = (environments: Record<string, string>) => Object.fromEntries(Object.entries(environments).map(([name, url]) => [name, url.replace('http://127.0.0.1:3000', here)]));
     await services.interfaces.importRegistry(engineer, { interfaces: missing.map(({ contract: _contract, risk: _risk, ...fields }) => ({ ...fields, environments: environmentsHere(fields.environments), status: 'active' as const })) });
   }
@@ -95,7 +98,8 @@ async function seedReferenceArchitecture(services: Services): Promise<number> {
     if (!(await services.scenarios.current(demo.key)).length) {
       const contract = await services.contracts.get(demo.key, 1);
       const read = { format: contract.format as ContractFormat, specVersion: contract.specVersion, document: JSON.parse(contract.document) as Record<string, unknown>, targets: JSON.parse(contract.targets) as TargetLocation[], warnings: [] };
-      for (const scenario of scaffoldScenarios(read, { serialization: demo.dataDomains.includes('serialization-events') || demo.dataDomains.includes('shipments') })) {
+      const drafted = scaffoldScenarios(read, { serialization: demo.dataDomains.includes('serialization-events') || demo.dataDomains.includes('shipments') });
+      for (const scenario of [...drafted, ...(DEMO_SCENARIOS[demo.key] ?? [])]) {
         await services.scenarios.save(engineer, demo.key, { ...scenario, requirements: [`URS-${demo.key.slice(-3)}`] });
       }
     }
@@ -115,42 +119,118 @@ async function actingAs(services: Services, username: Role, fallback: RequestCon
   return { ...fallback, actor: { userId: user.id, username: user.username, name: user.fullName, role: user.role } };
 }
 
+/** Where the demo's test environments point: the simulators of a server on the configured port (…/sim/<system>). */
+export function demoOrigin(config: Config): string {
+  return `http://127.0.0.1:${config.port > 0 ? config.port : 3000}`;
+}
+
 /**
- * The demo's runs, once the server listens (the simulators must answer): one run per interface,
- * then a run with the simulator told to break its answer, and a deviation opened on it. Only on a
- * workspace without runs, and only when the demo environments point at this server.
+ * Runs the demo fails on purpose: a scenario of the interface again, the simulator told to misbehave,
+ * and a deviation opened on the failed step — what a reviewer of the demo is meant to find.
+ */
+const FAULT_SHOWCASES: Array<{ interface: string; scenario: string; fault: Fault; key: string; name: string; deviation: { title: string; impact: string } }> = [
+  {
+    interface: 'IF-ERP-WMS-001',
+    scenario: 'post-orders-example',
+    fault: 'schema',
+    key: 'wms-answer-off-contract',
+    name: 'The WMS answers off-contract (fault injection: a required field missing)',
+    deviation: { title: 'WMS order receipt breaks the contract', impact: 'Orders could be released to the warehouse without a confirmed WMS order id; shipments would not be traceable to the order.' },
+  },
+  {
+    interface: 'IF-SER-TP-009',
+    scenario: 'epcis-serial-history',
+    fault: 'out-of-order',
+    key: 'epcis-history-out-of-order',
+    name: "The wholesaler's EPCIS history of a serial is out of order (fault injection: shipped before it was commissioned)",
+    deviation: { title: 'EPCIS history at the wholesaler is out of order', impact: 'A DSCSA trace of the unit would show it packed and shipped before it was commissioned; the wholesaler could quarantine saleable product, or fail to spot an illegitimate serial.' },
+  },
+];
+
+/** Whether the demo's runs are still to be made: only on a workspace without runs. */
+async function demoRunsWanted(services: Services): Promise<boolean> {
+  return (await services.runs.list({ limit: 1 })).length === 0;
+}
+
+/**
+ * The demo's runs, once the simulators answer at `listeningOn`: one run per interface, then, for each
+ * fault showcase, a run with the simulator told to break its answer and a deviation opened on it.
+ * Only on a workspace without runs, and only for interfaces whose test environment points there.
  */
 export async function runDemoScenarios(services: Services, listeningOn: string): Promise<number> {
-  if ((await services.runs.list({ limit: 1 })).length) return 0;
+  if (!(await demoRunsWanted(services))) return 0;
   const engineer = await actingAs(services, 'it', systemContext('demo runs'));
+  const runnableHere = async (key: string) => {
+    const iface = await services.interfaces.view(key).catch(() => null);
+    return iface?.environments.test?.startsWith(`${listeningOn}/sim/`) && iface.riskLevel !== null ? iface : null;
+  };
   let runs = 0;
   for (const demo of DEMO_INTERFACES) {
-    const iface = await services.interfaces.view(demo.key).catch(() => null);
-    if (!iface?.environments.test?.startsWith(`${listeningOn}/sim/`) || iface.riskLevel === null) continue;
+    if (!(await runnableHere(demo.key))) continue;
     await services.runs.runToEnd(engineer, { interface: demo.key, environment: 'test' });
     runs += 1;
   }
-  const showcase = DEMO_INTERFACES.find((d) => d.key === 'IF-ERP-WMS-001');
-  const iface = showcase ? await services.interfaces.view(showcase.key).catch(() => null) : null;
-  if (!iface?.environments.test?.startsWith(`${listeningOn}/sim/`)) return runs;
-  const [example] = (await services.scenarios.current(iface.key)).filter((s) => s.key.endsWith('-example'));
-  if (!example) return runs;
-  const definition = JSON.parse(example.definition) as ScenarioDefinition;
-  await services.scenarios.save(engineer, iface.key, {
-    ...definition,
-    key: 'wms-answer-off-contract',
-    name: 'The WMS answers off-contract (fault injection: a required field missing)',
-    steps: definition.steps.map((step) => ({ ...step, query: { ...step.query, fault: 'schema' } })),
+  for (const showcase of FAULT_SHOWCASES) {
+    const [original] = (await runnableHere(showcase.interface)) ? (await services.scenarios.current(showcase.interface)).filter((s) => s.key === showcase.scenario) : [];
+    if (!original) continue;
+    const definition = JSON.parse(original.definition) as ScenarioDefinition;
+    await services.scenarios.save(engineer, showcase.interface, {
+      ...definition,
+      key: showcase.key,
+      name: showcase.name,
+      steps: definition.steps.map((step) => ({ ...step, query: { ...step.query, fault: showcase.fault } })),
+    });
+    const failed = await services.runs.runToEnd(engineer, { interface: showcase.interface, environment: 'test' });
+    runs += 1;
+    const step = (await services.runs.steps(failed.id)).find((s) => s.status !== 'passed');
+    if (step) {
+      await services.deviations.open(engineer, failed.id, {
+        stepPosition: step.position,
+        title: showcase.deviation.title,
+        description: `Step ${step.position} (${step.name}): ${step.message ?? 'failed'}.`,
+        impact: showcase.deviation.impact,
+      });
+    }
+  }
+  return runs;
+}
+
+export interface DemoRunsReport {
+  runs: number;
+  /** The simulators the runs were made against; null when none were needed. */
+  simulators: { url: string; servedForTheRuns: boolean } | null;
+}
+
+/**
+ * The demo's runs from the command line: against the simulators of a server already answering at
+ * the demo's origin, else against simulators served there just for the runs and stopped after them.
+ */
+export async function runDemoScenariosWithSimulators(services: Services): Promise<DemoRunsReport> {
+  if (!(await demoRunsWanted(services))) return { runs: 0, simulators: null };
+  const origin = demoOrigin(services.config);
+  const url = `${origin}/sim`;
+  if (await simulatorsAnswer(url)) return { runs: await runDemoScenarios(services, origin), simulators: { url, servedForTheRuns: false } };
+  const { hostname, port } = new URL(origin);
+  const server = await serveSimulators(Number(port), hostname).catch((error: NodeJS.ErrnoException) => {
+    throw new StartupError(`the demo runs need the reference simulators at ${url}, but ${error.code === 'EADDRINUSE' ? `port ${port} is taken by something else (a server with GXPW_SIMULATORS=off?)` : error.message}; set PORT to a free port or start \`gxpw serve\``);
   });
-  const failed = await services.runs.runToEnd(engineer, { interface: iface.key, environment: 'test' });
-  const step = (await services.runs.steps(failed.id)).find((s) => s.status !== 'passed');
-  if (step) {
-    await services.deviations.open(engineer, failed.id, {
-      stepPosition: step.position,
-      title: 'WMS order receipt breaks the contract',
-      description: `Step ${step.position} (${step.name}): ${step.message ?? 'failed'}.`,
-      impact: 'Orders could be released to the warehouse without a confirmed WMS order id; shipments would not be traceable to the order.',
+  try {
+    return { runs: await runDemoScenarios(services, origin), simulators: { url, servedForTheRuns: true } };
+  } finally {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
     });
   }
-  return runs + 1;
+}
+
+/** True when the reference simulators answer at `url` (their /healthz), not merely something on the port. */
+async function simulatorsAnswer(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+    const health = (await response.json()) as { status?: unknown };
+    return response.ok && health.status === 'ok';
+  } catch {
+    return false;
+  }
 }

@@ -1,13 +1,15 @@
 // The demo workspace's reference architecture, as plain data: the systems of the seed article's five
 // layers (SAP S/4HANA, Manhattan Active WM, TraceLink, MuleSoft, Confluent Kafka, Snowflake, Kinaxis
 // and one wholesaler) and the interfaces between them, each with its contract in demo/contracts/ and
-// the answers of its FDA CSA and GAMP 5 risk assessments. `gxpw demo` loads it; nothing here touches
-// the database.
+// the answers of its FDA CSA and GAMP 5 risk assessments, and the scenarios written for the demo
+// beyond those drafted from the contracts. `gxpw demo` loads it; nothing here touches the database.
 
 import type { Answers } from '../risk/risk-model.js';
 import type { NewInterface } from '../registry/interface-service.js';
 import type { NewSystem } from '../registry/system-service.js';
 import type { ContractFormat } from '../registry/contract-document.js';
+import type { ScenarioDefinition } from '../scenarios/scenario-schema.js';
+import { EPCIS_HISTORY_UNIT } from '../simulators/epcis-events.js';
 
 export type DemoSystem = NewSystem;
 
@@ -347,3 +349,33 @@ export const DEMO_INTERFACES: DemoInterface[] = [
     },
   },
 ];
+
+/** Where an EPCIS query document holds its events. */
+const QUERIED_EVENTS = '/epcisBody/queryResults/resultsBody/eventList';
+
+/**
+ * Scenarios a team wrote for an interface, beyond those drafted from its contract: what a contract's
+ * examples cannot say. Keyed by interface; the demo gives them the interface's requirement.
+ */
+export const DEMO_SCENARIOS: Record<string, Array<Omit<ScenarioDefinition, 'requirements'>>> = {
+  'IF-SER-TP-009': [
+    {
+      key: 'epcis-serial-history',
+      name: "A serial's EPCIS history at the wholesaler is complete and in order (commissioning, packing, shipping)",
+      description: 'DSCSA: the wholesaler must be able to trace each unit from commissioning to the shipment that delivered it.',
+      category: 'positive',
+      steps: [
+        {
+          name: 'Query the events of one serialized unit',
+          operation: 'GET /events',
+          query: { MATCH_epc: EPCIS_HISTORY_UNIT },
+          expect: {
+            status: 200,
+            assertions: [{ pointer: QUERIED_EVENTS, length: 3 }],
+            domainRules: { pointer: QUERIED_EVENTS, rules: ['epc-syntax', 'cbv-vocabulary', 'event-order', 'aggregation', 'dscsa-shipping'] },
+          },
+        },
+      ],
+    },
+  ],
+};

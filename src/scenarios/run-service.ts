@@ -20,7 +20,8 @@ import type { InterfaceService } from '../registry/interface-service.js';
 import type { AssessmentService } from '../risk/assessment-service.js';
 import type { RiskResult } from '../risk/risk-model.js';
 import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } from './scenario-models.js';
-import { CATEGORIES_BY_DEPTH, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
+import { applyDomainRules, type RuleReport } from './domain-rules.js';
+import { CATEGORIES_BY_DEPTH, type ResponseDomainRules, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
 import { MessageSetReadError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
@@ -280,7 +281,8 @@ export class RunService {
       return { status: 'error', expected: step.expect ?? {}, actual: {}, message: error.message, durationMs: 0, exchange: { request: { operation: step.operation }, response: null } };
     }
     const expectedStatuses = [step.expect?.status ?? []].flat();
-    const expected = { status: expectedStatuses.length ? expectedStatuses : definition.category === 'negative' ? '4xx' : '2xx', schema: step.expect?.schema !== false, maxLatencyMs: step.expect?.maxLatencyMs ?? null, assertions: render(step.expect?.assertions ?? [], context) };
+    const domainRules = step.expect?.domainRules;
+    const expected = { status: expectedStatuses.length ? expectedStatuses : definition.category === 'negative' ? '4xx' : '2xx', schema: step.expect?.schema !== false, maxLatencyMs: step.expect?.maxLatencyMs ?? null, assertions: render(step.expect?.assertions ?? [], context), ...(domainRules ? { domainRules } : {}) };
 
     let response: { status: number; headers: Record<string, string>; text: string };
     try {
@@ -313,12 +315,13 @@ export class RunService {
       if (failed) problems.push(`${assertion.pointer}: ${failed}`);
       return { ...assertion, passed: failed === null, actual: value === NOTHING ? null : value };
     });
+    const ruleReports = domainRules ? checkResponseRules(domainRules, body, problems) : undefined;
     if (expected.maxLatencyMs !== null && durationMs > expected.maxLatencyMs) problems.push(`took ${durationMs} ms, more than ${expected.maxLatencyMs} ms`);
     for (const [name, pointer] of Object.entries(step.capture ?? {})) {
       const value = body === undefined ? NOTHING : resolveJsonPointer(body, pointer);
       if (value !== NOTHING) context.vars[name] = value;
     }
-    return judged(problems, expected, { status: response.status, durationMs, schemaErrors, assertions }, durationMs, { request, response: { status: response.status, headers: response.headers, body: response.text } });
+    return judged(problems, expected, { status: response.status, durationMs, schemaErrors, assertions, ...(ruleReports ? { domainRules: ruleReports } : {}) }, durationMs, { request, response: { status: response.status, headers: response.headers, body: response.text } });
   }
 
   /**
@@ -404,10 +407,8 @@ export class RunService {
     const violations = rules.reduce((n, r) => n + r.violationCount, 0);
     const problems: string[] = [];
     if (invalid !== expected.invalid) problems.push(`${invalid} of ${messages} messages do not match ${set.target} (expected ${expected.invalid})${failures[0] ? `; first: message ${failures[0].index}: ${JSON.stringify(failures[0].errors[0])}` : ''}`);
-    if (violations !== expected.violations) {
-      const first = rules.flatMap((r) => r.violations)[0];
-      problems.push(`${violations} domain-rule violations (expected ${expected.violations})${first ? `; first: ${first.rule} at message ${first.index}: ${first.message}` : ''}`);
-    }
+    const rulesProblem = violationsProblem(rules, expected.violations);
+    if (rulesProblem) problems.push(rulesProblem);
     const durationMs = Math.round(performance.now() - started);
     const report = { messages, valid: messages - invalid, invalid, failures, rules };
     return judged(problems, expected, { messages, invalid, violations, durationMs }, durationMs, { request: null, requestFile, response: report });
@@ -503,6 +504,34 @@ function literal(value: unknown): unknown {
 /** A step that got its answer: passed when nothing was found wrong, else failed with every problem. */
 function judged(problems: string[], expected: unknown, actual: unknown, durationMs: number, exchange: StepOutcome['exchange']): StepOutcome {
   return { status: problems.length ? 'failed' : 'passed', expected, actual, message: problems.length ? problems.join('; ') : null, durationMs, exchange };
+}
+
+/** Violations per rule kept in a step's record (the evidence keeps the whole answer); counts stay exact. */
+const VIOLATIONS_KEPT_PER_RULE = 10;
+
+/**
+ * Domain rules over the messages at a pointer of a response (an array: a set of messages; an object:
+ * one message). Adds what is wrong to `problems`; returns the reports, violations capped, for the record.
+ */
+function checkResponseRules({ pointer, rules }: ResponseDomainRules, body: unknown, problems: string[]): RuleReport[] {
+  const where = pointer || 'the body';
+  const value = body === undefined ? NOTHING : resolveJsonPointer(body, pointer);
+  if (value === NOTHING || value === null || typeof value !== 'object') {
+    problems.push(`${where}: ${value === NOTHING ? 'is missing' : `is ${value === null ? 'null' : `a ${typeof value}`}`}, not messages the domain rules (${rules.join(', ')}) can read`);
+    return [];
+  }
+  const reports = applyDomainRules(Array.isArray(value) ? value : [value], rules);
+  const problem = violationsProblem(reports, 0);
+  if (problem) problems.push(`${where}: ${problem}`);
+  return reports.map((report) => ({ ...report, violations: report.violations.slice(0, VIOLATIONS_KEPT_PER_RULE) }));
+}
+
+/** What is wrong when the rules found another number of violations than expected, naming the first; null when as expected. */
+function violationsProblem(reports: readonly RuleReport[], expected: number): string | null {
+  const violations = reports.reduce((n, r) => n + r.violationCount, 0);
+  if (violations === expected) return null;
+  const first = reports.flatMap((r) => r.violations)[0];
+  return `${violations} domain-rule violations (expected ${expected})${first ? `; first: ${first.rule} at message ${first.index}: ${first.message}` : ''}`;
 }
 
 /** null when the assertion holds, else what is wrong. */

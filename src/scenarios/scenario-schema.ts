@@ -8,6 +8,9 @@ export type ScenarioCategory = (typeof SCENARIO_CATEGORIES)[number];
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' }) as const;
 const stringMap = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 2000 } } as const;
 
+/** Domain rules by name, as a message set or an exchange step lists them. */
+const domainRuleList = { type: 'array', uniqueItems: true, maxItems: 10, items: { enum: [...DOMAIN_RULES] } } as const;
+
 const assertion = {
   type: 'object',
   additionalProperties: false,
@@ -42,7 +45,7 @@ const messageSet = {
         generate: { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1, maximum: 100000 } }, description: "Messages generated from the target's schema (property-based), from the run's seed" },
       },
     },
-    rules: { type: 'array', uniqueItems: true, maxItems: 10, items: { enum: [...DOMAIN_RULES] } },
+    rules: domainRuleList,
     expect: {
       type: 'object',
       additionalProperties: false,
@@ -51,6 +54,18 @@ const messageSet = {
         violations: { type: 'integer', minimum: 0, description: 'How many domain-rule violations are expected (default 0)' },
       },
     },
+  },
+} as const;
+
+/** Domain rules over the messages an exchange answers, e.g. the eventList of an EPCIS query document. */
+const responseDomainRules = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pointer', 'rules'],
+  description: 'Serialization domain rules over the response body at a JSON pointer: an array there is a set of messages (events, documents), an object one message. Any violation fails the step, naming the first. The pointer must lead to an object or array in the response schema of the expected status (unless expect.schema is false).',
+  properties: {
+    pointer: { ...assertion.properties.pointer, example: '/epcisBody/queryResults/resultsBody/eventList' },
+    rules: { ...domainRuleList, minItems: 1, example: ['event-order', 'aggregation', 'dscsa-shipping'] },
   },
 } as const;
 
@@ -83,6 +98,7 @@ export const scenarioStepSchema = {
         schema: { type: 'boolean', description: "Validate the response body against the contract's schema for that status (default true)" },
         maxLatencyMs: { type: 'integer', minimum: 1, maximum: 600000 },
         assertions: { type: 'array', maxItems: 50, items: assertion },
+        domainRules: responseDomainRules,
       },
     },
     capture: { type: 'object', maxProperties: 20, propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' }, additionalProperties: { type: 'string', pattern: '^(/.*)?$' }, description: 'name → JSON pointer into the response body, usable later as {{vars.name}}' },
@@ -112,6 +128,12 @@ export interface MessageSetStep {
   expect?: { invalid?: number; violations?: number };
 }
 
+export interface ResponseDomainRules {
+  /** JSON pointer into the response body: an array of messages, or one message. */
+  pointer: string;
+  rules: DomainRule[];
+}
+
 export interface ScenarioStep {
   name: string;
   /** An exchange step names an operation; a message-set step names `messages` instead. */
@@ -123,7 +145,7 @@ export interface ScenarioStep {
   body?: unknown;
   timeoutMs?: number;
   generate?: { count: number };
-  expect?: { status?: number | number[]; schema?: boolean; maxLatencyMs?: number; assertions?: Array<{ pointer: string; equals?: unknown; matches?: string; exists?: boolean; length?: number }> };
+  expect?: { status?: number | number[]; schema?: boolean; maxLatencyMs?: number; assertions?: Array<{ pointer: string; equals?: unknown; matches?: string; exists?: boolean; length?: number }>; domainRules?: ResponseDomainRules };
   capture?: Record<string, string>;
 }
 

@@ -9,8 +9,9 @@ import { NotFoundError, ValidationError, type ErrorDetail } from '../platform/er
 import type { RequestContext } from '../platform/request-context.js';
 import type { ContractService } from '../registry/contract-service.js';
 import type { InterfaceService } from '../registry/interface-service.js';
+import { shapeAtPointer } from '../registry/schema-shape.js';
 import type { Scenario, ScenarioModels } from './scenario-models.js';
-import type { ScenarioDefinition } from './scenario-schema.js';
+import type { ScenarioDefinition, ScenarioStep } from './scenario-schema.js';
 
 export class ScenarioService {
   constructor(
@@ -28,7 +29,8 @@ export class ScenarioService {
     const contractVersion = definition.contractVersion ?? iface.currentContractVersion;
     if (!contractVersion) throw new ValidationError(`Interface ${interfaceKey} has no contract yet: register one before writing scenarios.`, [{ field: 'body.contractVersion', rule: 'required', message: 'the interface has no contract' }], 'no_contract');
     const contract = await this.contracts.get(interfaceKey, contractVersion);
-    const targets = new Set(this.contracts.compiledOf(contract).targets.map((t) => t.name));
+    const compiled = this.contracts.compiledOf(contract).targets;
+    const targets = new Set(compiled.map((t) => t.name));
     const problems: ErrorDetail[] = [];
     for (const [index, step] of definition.steps.entries()) {
       const field = `body.steps.${index}`;
@@ -53,6 +55,8 @@ export class ScenarioService {
       for (const status of [step.expect?.status ?? []].flat()) {
         if (!targets.has(`${step.operation} → ${status}`)) problems.push({ field: `${field}.expect.status`, rule: 'exists', message: `contract v${contractVersion} defines no response ${status} with a body for ${step.operation} (set expect.schema to false to check the status only)` });
       }
+      const rulesProblem = responseRulesProblem(`${field}.expect.domainRules`, step, definition.category, compiled, contractVersion);
+      if (rulesProblem) problems.push(rulesProblem);
     }
     if (problems.length) throw new ValidationError(`The scenario does not fit contract v${contractVersion} of ${interfaceKey}.`, problems, 'scenario_invalid');
 
@@ -94,6 +98,26 @@ export class ScenarioService {
     if (!scenario) throw new NotFoundError(`Interface ${interfaceKey} has no scenario '${key}'${version ? ` version ${version}` : ''}.`, 'scenario_not_found');
     return scenario;
   }
+}
+
+/**
+ * Domain rules read messages at a pointer of the answer: the contract's response schema for the
+ * statuses the step expects (else its success statuses; a negative scenario's 4xx) must have an
+ * object or array there. Undefined when the step has no rules or the pointer fits.
+ */
+function responseRulesProblem(field: string, step: ScenarioStep, category: string, targets: ReadonlyArray<{ name: string; schema: unknown }>, contractVersion: number): ErrorDetail | undefined {
+  const rules = step.expect?.domainRules;
+  if (!rules) return undefined;
+  const statuses = [step.expect?.status ?? []].flat().map(String);
+  const expected = (status: string) => (statuses.length ? statuses.includes(status) : category === 'negative' ? /^4\d\d$/.test(status) : /^2\d\d$/.test(status));
+  const responses = targets.filter((t) => t.name.startsWith(`${step.operation} → `) && expected(t.name.slice(`${step.operation} → `.length)));
+  const names = responses.map((t) => t.name).join(', ');
+  // A named status without a body is reported under expect.status already.
+  if (!responses.length) return statuses.length ? undefined : { field, rule: 'responseSchema', message: `domain rules read the answer, but contract v${contractVersion} describes no ${category === 'negative' ? '4xx' : '2xx'} response body for ${step.operation}` };
+  const shapes = responses.map((t) => shapeAtPointer(t.schema, rules.pointer));
+  if (shapes.includes('container')) return undefined;
+  if (shapes.includes('scalar')) return { field: `${field}.pointer`, rule: 'type', message: `${rules.pointer || 'the body'} holds a single value in ${names}; domain rules read an array of messages or one message (an object)` };
+  return { field: `${field}.pointer`, rule: 'exists', message: `the response schema of ${names} (contract v${contractVersion}) has nothing at ${rules.pointer}` };
 }
 
 export function presentScenario(scenario: Scenario, interfaceKey: string) {

@@ -3,18 +3,25 @@
 // the request against its contract, answers with a body generated from the response schema (with
 // the request's identifiers echoed), keeps what was created so a GET finds it, and can be told to
 // misbehave — so the runner has real peers, and a demo can show a failing run and its evidence.
+// The few operations a schema cannot answer coherently (an EPCIS event history) are scripted
+// (scripted-answers.ts).
 import fs from 'node:fs';
+import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { generateSync } from 'json-schema-faker';
 import type { ValidateFunction } from 'ajv';
 import { fileURLToPath } from 'node:url';
 import { compileContract, readContract, type ReadContract } from '../registry/contract-document.js';
+import { SCRIPTED_ANSWERS, type ScriptedOperation } from './scripted-answers.js';
 
 /** Demo contracts live next to the package (dist/src/simulators → ../../../demo/contracts). */
 export const DEMO_CONTRACTS_DIR = fileURLToPath(new URL('../../../demo/contracts/', import.meta.url));
 
-/** Faults a request can ask for with `?fault=` (or the `X-Sim-Fault` header). */
-export const FAULTS = ['schema', 'status', 'slow', 'drop'] as const;
+/**
+ * Faults a request can ask for with `?fault=` (or the `X-Sim-Fault` header). `out-of-order` concerns
+ * EPCIS event queries (the same events, in an order no serial can live through); elsewhere it is ignored.
+ */
+export const FAULTS = ['schema', 'status', 'slow', 'drop', 'out-of-order'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 interface Operation {
@@ -85,13 +92,24 @@ function operationsOf(contract: ReadContract): Operation[] {
 export function createSimulatorApp(options: SimulatorOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
+  let names: string[] = [];
   const ready = loadSimulatedSystems(options.contractsDir).then((systems) => {
+    names = systems.map((system) => system.name);
     for (const system of systems) app.use(`/${system.name}`, systemRouter(system, options));
     app.use((_req: Request, res: Response) => void res.status(404).json({ error: { code: 'not_found', message: 'No such simulated operation.' } }));
   });
   // Routes are added once the contracts are read; requests that come earlier wait for it.
   app.use((_req: Request, _res: Response, next: NextFunction) => void ready.then(() => next(), next));
+  // How a client (`gxpw demo`) tells the simulators from anything else listening on the port.
+  app.get('/healthz', (_req: Request, res: Response) => void res.json({ status: 'ok', systems: names }));
   return app;
+}
+
+/** The simulators alone under /sim, listening on port and host; rejects when the port cannot be had. */
+export async function serveSimulators(port: number, host: string, options: SimulatorOptions = {}): Promise<Server> {
+  const server = express().use('/sim', createSimulatorApp(options)).listen(port, host);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  return server;
 }
 
 function systemRouter(system: SimulatedSystem, options: SimulatorOptions): express.Router {
@@ -100,7 +118,8 @@ function systemRouter(system: SimulatedSystem, options: SimulatorOptions): expre
   router.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
   for (const operation of system.operations) {
     const route = operation.path.replace(/\{([^}]+)\}/g, ':$1');
-    router[operation.method.toLowerCase() as 'get'](route, (req: Request, res: Response) => void answer(operation, store, req, res, options));
+    const script = SCRIPTED_ANSWERS.get(`${system.name} ${operation.method} ${operation.path}`);
+    router[operation.method.toLowerCase() as 'get'](route, (req: Request, res: Response) => void answer(operation, store, req, res, options, script));
   }
   // A body that is not JSON: the contract's 400.
   router.use((error: { type?: string }, _req: Request, res: Response, next: NextFunction) => {
@@ -110,7 +129,7 @@ function systemRouter(system: SimulatedSystem, options: SimulatorOptions): expre
   return router;
 }
 
-async function answer(operation: Operation, store: Map<string, unknown>, req: Request, res: Response, options: SimulatorOptions): Promise<void> {
+async function answer(operation: Operation, store: Map<string, unknown>, req: Request, res: Response, options: SimulatorOptions, script?: ScriptedOperation): Promise<void> {
   const fault = faultOf(req);
   if (fault === 'drop') return void req.socket.destroy();
   if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, options.slowMs ?? 1500));
@@ -120,6 +139,10 @@ async function answer(operation: Operation, store: Map<string, unknown>, req: Re
   if (operation.request && !operation.request(req.body)) {
     const status = operation.statuses.includes('422') ? '422' : '400';
     return void respond(operation, res, status, { ...req.body, ...params }, { code: 'validation_failed', message: 'The request does not match the contract.', details: operation.request.errors ?? [] }, fault);
+  }
+  if (script) {
+    const scripted = script({ query: req.query as Record<string, string | string[] | undefined>, fault });
+    return void respond(operation, res, scripted.status, {}, null, fault, scripted.body);
   }
   const resourceKey = (id: string) => `${operation.path.replace(/\/\{[^}]+\}$/, '')}/${id}`;
   if (operation.method === 'GET') {

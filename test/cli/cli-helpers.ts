@@ -1,5 +1,6 @@
 // Runs the compiled `gxpw` CLI as a child process, the way an administrator or a CI job does.
 import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -24,5 +25,15 @@ export function gxpwAsync(args: string[], env: Record<string, string> = {}): Pro
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** A TCP port nothing listens on at the moment (on 127.0.0.1). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }

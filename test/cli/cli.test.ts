@@ -5,7 +5,10 @@ import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { spawn } from 'node:child_process';
-import { gxpw, MAIN } from './cli-helpers.js';
+import http from 'node:http';
+import express from 'express';
+import { createSimulatorApp } from '../../src/simulators/contract-simulator.js';
+import { freePort, gxpw, gxpwAsync, MAIN } from './cli-helpers.js';
 
 describe('gxpw command line', () => {
   it('prints help listing every command and exits 0', () => {
@@ -110,12 +113,27 @@ describeEachDatabase('gxpw demo, checkpoint and user list', (dialect) => {
     expect(result.stderr).to.include('the audit trail is empty');
   });
 
-  it('creates the demo accounts and the reference architecture on an empty database once, and nothing the second time', () => {
-    const first = gxpw(['demo', '--json'], { ...wb.env, GXPW_DEMO_PASSWORD: 'a-demo-password-1' });
+  it('creates the demo accounts, the reference architecture and its runs (simulators served on PORT for the runs, then stopped) once, and nothing the second time', async function () {
+    this.timeout(120_000);
+    const port = await freePort();
+    const env = { ...wb.env, PORT: String(port) };
+    const first = gxpw(['demo', '--json'], { ...env, GXPW_DEMO_PASSWORD: 'a-demo-password-1' });
     expect(first.status, first.stderr).to.equal(0);
-    expect(JSON.parse(first.stdout)).to.deep.equal({ usersCreated: ['admin', 'it', 'qa', 'auditor'], interfacesCreated: DEMO_INTERFACES.length, generatedPassword: null });
-    const second = gxpw(['demo', '--json'], wb.env);
-    expect(JSON.parse(second.stdout)).to.deep.include({ usersCreated: [], interfacesCreated: 0 });
+    expect(JSON.parse(first.stdout)).to.deep.equal({
+      usersCreated: ['admin', 'it', 'qa', 'auditor'],
+      interfacesCreated: DEMO_INTERFACES.length,
+      generatedPassword: null,
+      runs: DEMO_INTERFACES.length + 2,
+      simulators: { url: `http://127.0.0.1:${port}/sim`, servedForTheRuns: true },
+    });
+    const runs = await wb.services.runs.list({ limit: 100 });
+    expect(runs.filter((r) => r.status === 'passed').map((r) => r.interfaceKey)).to.have.members(DEMO_INTERFACES.map((d) => d.key));
+    expect(runs.filter((r) => r.status === 'failed').map((r) => r.interfaceKey)).to.have.members(['IF-ERP-WMS-001', 'IF-SER-TP-009']);
+    const stopped = await fetch(`http://127.0.0.1:${port}/sim/healthz`).then(() => false, () => true);
+    expect(stopped, 'the simulators are stopped after the runs').to.equal(true);
+    const second = gxpw(['demo', '--json'], env);
+    expect(JSON.parse(second.stdout)).to.deep.include({ usersCreated: [], interfacesCreated: 0, runs: 0, simulators: null });
+    expect((await wb.services.runs.list({ limit: 100 })).length).to.equal(runs.length);
   });
 
   it('lists users', () => {
@@ -132,6 +150,45 @@ describeEachDatabase('gxpw demo, checkpoint and user list', (dialect) => {
     expect(signed.treeSize).to.equal(await wb.services.audit.lastSeq());
     const again = JSON.parse(gxpw(['checkpoint', '--json'], wb.env).stdout);
     expect(again).to.deep.include({ created: false, treeSize: signed.treeSize, rootHash: signed.rootHash });
+  });
+});
+
+describe('gxpw demo beside a server', function () {
+  this.timeout(120_000);
+  let wb: TestWorkbench;
+  let server: http.Server | null = null;
+  // One port for both: the demo's test environments are seeded with it.
+  let port: number;
+  const listen = async (app: http.RequestListener) => {
+    server = http.createServer(app).listen(port, '127.0.0.1');
+    await new Promise((resolve) => server!.once('listening', resolve));
+  };
+  before(async () => {
+    wb = await createTestWorkbench('sqlite', { seedUsers: false });
+    port = await freePort();
+  });
+  afterEach(async () => {
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    server = null;
+  });
+  after(async () => wb?.close());
+
+  it('refuses with exit code 1 when PORT is taken by something that is not the simulators, and makes no run', async () => {
+    await listen((_req, res) => res.writeHead(404).end('not here'));
+    const result = await gxpwAsync(['demo'], { ...wb.env, PORT: String(port), GXPW_DEMO_PASSWORD: 'a-demo-password-1' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(`the demo runs need the reference simulators at http://127.0.0.1:${port}/sim, but port ${port} is taken`);
+    expect(await wb.services.runs.list({ limit: 1 })).to.deep.equal([]);
+  });
+
+  it('makes its runs against the simulators of the server already answering on PORT, and says how many', async () => {
+    let requests = 0;
+    await listen(express().use('/sim', (_req, _res, next) => ((requests += 1), next()), createSimulatorApp()));
+    const result = await gxpwAsync(['demo'], { ...wb.env, PORT: String(port) });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout, result.stdout).to.include(`Demo runs: ${DEMO_INTERFACES.length + 2} against the simulators at http://127.0.0.1:${port}/sim (of the running server)`);
+    expect(requests, 'the runs went to that server').to.be.greaterThan(DEMO_INTERFACES.length);
+    expect((await wb.services.runs.list({ limit: 100 })).length).to.equal(DEMO_INTERFACES.length + 2);
   });
 });
 

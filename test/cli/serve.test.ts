@@ -3,19 +3,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { gxpwAsync, MAIN } from './cli-helpers.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { DEMO_INTERFACES } from '../../src/demo/reference-architecture.js';
+import { freePort, gxpwAsync, MAIN } from './cli-helpers.js';
 
 interface Running {
   child: ChildProcess;
@@ -73,14 +64,14 @@ describe('gxpw serve (quick start)', function () {
       const order = await fetch(`${running.base}/sim/wms/orders/0000000001`);
       expect(order.status).to.equal(404);
       expect(((await order.json()) as { error: { message: string } }).error.message).to.equal('Not found.');
-      // The demo's runs start once the server listens: one per interface, and one failing.
+      // The demo's runs start once the server listens: one per interface, then the fault showcases, failing.
       let runs: Array<{ status: string; interface: string }> = [];
       for (const deadline = Date.now() + 40_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
         runs = ((await (await fetch(`${running.base}/api/v1/runs?limit=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as { runs: typeof runs }).runs;
-        if (runs.length >= 15 && runs.every((r) => !['queued', 'running'].includes(r.status))) break;
+        if (runs.length >= DEMO_INTERFACES.length + 2 && runs.every((r) => !['queued', 'running'].includes(r.status))) break;
       }
-      expect(runs.filter((r) => r.status === 'passed').length, JSON.stringify(runs)).to.be.at.least(14);
-      expect(runs.filter((r) => r.status === 'failed').map((r) => r.interface)).to.deep.equal(['IF-ERP-WMS-001']);
+      expect(runs.filter((r) => r.status === 'passed').length, JSON.stringify(runs)).to.equal(DEMO_INTERFACES.length);
+      expect(runs.filter((r) => r.status === 'failed').map((r) => r.interface)).to.have.members(['IF-ERP-WMS-001', 'IF-SER-TP-009']);
     } finally {
       expect(await stop(running)).to.equal(0);
     }

@@ -325,3 +325,78 @@ describeEachDatabase('runner: answers it cannot use', (dialect) => {
     expect(run.status).to.equal('error');
   });
 });
+
+describeEachDatabase('runner: domain rules over an answer', (dialect) => {
+  const EVENTS = '/epcisBody/queryResults/resultsBody/eventList';
+  const UNIT = 'urn:epc:id:sgtin:0312345.067890.10016245';
+  const RULES = ['epc-syntax', 'cbv-vocabulary', 'event-order', 'aggregation', 'dscsa-shipping'];
+  const historyStep = (query: Record<string, string> = {}) => ({ name: 'Query the events of one unit', operation: 'GET /events', query: { MATCH_epc: UNIT, ...query }, expect: { status: 200, domainRules: { pointer: EVENTS, rules: RULES } } });
+  const scenario = (key: string, steps: unknown[]) => ({ key, name: `EPCIS history (${key})`, category: 'positive', requirements: ['URS-009'], steps });
+  let wb: TestWorkbench;
+  let server: Server;
+  let token: string;
+  const save = (body: unknown) => request(wb.app).post('/api/v1/interfaces/IF-EPC-001/scenarios').set('Authorization', `Bearer ${token}`).send(body as object);
+  const dryRun = async () => (await request(wb.app).get(`/api/v1/runs/${(await wb.services.runs.runToEnd(systemContext('test'), { interface: 'IF-EPC-001', dryRun: true })).id}`).set('Authorization', `Bearer ${token}`)).body;
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '2000' } });
+    server = wb.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const ctx = systemContext('test');
+    for (const name of ['TraceLink', 'Northstar Pharma Distribution']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    await wb.services.interfaces.create(ctx, { key: 'IF-EPC-001', name: 'EPCIS events', sourceSystem: 'TraceLink', targetSystem: 'Northstar Pharma Distribution', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['EPCISDocument'], dataDomains: ['serialization-events'], platforms: ['TraceLink 2026.08'], gxpRelevant: true, intendedUse: 'Shipping events', owner: 'Partners', environments: { test: `${base}/sim/trading-partner` }, status: 'active' });
+    await wb.services.contracts.register(ctx, 'IF-EPC-001', { format: 'openapi', document: fs.readFileSync('demo/contracts/ser-tp-epcis-shipping-events.openapi.yaml', 'utf8') });
+    token = await wb.login('it');
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('refuses domain rules without a pointer, with no rule or an unknown one, or at a pointer the response schema does not hold messages at: a 400 naming the field, nothing saved', async () => {
+    const auditBefore = (await auditEvents(wb.services)).length;
+    const refusals: Array<[unknown, { field: string; rule: string }]> = [
+      [{ rules: RULES }, { field: 'body.steps.0.expect.domainRules.pointer', rule: 'required' }],
+      [{ pointer: EVENTS, rules: [] }, { field: 'body.steps.0.expect.domainRules.rules', rule: 'minItems' }],
+      [{ pointer: EVENTS, rules: ['lifecycle'] }, { field: 'body.steps.0.expect.domainRules.rules.0', rule: 'enum' }],
+      [{ pointer: 'epcisBody/eventList', rules: RULES }, { field: 'body.steps.0.expect.domainRules.pointer', rule: 'pattern' }],
+      [['event-order'], { field: 'body.steps.0.expect.domainRules', rule: 'type' }],
+      [{ pointer: '/epcisBody/eventList', rules: RULES }, { field: 'body.steps.0.expect.domainRules.pointer', rule: 'exists' }],
+      [{ pointer: '/creationDate', rules: RULES }, { field: 'body.steps.0.expect.domainRules.pointer', rule: 'type' }],
+    ];
+    for (const [domainRules, detail] of refusals) {
+      const response = await save(scenario('bad', [{ ...historyStep(), expect: { status: 200, domainRules } }]));
+      expect(response.status, JSON.stringify(domainRules)).to.equal(400);
+      expect(response.body.error.details, JSON.stringify(domainRules)).to.satisfy((details: Array<{ field: string; rule: string }>) => details.some((d) => d.field === detail.field && d.rule === detail.rule));
+    }
+    const wrongStatus = await save(scenario('bad', [{ ...historyStep(), operation: 'GET /events', expect: { status: 400, domainRules: { pointer: EVENTS, rules: RULES } } }]));
+    expect(wrongStatus.body.error.details[0], 'the 400 answer is a problem document, not an event list').to.include({ field: 'body.steps.0.expect.domainRules.pointer', rule: 'exists' });
+    expect(await wb.services.scenarios.current('IF-EPC-001')).to.deep.equal([]);
+    expect((await auditEvents(wb.services)).length, 'nothing audited').to.equal(auditBefore);
+  });
+
+  it('passes a step whose answer holds under the rules, and fails it, naming the rule and the first violation, when the simulator answers out of order', async () => {
+    expect((await save(scenario('serial-history', [historyStep()]))).status).to.equal(201);
+    const good = await dryRun();
+    expect(good.status, JSON.stringify(good.steps.map((s: { message: string }) => s.message))).to.equal('passed');
+    expect(good.steps[0].expected.domainRules).to.deep.equal({ pointer: EVENTS, rules: RULES });
+    expect(good.steps[0].actual.domainRules.map((r: { rule: string; checked: number; violationCount: number }) => `${r.rule}:${r.violationCount}`)).to.deep.equal(RULES.map((rule) => `${rule}:0`));
+    expect(good.steps[0].actual.domainRules.find((r: { rule: string }) => r.rule === 'event-order').checked, 'three events checked').to.equal(3);
+
+    await save(scenario('serial-history-out-of-order', [historyStep({ fault: 'out-of-order' })])).expect(201);
+    await save(scenario('serial-history-outage', [{ ...historyStep({ fault: 'status' }), expect: { status: 503, schema: false, domainRules: { pointer: EVENTS, rules: RULES } } }])).expect(201);
+    const bad = await dryRun();
+    expect(bad.status).to.equal('failed');
+    const byScenario = Object.fromEntries(bad.steps.map((s: { scenario: { key: string } }) => [s.scenario.key, s]));
+    expect(byScenario['serial-history'].status).to.equal('passed');
+    const outOfOrder = byScenario['serial-history-out-of-order'];
+    expect(outOfOrder.status).to.equal('failed');
+    expect(outOfOrder.message).to.equal(`${EVENTS}: 3 domain-rule violations (expected 0); first: event-order at message 1: packing event for ${UNIT} comes before its commissioning (message 2)`);
+    expect(outOfOrder.actual.schemaErrors, 'the answer matches the contract').to.deep.equal([]);
+    expect(outOfOrder.actual.domainRules.find((r: { rule: string }) => r.rule === 'event-order').violations[0]).to.include({ rule: 'event-order', index: 1, pointer: '/childEPCs/0', epc: UNIT });
+    const outage = byScenario['serial-history-outage'];
+    expect(outage.status).to.equal('failed');
+    expect(outage.message).to.equal(`${EVENTS}: is missing, not messages the domain rules (${RULES.join(', ')}) can read`);
+  });
+});

@@ -73,6 +73,13 @@ describe('reference simulators', function () {
     expect((await request(app).get('/sim/nowhere/x')).status).to.equal(404);
   });
 
+  it('says at /healthz that the simulators answer, and which systems', async () => {
+    const health = await request(app).get('/sim/healthz');
+    expect(health.status).to.equal(200);
+    expect(health.body.status).to.equal('ok');
+    expect(health.body.systems).to.have.members(['erp', 'wms', 'serialization', 'trading-partner']);
+  });
+
   it('misbehaves on request: a schema-breaking answer, an outage, a slow answer, a dropped connection', async () => {
     const broken = await request(app).post('/sim/wms/orders').query({ fault: 'schema' }).send({ ...order(), orderNumber: '0000900002' });
     expect(broken.status).to.equal(201);

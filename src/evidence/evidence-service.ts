@@ -2,6 +2,7 @@
 // it belongs to) and an audit event. Reading re-checks the digest; a file changed or missing on disk
 // is refused, audited and raised as a security alert rather than served (Part 11 §11.10(a):
 // the ability to discern invalid or altered records).
+import fsp from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Op, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -11,6 +12,9 @@ import { ConflictError, NotFoundError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { EvidenceItem } from './evidence-model.js';
 import type { ContentCheck, EvidenceStore, StoredContent } from './evidence-store.js';
+
+/** An evidence item that cannot serve as asked (changed or missing on disk, too large, not JSON). */
+export class UnusableEvidenceError extends Error {}
 
 export interface CaptureDetails {
   mediaType: string;
@@ -105,6 +109,22 @@ export class EvidenceService {
       throw new ConflictError(`Evidence ${digest} is ${check} on disk and cannot be served; a security alert was raised.`, 'evidence_integrity_failed');
     }
     return { items, stream: this.store.openRead(digest) };
+  }
+
+  /**
+   * An item's bytes parsed as JSON, after re-checking its digest: a scenario's body fixture. Throws
+   * UnusableEvidenceError when the file is changed or missing on disk, too large, or not JSON.
+   */
+  async readJson(digest: string, maxBytes: number): Promise<unknown> {
+    const check = await this.store.check(digest);
+    if (check !== 'intact') throw new UnusableEvidenceError(`evidence ${digest} is ${check} on disk`);
+    const file = this.store.pathOf(digest);
+    if ((await fsp.stat(file)).size > maxBytes) throw new UnusableEvidenceError(`evidence ${digest} is larger than ${maxBytes} bytes`);
+    try {
+      return JSON.parse(await fsp.readFile(file, 'utf8')) as unknown;
+    } catch {
+      throw new UnusableEvidenceError(`evidence ${digest} is not JSON`);
+    }
   }
 
   /** Re-hashes every catalogued file (`gxpw verify --evidence`). */

@@ -8,7 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import { generateSync } from 'json-schema-faker';
 import { Op, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { EvidenceService } from '../evidence/evidence-service.js';
+import { UnusableEvidenceError, type EvidenceService } from '../evidence/evidence-service.js';
 import type { ContentCheck, StoredContent } from '../evidence/evidence-store.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
@@ -21,7 +21,7 @@ import type { AssessmentService } from '../risk/assessment-service.js';
 import type { RiskResult } from '../risk/risk-model.js';
 import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } from './scenario-models.js';
 import { applyDomainRules, type RuleReport } from './domain-rules.js';
-import { CATEGORIES_BY_DEPTH, type ResponseDomainRules, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
+import { CATEGORIES_BY_DEPTH, MAX_BODY_FIXTURE_BYTES, type ResponseDomainRules, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
 import { MessageSetReadError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
@@ -273,12 +273,15 @@ export class RunService {
       const params = render(step.pathParams ?? {}, context) as Record<string, unknown>;
       const path = template.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(String(params[name] ?? '')));
       const query = new URLSearchParams(render(step.query ?? {}, context) as Record<string, string>).toString();
-      const body = step.body === undefined ? undefined : render(step.body, context);
+      // A body fixture is re-checked against its digest before each use.
+      const source = step.bodyFrom ? await this.evidence.readJson(step.bodyFrom.evidence, MAX_BODY_FIXTURE_BYTES) : step.body;
+      const body = source === undefined ? undefined : render(source, context);
       const headers = { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(render(step.headers ?? {}, context) as Record<string, string>) };
       request = { method, url: `${run.baseUrl.replace(/\/+$/, '')}${path}${query ? `?${query}` : ''}`, headers, body };
     } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      return { status: 'error', expected: step.expect ?? {}, actual: {}, message: error.message, durationMs: 0, exchange: { request: { operation: step.operation }, response: null } };
+      if (!(error instanceof TemplateError || error instanceof UnusableEvidenceError)) throw error;
+      const message = error instanceof UnusableEvidenceError ? `The body fixture cannot be used: ${error.message}` : error.message;
+      return { status: 'error', expected: step.expect ?? {}, actual: {}, message, durationMs: 0, exchange: { request: { operation: step.operation, bodyFrom: step.bodyFrom }, response: null } };
     }
     const expectedStatuses = [step.expect?.status ?? []].flat();
     const domainRules = step.expect?.domainRules;

@@ -8,6 +8,9 @@ export type ScenarioCategory = (typeof SCENARIO_CATEGORIES)[number];
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' }) as const;
 const stringMap = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 2000 } } as const;
 
+/** The largest JSON document a step may take its body from (bodyFrom). */
+export const MAX_BODY_FIXTURE_BYTES = 10 * 1024 * 1024;
+
 /** Domain rules by name, as a message set or an exchange step lists them. */
 const domainRuleList = { type: 'array', uniqueItems: true, maxItems: 10, items: { enum: [...DOMAIN_RULES] } } as const;
 
@@ -82,6 +85,13 @@ export const scenarioStepSchema = {
     query: stringMap,
     headers: stringMap,
     body: { description: 'The JSON body; strings may use templates: {{uuid}}, {{now}}, {{today}}, {{gtin}}, {{sscc}}, {{gln}}, {{serial}}, {{digits:N}}, {{vars.NAME}}' },
+    bodyFrom: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['evidence'],
+      properties: { evidence: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of a JSON document in the evidence store (upload it with POST /api/v1/evidence)' } },
+      description: 'The JSON body from a fixture in the evidence store, instead of body; its strings may use the same templates. Its digest is re-checked before each use',
+    },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 120000 },
     generate: {
       type: 'object',
@@ -143,6 +153,7 @@ export interface ScenarioStep {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: unknown;
+  bodyFrom?: { evidence: string };
   timeoutMs?: number;
   generate?: { count: number };
   expect?: { status?: number | number[]; schema?: boolean; maxLatencyMs?: number; assertions?: Array<{ pointer: string; equals?: unknown; matches?: string; exists?: boolean; length?: number }>; domainRules?: ResponseDomainRules };

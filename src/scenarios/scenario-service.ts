@@ -2,7 +2,7 @@
 // version with its own digest, so a run can say exactly which definitions it executed. A scenario
 // is checked against its contract when it is saved: every step names an operation the contract has.
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { EvidenceService } from '../evidence/evidence-service.js';
+import { UnusableEvidenceError, type EvidenceService } from '../evidence/evidence-service.js';
 import { digestOf } from '../platform/canonical-json.js';
 import type { Database } from '../platform/database.js';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors.js';
@@ -11,7 +11,7 @@ import type { ContractService } from '../registry/contract-service.js';
 import type { InterfaceService } from '../registry/interface-service.js';
 import { shapeAtPointer } from '../registry/schema-shape.js';
 import type { Scenario, ScenarioModels } from './scenario-models.js';
-import type { ScenarioDefinition, ScenarioStep } from './scenario-schema.js';
+import { MAX_BODY_FIXTURE_BYTES, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 
 export class ScenarioService {
   constructor(
@@ -41,15 +41,23 @@ export class ScenarioService {
       if (step.messages) {
         if (!targets.has(step.messages.target)) problems.push({ field: `${field}.messages.target`, rule: 'exists', message: `contract v${contractVersion} has no target '${step.messages.target}' (it has: ${[...targets].join(', ')})` });
         const fixture = step.messages.source.evidence;
-        if (fixture && !(await this.evidence.list({ digest: fixture, limit: 1 })).length) problems.push({ field: `${field}.messages.source.evidence`, rule: 'exists', message: `no evidence item ${fixture} to use as a fixture` });
+        if (fixture && !(await this.evidence.list({ digest: fixture, limit: 1 })).length) problems.push(missingFixture(`${field}.messages.source.evidence`, fixture));
         continue;
+      }
+      if ([step.body !== undefined, step.bodyFrom !== undefined, step.generate !== undefined].filter(Boolean).length > 1) {
+        problems.push({ field, rule: 'oneOf', message: 'a step sends body, bodyFrom or generate: name one at most' });
+        continue;
+      }
+      if (step.bodyFrom) {
+        const problem = await this.bodyFixtureProblem(`${field}.bodyFrom.evidence`, step.bodyFrom.evidence);
+        if (problem) problems.push(problem);
       }
       if (![...targets].some((t) => t.startsWith(`${step.operation} `))) {
         problems.push({ field: `${field}.operation`, rule: 'exists', message: `contract v${contractVersion} has no operation ${step.operation}` });
         continue;
       }
-      if (step.generate && (step.body !== undefined || !targets.has(`${step.operation} request`))) {
-        problems.push({ field: `${field}.generate`, rule: 'requestSchema', message: `generated bodies come from the request schema of ${step.operation}: the contract must have one, and the step must not give a body` });
+      if (step.generate && !targets.has(`${step.operation} request`)) {
+        problems.push({ field: `${field}.generate`, rule: 'requestSchema', message: `generated bodies come from the request schema of ${step.operation}: the contract must have one` });
       }
       if (step.expect?.schema === false) continue;
       for (const status of [step.expect?.status ?? []].flat()) {
@@ -86,6 +94,18 @@ export class ScenarioService {
   }
 
   /** The newest version of every scenario of an interface. */
+  /** A body fixture must be catalogued evidence, intact on disk, and JSON. */
+  private async bodyFixtureProblem(field: string, digest: string): Promise<ErrorDetail | undefined> {
+    if (!(await this.evidence.list({ digest, limit: 1 })).length) return missingFixture(field, digest);
+    try {
+      await this.evidence.readJson(digest, MAX_BODY_FIXTURE_BYTES);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof UnusableEvidenceError)) throw error;
+      return { field, rule: 'json', message: `${error.message}: a body fixture must be a JSON document of at most ${MAX_BODY_FIXTURE_BYTES} bytes` };
+    }
+  }
+
   async current(interfaceKey: string): Promise<Scenario[]> {
     const iface = await this.interfaces.get(interfaceKey);
     const all = await this.models.Scenario.findAll({ where: { interfaceId: iface.id }, order: [['key', 'ASC'], ['version', 'DESC']] });
@@ -105,6 +125,10 @@ export class ScenarioService {
  * statuses the step expects (else its success statuses; a negative scenario's 4xx) must have an
  * object or array there. Undefined when the step has no rules or the pointer fits.
  */
+function missingFixture(field: string, digest: string): ErrorDetail {
+  return { field, rule: 'exists', message: `no evidence item ${digest} to use as a fixture` };
+}
+
 function responseRulesProblem(field: string, step: ScenarioStep, category: string, targets: ReadonlyArray<{ name: string; schema: unknown }>, contractVersion: number): ErrorDetail | undefined {
   const rules = step.expect?.domainRules;
   if (!rules) return undefined;

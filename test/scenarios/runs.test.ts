@@ -400,3 +400,69 @@ describeEachDatabase('runner: domain rules over an answer', (dialect) => {
     expect(outage.message).to.equal(`${EVENTS}: is missing, not messages the domain rules (${RULES.join(', ')}) can read`);
   });
 });
+
+describeEachDatabase('runner: request bodies from fixtures', (dialect) => {
+  let wb: TestWorkbench;
+  let server: Server;
+  let token: string;
+  const saveScenario = (steps: unknown[]) => request(wb.app).post('/api/v1/interfaces/IF-FIX-001/scenarios').set('Authorization', `Bearer ${token}`).send({ key: 'order-from-fixture', name: 'An order from a fixture', category: 'positive', steps });
+  const upload = (body: string, type = 'application/json') => request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${token}`).set('Content-Type', type).send(body);
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on' } });
+    server = wb.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const ctx = systemContext('test');
+    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    await wb.services.interfaces.create(ctx, { key: 'IF-FIX-001', name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
+    await wb.services.contracts.register(ctx, 'IF-FIX-001', { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
+    token = await wb.login('it');
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('sends a body taken from a JSON fixture, its templates rendered, and keeps what was sent as evidence', async () => {
+    const fixture = await upload(JSON.stringify(ORDER));
+    const saved = await saveScenario([{ name: 'Create the order from the fixture', operation: 'POST /orders', bodyFrom: { evidence: fixture.body.digest }, expect: { status: 201 } }]);
+    expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+    const run = await wb.services.runs.runToEnd(systemContext('test'), { interface: 'IF-FIX-001', dryRun: true });
+    const [step] = await wb.services.runs.steps(run.id);
+    expect(step!.status, step!.message ?? '').to.equal('passed');
+    const sent = JSON.parse(fs.readFileSync(wb.services.evidence.store.pathOf(step!.requestEvidence!), 'utf8'));
+    expect(sent.body.orderNumber, 'the template in the fixture was rendered').to.match(/^\d{10}$/);
+    expect(sent.body.lines[0]).to.include({ material: 'FG-100245', quantity: 120 });
+  });
+
+  it('refuses a fixture that is missing, not JSON, or given with a body: a 400 naming the field, nothing saved', async () => {
+    const before = (await wb.services.scenarios.current('IF-FIX-001')).length;
+    const auditBefore = (await auditEvents(wb.services, { entityType: 'scenario' })).length;
+    const text = await upload('order 4711, not JSON', 'text/plain');
+    const missing = await saveScenario([{ name: 'x', operation: 'POST /orders', bodyFrom: { evidence: 'e'.repeat(64) } }]);
+    expect(missing.status).to.equal(400);
+    expect(missing.body.error.details[0]).to.include({ field: 'body.steps.0.bodyFrom.evidence', rule: 'exists' });
+    const notJson = await saveScenario([{ name: 'x', operation: 'POST /orders', bodyFrom: { evidence: text.body.digest } }]);
+    expect(notJson.status).to.equal(400);
+    expect(notJson.body.error.details[0]).to.include({ field: 'body.steps.0.bodyFrom.evidence', rule: 'json' });
+    const both = await saveScenario([{ name: 'x', operation: 'POST /orders', body: ORDER, bodyFrom: { evidence: text.body.digest } }]);
+    expect(both.status).to.equal(400);
+    expect(both.body.error.details[0]).to.include({ field: 'body.steps.0', rule: 'oneOf' });
+    expect((await wb.services.scenarios.current('IF-FIX-001')).length).to.equal(before);
+    expect((await auditEvents(wb.services, { entityType: 'scenario' })).length).to.equal(auditBefore);
+  });
+
+  it('ends the step as an error, sending nothing, when the fixture was changed on disk after the scenario was saved', async () => {
+    const fixture = await upload(JSON.stringify({ ...ORDER, plant: 'US20' }));
+    expect((await saveScenario([{ name: 'Create the order from the fixture', operation: 'POST /orders', bodyFrom: { evidence: fixture.body.digest }, expect: { status: 201 } }])).status).to.equal(201);
+    const file = wb.services.evidence.store.pathOf(fixture.body.digest);
+    fs.chmodSync(file, 0o640);
+    fs.writeFileSync(file, JSON.stringify({ ...ORDER, plant: 'XX99' }));
+    const run = await wb.services.runs.runToEnd(systemContext('test'), { interface: 'IF-FIX-001', dryRun: true });
+    const [step] = await wb.services.runs.steps(run.id);
+    expect(step).to.include({ status: 'error', responseEvidence: null });
+    expect(step!.message).to.equal(`The body fixture cannot be used: evidence ${fixture.body.digest} is changed on disk`);
+    expect(run.status).to.equal('error');
+  });
+});

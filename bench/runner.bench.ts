@@ -76,6 +76,8 @@ async function benchEvidenceIngest(): Promise<BenchResult> {
       // The client is another process, as an API client is: it reads the file and sends it.
       const measured = await timed(() => uploadFromChildProcess(server.port, token, file));
       rounds.push({ baseline, measured });
+      // A duplicate's temp file is freed after the answer; the next baseline must not share the machine with that.
+      await untilNoTempFiles(workbench.services.config.evidenceDir);
     }
     const baseline = rounds.map((r) => r.baseline).sort((a, b) => a.ms - b.ms)[0]!;
     const measured = rounds.map((r) => r.measured).sort((a, b) => a.ms - b.ms)[0]!;
@@ -92,6 +94,11 @@ async function benchEvidenceIngest(): Promise<BenchResult> {
     await workbench.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function untilNoTempFiles(evidenceDir: string): Promise<void> {
+  const tmp = path.join(evidenceDir, 'tmp');
+  while (fs.readdirSync(tmp).some((name) => name.endsWith('.part'))) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /** `gxpw serve` in a child process on a free port, on the workbench's data; no demo workspace. */

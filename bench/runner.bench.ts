@@ -118,7 +118,10 @@ async function startServerProcess(env: Record<string, string>) {
       await fetch(`${url}/healthz`);
       break;
     } catch {
-      if (attempt > 300) throw new Error('the server did not start within 30 s');
+      if (attempt > 300) {
+        child.kill('SIGKILL');
+        throw new Error('the server did not start within 30 s');
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -286,6 +289,8 @@ export const runnerBenchmark: Benchmark = {
   // Evidence ingest first: its peak-RSS check would otherwise count what the others left on the heap.
   run: async () => {
     const only = (process.env.BENCH_RUNNER_ONLY ?? 'ingest,messages,http').split(',');
+    const unknown = only.filter((name) => !['ingest', 'messages', 'http'].includes(name));
+    if (unknown.length) throw new Error(`BENCH_RUNNER_ONLY: unknown ${unknown.join(', ')} (ingest, messages, http)`);
     const results: BenchResult[] = [];
     if (only.includes('ingest')) results.push(await benchEvidenceIngest());
     if (only.includes('messages')) results.push(await benchMessageSets());

@@ -59,8 +59,16 @@ const COMMANDS: Record<string, Command> = {
     run: async (values) =>
       withMigratedServices(async (services) => {
         const result = await seedDemoWorkspace(services, services.config.demo.password);
-        const runs = await runDemoScenariosWithSimulators(services);
-        print(values, { ...result, ...runs }, `${describeDemo(result)}\n${describeDemoRuns(runs)}`);
+        // A generated password is shown only once: it must reach the console even when the runs fail.
+        if (!values.json) console.log(describeDemo(result));
+        let runs: DemoRunsReport;
+        try {
+          runs = await runDemoScenariosWithSimulators(services);
+        } catch (error) {
+          if (values.json) console.log(JSON.stringify({ ...result, runs: null, error: (error as Error).message }, null, 2));
+          throw error;
+        }
+        print(values, { ...result, ...runs }, describeDemoRuns(runs));
         return 0;
       }),
   },

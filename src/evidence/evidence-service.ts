@@ -2,6 +2,7 @@
 // it belongs to) and an audit event. Reading re-checks the digest; a file changed or missing on disk
 // is refused, audited and raised as a security alert rather than served (Part 11 §11.10(a):
 // the ability to discern invalid or altered records).
+import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Op, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize';
@@ -12,6 +13,9 @@ import { ConflictError, NotFoundError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { EvidenceItem } from './evidence-model.js';
 import type { ContentCheck, EvidenceStore, StoredContent } from './evidence-store.js';
+
+/** BOM stripped (the default), invalid bytes refused. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** An evidence item that cannot serve as asked (changed or missing on disk, too large, not JSON). */
 export class UnusableEvidenceError extends Error {}
@@ -97,34 +101,62 @@ export class EvidenceService {
     const items = await this.itemsOf(digest);
     const check = await this.store.check(digest);
     if (check !== 'intact') {
-      await this.database.write(async (tx) => {
-        await this.audit.record(tx, ctx, { action: 'evidence.integrity_failed', entityType: 'evidence', entityId: items[0]!.id, change: 'event', after: { digest, problem: check, items: items.map((i) => i.id) } });
-        await this.alerts.raise(tx, ctx, {
-          kind: 'evidence_integrity',
-          severity: 'high',
-          message: `Evidence ${digest} is ${check} on disk: it was not served.`,
-          details: { digest, problem: check, items: items.map((i) => i.id) },
-        });
-      });
+      await this.reportIntegrityFailure(ctx, digest, check, 'served');
       throw new ConflictError(`Evidence ${digest} is ${check} on disk and cannot be served; a security alert was raised.`, 'evidence_integrity_failed');
     }
     return { items, stream: this.store.openRead(digest) };
   }
 
   /**
-   * An item's bytes parsed as JSON, after re-checking its digest: a scenario's body fixture. Throws
-   * UnusableEvidenceError when the file is changed or missing on disk, too large, or not JSON.
+   * Re-hashes an item before it is used (a run's fixture); a changed or missing file is audited and
+   * raised as a security alert, as a refused download is.
    */
-  async readJson(digest: string, maxBytes: number): Promise<unknown> {
+  async checkForUse(ctx: RequestContext, digest: string): Promise<ContentCheck> {
     const check = await this.store.check(digest);
-    if (check !== 'intact') throw new UnusableEvidenceError(`evidence ${digest} is ${check} on disk`);
+    if (check !== 'intact') await this.reportIntegrityFailure(ctx, digest, check, 'used');
+    return check;
+  }
+
+  /**
+   * An item's bytes parsed as JSON (a scenario's body fixture): read once, and those very bytes
+   * hashed against the digest and decoded strictly (bytes that are not UTF-8 are refused, never
+   * replaced). Throws UnusableEvidenceError when the file is changed or missing on disk (audited and
+   * alerted), too large, or not JSON.
+   */
+  async readJson(ctx: RequestContext, digest: string, maxBytes: number): Promise<unknown> {
     const file = this.store.pathOf(digest);
-    if ((await fsp.stat(file)).size > maxBytes) throw new UnusableEvidenceError(`evidence ${digest} is larger than ${maxBytes} bytes`);
+    let bytes: Buffer;
     try {
-      return JSON.parse(await fsp.readFile(file, 'utf8')) as unknown;
-    } catch {
-      throw new UnusableEvidenceError(`evidence ${digest} is not JSON`);
+      if ((await fsp.stat(file)).size > maxBytes) throw new UnusableEvidenceError(`evidence ${digest} is larger than ${maxBytes} bytes`);
+      bytes = await fsp.readFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await this.reportIntegrityFailure(ctx, digest, 'missing', 'used');
+      throw new UnusableEvidenceError(`evidence ${digest} is missing on disk`);
     }
+    if (createHash('sha256').update(bytes).digest('hex') !== digest) {
+      await this.reportIntegrityFailure(ctx, digest, 'changed', 'used');
+      throw new UnusableEvidenceError(`evidence ${digest} is changed on disk`);
+    }
+    try {
+      return JSON.parse(STRICT_UTF8.decode(bytes)) as unknown;
+    } catch {
+      throw new UnusableEvidenceError(`evidence ${digest} is not JSON (UTF-8)`);
+    }
+  }
+
+  /** Part 11 §11.10(a): an altered or lost record is discerned, recorded and raised, never used. */
+  private async reportIntegrityFailure(ctx: RequestContext, digest: string, problem: Exclude<ContentCheck, 'intact'>, refused: 'served' | 'used'): Promise<void> {
+    const items = await this.list({ digest });
+    await this.database.write(async (tx) => {
+      await this.audit.record(tx, ctx, { action: 'evidence.integrity_failed', entityType: 'evidence', entityId: items[0]?.id ?? digest, change: 'event', after: { digest, problem, items: items.map((i) => i.id), refused } });
+      await this.alerts.raise(tx, ctx, {
+        kind: 'evidence_integrity',
+        severity: 'high',
+        message: `Evidence ${digest} is ${problem} on disk: it was not ${refused}.`,
+        details: { digest, problem, items: items.map((i) => i.id) },
+      });
+    });
   }
 
   /** Re-hashes every catalogued file (`gxpw verify --evidence`). */

@@ -107,6 +107,7 @@ export class EvidenceStore {
     const handle = await fsp.open(temp, 'wx', 0o600);
     try {
       await write(handle, temp);
+      await handle.chmod(0o440);
       await handle.sync();
     } catch (error) {
       await handle.close();
@@ -120,15 +121,18 @@ export class EvidenceStore {
   /** Moves a written temp file to its content address, unless those bytes are already stored. */
   private async settle(temp: string, digest: string, size: number): Promise<StoredContent> {
     const target = this.pathOf(digest);
-    await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o750 });
     let created = true;
     try {
-      // link() fails when the target exists: an existing item is never replaced.
+      await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o750 });
+      // link() fails when the target exists: an existing item is never replaced. The temp file is
+      // read-only already, so the item is never writable, not even for a moment.
       await fsp.link(temp, target);
-      await fsp.chmod(target, 0o440);
       await syncDirectory(path.dirname(target));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        await fsp.rm(temp, { force: true });
+        throw error;
+      }
       created = false;
     }
     if (created) {

@@ -48,7 +48,6 @@ const SCHEMA_DIALECTS: Record<string, Dialect> = {
   'https://json-schema.org/draft/2019-09/schema': '2019-09',
   'https://json-schema.org/draft/2020-12/schema': '2020-12',
 };
-/** Annotation keywords OpenAPI and AsyncAPI add to JSON Schema: legitimate, not warnings. */
 /** Keywords whose value maps names to schemas: the names are data, never keywords. */
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 /** Keywords (and OpenAPI/AsyncAPI fields) whose value is data, copied as it is. */

@@ -46,37 +46,47 @@ export interface MessageSetResult {
   rules: RuleReport[];
 }
 
-/** The file cannot be read as messages (not JSON, not an array …): the step errs. */
+/** The file cannot be read as messages (not JSON, not UTF-8, not an array …): the step errs. */
 export class MessageSetReadError extends Error {}
+
+/** The set could not be validated (a thread failed or took too long, the validator closed): the step errs. */
+export class MessageSetValidationError extends Error {}
 
 /** Ranges smaller than this are not worth a thread of their own. */
 const MIN_RANGE_BYTES = 4 * 1024 * 1024;
+/** Longest a thread may work on one range: 100,000 messages take well under a second. */
+const TASK_TIMEOUT_MS = 10 * 60 * 1000;
 
 export interface MessageSetValidatorOptions {
   threads: number;
   /** The smallest range a thread is given (tests cut small files into many ranges). */
   minRangeBytes?: number;
+  /** Longest a thread may work on one range before it is stopped and the step errs. */
+  taskTimeoutMs?: number;
 }
 const WORKER_SCRIPT = new URL('./message-set-worker.js', import.meta.url);
 
 interface PooledWorker {
   worker: Worker;
   busy: boolean;
+  /** Why the thread was taken out of the pool: what its task fails with. */
+  failure: MessageSetValidationError | null;
 }
 
 export class MessageSetValidator {
   private readonly workers: PooledWorker[] = [];
   private readonly queue: Array<{ task: MessageRangeTask; resolve: (answer: WorkerAnswer) => void; reject: (error: Error) => void }> = [];
-  private readonly pending = new Map<number, { worker: PooledWorker; resolve: (answer: WorkerAnswer) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { worker: PooledWorker; resolve: (answer: WorkerAnswer) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
   private nextId = 1;
   private closed = false;
-
   private readonly threads: number;
   private readonly minRangeBytes: number;
+  private readonly taskTimeoutMs: number;
 
   constructor(options: MessageSetValidatorOptions) {
     this.threads = options.threads;
     this.minRangeBytes = options.minRangeBytes ?? MIN_RANGE_BYTES;
+    this.taskTimeoutMs = options.taskTimeoutMs ?? TASK_TIMEOUT_MS;
   }
 
   async validate(request: { file: string; spec: SchemaSpec; specKey: string; rules: DomainRule[]; maxFailures: number }): Promise<MessageSetResult> {
@@ -100,15 +110,15 @@ export class MessageSetValidator {
     return merged;
   }
 
-  /** Stops the threads; a validation still running fails. */
+  /** Stops the threads (services.close() calls it); a validation still running fails. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const waiting of this.queue.splice(0)) waiting.reject(new Error('the message-set validator was closed'));
+    for (const waiting of this.queue.splice(0)) waiting.reject(new MessageSetValidationError('the message-set validator was closed'));
     await Promise.all(this.workers.splice(0).map((pooled) => pooled.worker.terminate()));
   }
 
   private submit(task: MessageRangeTask): Promise<WorkerAnswer> {
-    if (this.closed) return Promise.reject(new Error('the message-set validator was closed'));
+    if (this.closed) return Promise.reject(new MessageSetValidationError('the message-set validator was closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.dispatch();
@@ -121,39 +131,55 @@ export class MessageSetValidator {
       if (!pooled && this.workers.length < this.threads) pooled = this.spawn();
       if (!pooled) return;
       const { task, resolve, reject } = this.queue.shift()!;
+      // A schema that never finishes (a catastrophic pattern) must not hold a run for ever: the thread is stopped.
+      const timer = setTimeout(() => this.stop(pooled, new MessageSetValidationError(`the validation took longer than ${this.taskTimeoutMs} ms and was stopped`)), this.taskTimeoutMs);
       pooled.busy = true;
-      this.pending.set(task.id, { worker: pooled, resolve, reject });
-      pooled.worker.postMessage(task);
+      this.pending.set(task.id, { worker: pooled, resolve, reject, timer });
+      try {
+        pooled.worker.postMessage(task);
+      } catch (error) {
+        clearTimeout(timer);
+        this.pending.delete(task.id);
+        pooled.busy = false;
+        reject(new MessageSetValidationError(`the task could not be handed to a thread: ${(error as Error).message}`));
+      }
     }
   }
 
   private spawn(): PooledWorker {
-    const pooled: PooledWorker = { worker: new Worker(WORKER_SCRIPT), busy: false };
-    // An idle pool never keeps a CLI process alive.
-    pooled.worker.unref();
+    const pooled: PooledWorker = { worker: new Worker(WORKER_SCRIPT), busy: false, failure: null };
     pooled.worker.on('message', (answer: WorkerAnswer) => {
       const waiting = this.pending.get(answer.id);
       if (!waiting) return;
+      clearTimeout(waiting.timer);
       this.pending.delete(answer.id);
       pooled.busy = false;
       waiting.resolve(answer);
       this.dispatch();
     });
     // A thread that dies (out of memory, a bug) fails its task and leaves the pool; the next task gets a fresh one.
-    const fail = (error: Error) => {
-      const index = this.workers.indexOf(pooled);
-      if (index >= 0) this.workers.splice(index, 1);
-      for (const [id, waiting] of this.pending) {
-        if (waiting.worker !== pooled) continue;
-        this.pending.delete(id);
-        waiting.reject(error);
-      }
-      if (!this.closed) this.dispatch();
-    };
-    pooled.worker.on('error', fail);
-    pooled.worker.on('exit', (code) => fail(new Error(`a message-set validation thread stopped (exit code ${code})`)));
+    pooled.worker.on('error', (error: Error) => this.stop(pooled, new MessageSetValidationError(`a validation thread failed: ${error.message}`)));
+    pooled.worker.on('messageerror', (error: Error) => this.stop(pooled, new MessageSetValidationError(`a validation thread sent an unreadable answer: ${error.message}`)));
+    pooled.worker.on('exit', (code) => this.stop(pooled, new MessageSetValidationError(`a validation thread stopped (exit code ${code})`)));
     this.workers.push(pooled);
     return pooled;
+  }
+
+  /** Takes a thread out of the pool and fails its task with the first reason given. */
+  private stop(pooled: PooledWorker, reason: MessageSetValidationError): void {
+    pooled.failure ??= reason;
+    const index = this.workers.indexOf(pooled);
+    if (index >= 0) {
+      this.workers.splice(index, 1);
+      void pooled.worker.terminate();
+    }
+    for (const [id, waiting] of this.pending) {
+      if (waiting.worker !== pooled) continue;
+      clearTimeout(waiting.timer);
+      this.pending.delete(id);
+      waiting.reject(pooled.failure);
+    }
+    if (!this.closed) this.dispatch();
   }
 }
 

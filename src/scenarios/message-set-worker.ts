@@ -2,6 +2,7 @@
 // whole JSON-array file), parses each message and validates it with the contract's schema, compiled
 // here exactly as the contract compiles it. Parsing and validating tens of thousands of messages
 // would otherwise hold the server's event loop for seconds; here it runs beside it, on every core.
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ValidateFunction } from 'ajv';
@@ -47,7 +48,9 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
   };
 
   if (task.format === 'json-array') {
-    const text = (await fs.promises.readFile(task.file, 'utf8')).replace(/^\uFEFF/, '');
+    const bytes = await fs.promises.readFile(task.file);
+    if (!isUtf8(bytes)) throw new LineError('the fixture is not UTF-8 text');
+    const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -58,10 +61,13 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
     for (const message of parsed) check(message);
   } else {
     // NDJSON: one JSON value per line, blank lines ignored. Each line is decoded on its own, straight
-    // from the read buffer: no copy of the whole range as one string.
+    // from the read buffer: no copy of the whole range as one string. Bytes that are not UTF-8 are
+    // refused, never replaced: what is validated is exactly what the fixture holds.
     let line = 0;
-    const parseLine = (text: string) => {
+    const parseLine = (bytes: Buffer, start: number, end: number, knownUtf8: boolean) => {
       line += 1;
+      if (!knownUtf8 && !isUtf8(bytes.subarray(start, end))) throw new LineError('not UTF-8 text', line);
+      const text = bytes.toString('utf8', start, end);
       if (!text.length || (text.charCodeAt(0) <= 32 && !text.trim())) return;
       let message: unknown;
       try {
@@ -71,8 +77,8 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
       }
       check(message);
     };
-    // The start of a line that continues in the next chunk.
-    let partial: Buffer | null = null;
+    // The pieces of a line that continues in the next chunk (joined once, when it ends).
+    let partial: Buffer[] = [];
     let first = task.start === 0;
     if (task.end > task.start) {
       for await (const read of fs.createReadStream(task.file, { start: task.start, end: task.end - 1, highWaterMark: 1024 * 1024 })) {
@@ -80,24 +86,31 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
         let from = 0;
         if (first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) from = 3;
         first = false;
-        if (partial) {
+        if (partial.length) {
           const newline = chunk.indexOf(10);
           if (newline < 0) {
-            partial = Buffer.concat([partial, chunk]);
+            partial.push(Buffer.from(chunk));
             continue;
           }
-          parseLine(Buffer.concat([partial, chunk.subarray(0, newline)]).toString('utf8'));
-          partial = null;
+          const joined = Buffer.concat([...partial, chunk.subarray(0, newline)]);
+          parseLine(joined, 0, joined.length, false);
+          partial = [];
           from = newline + 1;
         }
+        // The whole lines of the chunk are checked for UTF-8 at once; line by line only when that fails, to name the line.
+        const lastNewline = chunk.lastIndexOf(10);
+        const wholeLinesUtf8 = lastNewline < from || isUtf8(chunk.subarray(from, lastNewline));
         for (let newline = chunk.indexOf(10, from); newline >= 0; newline = chunk.indexOf(10, from)) {
-          parseLine(chunk.toString('utf8', from, newline));
+          parseLine(chunk, from, newline, wholeLinesUtf8);
           from = newline + 1;
         }
-        if (from < chunk.length) partial = Buffer.from(chunk.subarray(from));
+        if (from < chunk.length) partial.push(Buffer.from(chunk.subarray(from)));
       }
     }
-    if (partial) parseLine(partial.toString('utf8'));
+    if (partial.length) {
+      const joined = Buffer.concat(partial);
+      parseLine(joined, 0, joined.length, false);
+    }
     result.lines = line;
   }
   if (kept) result.rules = applyDomainRules(kept, task.rules);

@@ -23,7 +23,7 @@ import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } fr
 import { applyDomainRules, type RuleReport } from './domain-rules.js';
 import { CATEGORIES_BY_DEPTH, MAX_BODY_FIXTURE_BYTES, type ResponseDomainRules, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
-import { MessageSetReadError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
+import { MessageSetReadError, MessageSetValidationError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
 
 export const RUNNER_VERSION = 'gxpw-runner/1.0';
@@ -71,7 +71,7 @@ interface StepOutcome {
   message: string | null;
   durationMs: number;
   /** What is kept as evidence: the request and response documents, or files already in the store. */
-  exchange: { request: unknown; response: unknown | null; requestFile?: StoredContent };
+  exchange: { request: unknown; response: unknown | null; requestFile?: StoredContent & { mediaType: string } };
 }
 
 export type ProgressListener = (done: number, total: number) => void;
@@ -191,10 +191,10 @@ export class RunService {
         let pending: RecordedStep[] = [];
         for (const [index, step] of definition.steps.entries()) {
           const outcome = step.messages
-            ? await this.executeMessageSet(run, step, compiled, context)
+            ? await this.executeMessageSet(ctx, run, step, compiled, context)
             : step.generate
-              ? await this.executeGenerated(run, step, definition, validators, context)
-              : await this.executeStep(run, step, definition, validators, context);
+              ? await this.executeGenerated(ctx, run, step, definition, validators, context)
+              : await this.executeStep(ctx, run, step, definition, validators, context);
           pending.push(await this.keepEvidence(run, scenario, definition, first + index, step, outcome));
           if (pending.length >= STEPS_PER_COMMIT) {
             await this.recordSteps(ctx, pending);
@@ -265,7 +265,7 @@ export class RunService {
     };
   }
 
-  private async executeStep(run: Run, step: ScenarioStep, definition: ScenarioDefinition, validators: Map<string, ValidateFunction>, context: TemplateContext): Promise<StepOutcome> {
+  private async executeStep(ctx: RequestContext, run: Run, step: ScenarioStep, definition: ScenarioDefinition, validators: Map<string, ValidateFunction>, context: TemplateContext): Promise<StepOutcome> {
     const started = performance.now();
     const [method, template] = step.operation!.split(' ') as [string, string];
     let request: { method: string; url: string; headers: Record<string, string>; body: unknown };
@@ -274,7 +274,7 @@ export class RunService {
       const path = template.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(String(params[name] ?? '')));
       const query = new URLSearchParams(render(step.query ?? {}, context) as Record<string, string>).toString();
       // A body fixture is re-checked against its digest before each use.
-      const source = step.bodyFrom ? await this.evidence.readJson(step.bodyFrom.evidence, MAX_BODY_FIXTURE_BYTES) : step.body;
+      const source = step.bodyFrom ? await this.evidence.readJson(ctx, step.bodyFrom.evidence, MAX_BODY_FIXTURE_BYTES) : step.body;
       const body = source === undefined ? undefined : render(source, context);
       const headers = { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(render(step.headers ?? {}, context) as Record<string, string>) };
       request = { method, url: `${run.baseUrl.replace(/\/+$/, '')}${path}${query ? `?${query}` : ''}`, headers, body };
@@ -332,7 +332,7 @@ export class RunService {
    * seed, each checked against that schema before it is sent), each exchange judged like a scripted
    * step; the step fails when any case does, and keeps every case as evidence.
    */
-  private async executeGenerated(run: Run, step: ScenarioStep, definition: ScenarioDefinition, validators: Map<string, ValidateFunction>, context: TemplateContext): Promise<StepOutcome> {
+  private async executeGenerated(ctx: RequestContext, run: Run, step: ScenarioStep, definition: ScenarioDefinition, validators: Map<string, ValidateFunction>, context: TemplateContext): Promise<StepOutcome> {
     const requestSchema = validators.get(`${step.operation} request`)!;
     const cases: StepOutcome[] = [];
     for (let n = 0; n < step.generate!.count; n += 1) {
@@ -345,7 +345,7 @@ export class RunService {
         cases.push({ status: 'error', expected: {}, actual: {}, message: `no body satisfying the request schema of ${step.operation} could be generated`, durationMs: 0, exchange: { request: { generated: body }, response: null } });
         continue;
       }
-      cases.push(await this.executeStep(run, { ...step, generate: undefined, body }, definition, validators, context));
+      cases.push(await this.executeStep(ctx, run, { ...step, generate: undefined, body }, definition, validators, context));
     }
     const count = (status: StepStatus) => cases.filter((c) => c.status === status).length;
     const problems = cases.flatMap((c, i) => (c.message ? [`case ${i + 1}: ${c.message}`] : [])).slice(0, 10);
@@ -366,18 +366,20 @@ export class RunService {
    * its digest and is re-hashed while it is read; inline and generated sets are stored as NDJSON
    * first and read back from the store), and so is the report.
    */
-  private async executeMessageSet(run: Run, step: ScenarioStep, compiled: CompiledContract, context: TemplateContext): Promise<StepOutcome> {
+  private async executeMessageSet(ctx: RequestContext, run: Run, step: ScenarioStep, compiled: CompiledContract, context: TemplateContext): Promise<StepOutcome> {
     const started = performance.now();
     const set = step.messages!;
     const target = compiled.targets.find((t) => t.name === set.target)!;
     const expected = { target: set.target, invalid: set.expect?.invalid ?? 0, violations: set.expect?.violations ?? 0, rules: set.rules ?? [] };
     const readFailure = (error: unknown): StepOutcome => ({ status: 'error', expected, actual: {}, message: `The message set cannot be read: ${(error as Error).message}`, durationMs: Math.round(performance.now() - started), exchange: { request: { source: set.source }, response: null } });
-    let requestFile: StoredContent;
+    let requestFile: StoredContent & { mediaType: string };
     let integrity: Promise<ContentCheck> | null = null;
     if (set.source.evidence) {
-      requestFile = { digest: set.source.evidence, size: 0, created: false };
-      // Re-hashed while the workers read it: a fixture changed on disk fails the step.
-      integrity = this.evidence.store.check(set.source.evidence);
+      const [fixture] = await this.evidence.list({ digest: set.source.evidence, limit: 1 });
+      if (!fixture) return readFailure(new Error(`fixture ${set.source.evidence} is not in the evidence catalogue`));
+      requestFile = { digest: fixture.digest, size: Number(fixture.size), created: false, mediaType: fixture.mediaType };
+      // Re-hashed while the threads read it; a fixture changed on disk is audited and alerted, and errs the step.
+      integrity = this.evidence.checkForUse(ctx, fixture.digest);
     } else {
       let messages: unknown[];
       try {
@@ -388,24 +390,27 @@ export class RunService {
       } catch (error) {
         return readFailure(error);
       }
-      requestFile = await this.evidence.store.putBuffer(messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
+      requestFile = { ...(await this.evidence.store.putBuffer(messages.map((m) => JSON.stringify(m)).join('\n') + '\n')), mediaType: 'application/x-ndjson' };
     }
-    let result: MessageSetResult;
-    try {
-      const validation = this.messageSets.validate({
-        file: this.evidence.store.pathOf(requestFile.digest),
-        spec: { schema: target.schema, dialect: compiled.dialect, apiAnnotations: compiled.apiAnnotations },
-        specKey: `${run.contractDigest}#${set.target}`,
-        rules: set.rules ?? [],
-        maxFailures: 100,
-      });
-      const [validated, check] = await Promise.all([validation, integrity]);
-      if (check && check !== 'intact') throw new MessageSetReadError(`fixture ${requestFile.digest} is ${check} in the evidence store`);
-      result = validated;
-    } catch (error) {
-      if (error instanceof MessageSetReadError || (error as NodeJS.ErrnoException).code === 'ENOENT') return readFailure(error instanceof MessageSetReadError ? error : new Error(`fixture ${requestFile.digest} is missing from the evidence store`));
+    const validation = this.messageSets.validate({
+      file: this.evidence.store.pathOf(requestFile.digest),
+      spec: { schema: target.schema, dialect: compiled.dialect, apiAnnotations: compiled.apiAnnotations },
+      // A contract version is immutable: interface, version and target name one schema.
+      specKey: `${run.interfaceKey}@${run.contractVersion}#${set.target}`,
+      rules: set.rules ?? [],
+      maxFailures: 100,
+    });
+    // Integrity is judged first: a changed fixture is reported as changed, whatever its bytes now parse to.
+    const [validated, check] = await Promise.allSettled([validation, integrity]);
+    if (check.status === 'rejected') throw check.reason;
+    if (check.value && check.value !== 'intact') return readFailure(new Error(`fixture ${requestFile.digest} is ${check.value} in the evidence store; a security alert was raised`));
+    if (validated.status === 'rejected') {
+      const error = validated.reason as Error;
+      if (error instanceof MessageSetReadError || error instanceof MessageSetValidationError) return readFailure(error);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return readFailure(new Error(`fixture ${requestFile.digest} is missing from the evidence store`));
       throw error;
     }
+    const result: MessageSetResult = validated.value;
     const { messages, invalid, failures, rules } = result;
     const violations = rules.reduce((n, r) => n + r.violationCount, 0);
     const problems: string[] = [];
@@ -462,8 +467,9 @@ export class RunService {
     await this.database.write(async (tx) => {
       for (const { run, scenario, definition, position, step, outcome, requestFile, responseFile } of steps) {
         const belongsTo = { type: 'run', id: String(run.id) };
-        const messageSet = outcome.exchange.requestFile !== undefined;
-        await this.evidence.catalogue(tx, ctx, requestFile, { mediaType: messageSet ? 'application/x-ndjson' : 'application/json', originalName: `run-${run.id}-step-${position}-${messageSet ? 'messages.ndjson' : 'request.json'}`, belongsTo });
+        const messageSet = outcome.exchange.requestFile;
+        const requestName = !messageSet ? 'request.json' : messageSet.mediaType === 'application/json' ? 'messages.json' : 'messages.ndjson';
+        await this.evidence.catalogue(tx, ctx, requestFile, { mediaType: messageSet?.mediaType ?? 'application/json', originalName: `run-${run.id}-step-${position}-${requestName}`, belongsTo });
         if (responseFile) await this.evidence.catalogue(tx, ctx, responseFile, { mediaType: 'application/json', originalName: `run-${run.id}-step-${position}-response.json`, belongsTo });
         await this.models.RunStep.create(
           {
@@ -558,10 +564,25 @@ function checkAssertion(assertion: { equals?: unknown; matches?: string; exists?
   return null;
 }
 
+/**
+ * Runs tasks, at most `limit` at a time. After a failure no further task starts, and every running
+ * one is waited for before the failure is raised: nothing may still write steps to a run whose end
+ * is about to be recorded.
+ */
 async function runConcurrently(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < tasks.length) await tasks[next++]!();
+    while (!failed && next < tasks.length) {
+      try {
+        await tasks[next++]!();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
 }

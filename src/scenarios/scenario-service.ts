@@ -39,6 +39,9 @@ export class ScenarioService {
         continue;
       }
       if (step.messages) {
+        // A message set sends nothing: exchange fields on it would be saved and silently never used.
+        const exchangeOnly = EXCHANGE_FIELDS.filter((name) => step[name] !== undefined);
+        if (exchangeOnly.length) problems.push({ field, rule: 'messageSet', message: `a message-set step takes no ${exchangeOnly.join(', ')}: those belong to exchange steps` });
         if (!targets.has(step.messages.target)) problems.push({ field: `${field}.messages.target`, rule: 'exists', message: `contract v${contractVersion} has no target '${step.messages.target}' (it has: ${[...targets].join(', ')})` });
         const fixture = step.messages.source.evidence;
         if (fixture && !(await this.evidence.list({ digest: fixture, limit: 1 })).length) problems.push(missingFixture(`${field}.messages.source.evidence`, fixture));
@@ -49,7 +52,7 @@ export class ScenarioService {
         continue;
       }
       if (step.bodyFrom) {
-        const problem = await this.bodyFixtureProblem(`${field}.bodyFrom.evidence`, step.bodyFrom.evidence);
+        const problem = await this.bodyFixtureProblem(ctx, `${field}.bodyFrom.evidence`, step.bodyFrom.evidence);
         if (problem) problems.push(problem);
       }
       if (![...targets].some((t) => t.startsWith(`${step.operation} `))) {
@@ -93,12 +96,11 @@ export class ScenarioService {
     });
   }
 
-  /** The newest version of every scenario of an interface. */
   /** A body fixture must be catalogued evidence, intact on disk, and JSON. */
-  private async bodyFixtureProblem(field: string, digest: string): Promise<ErrorDetail | undefined> {
+  private async bodyFixtureProblem(ctx: RequestContext, field: string, digest: string): Promise<ErrorDetail | undefined> {
     if (!(await this.evidence.list({ digest, limit: 1 })).length) return missingFixture(field, digest);
     try {
-      await this.evidence.readJson(digest, MAX_BODY_FIXTURE_BYTES);
+      await this.evidence.readJson(ctx, digest, MAX_BODY_FIXTURE_BYTES);
       return undefined;
     } catch (error) {
       if (!(error instanceof UnusableEvidenceError)) throw error;
@@ -106,6 +108,7 @@ export class ScenarioService {
     }
   }
 
+  /** The newest version of every scenario of an interface. */
   async current(interfaceKey: string): Promise<Scenario[]> {
     const iface = await this.interfaces.get(interfaceKey);
     const all = await this.models.Scenario.findAll({ where: { interfaceId: iface.id }, order: [['key', 'ASC'], ['version', 'DESC']] });
@@ -120,15 +123,18 @@ export class ScenarioService {
   }
 }
 
+/** What only an exchange step (one naming an operation) uses. */
+const EXCHANGE_FIELDS = ['pathParams', 'query', 'headers', 'body', 'bodyFrom', 'timeoutMs', 'generate', 'expect', 'capture'] as const satisfies ReadonlyArray<keyof ScenarioStep>;
+
+function missingFixture(field: string, digest: string): ErrorDetail {
+  return { field, rule: 'exists', message: `no evidence item ${digest} to use as a fixture` };
+}
+
 /**
  * Domain rules read messages at a pointer of the answer: the contract's response schema for the
  * statuses the step expects (else its success statuses; a negative scenario's 4xx) must have an
  * object or array there. Undefined when the step has no rules or the pointer fits.
  */
-function missingFixture(field: string, digest: string): ErrorDetail {
-  return { field, rule: 'exists', message: `no evidence item ${digest} to use as a fixture` };
-}
-
 function responseRulesProblem(field: string, step: ScenarioStep, category: string, targets: ReadonlyArray<{ name: string; schema: unknown }>, contractVersion: number): ErrorDetail | undefined {
   const rules = step.expect?.domainRules;
   if (!rules) return undefined;

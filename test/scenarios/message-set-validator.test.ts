@@ -86,31 +86,69 @@ describe('message-set validator (worker threads)', function () {
     expect(await validate(write('empty.ndjson', ''))).to.deep.include({ messages: 0, invalid: 0, failures: [] });
   });
 
-  it('runs the domain rules over the whole set, as a single pass would', async () => {
-    const event = (bizStep: string, minute: number) => ({ id: minute, epc: 'urn:epc:id:sgtin:0312345.067890.1', eventTime: `2026-03-01T10:${String(minute).padStart(2, '0')}:00Z`, epcList: ['urn:epc:id:sgtin:0312345.067890.1'], bizStep: `urn:epcglobal:cbv:bizstep:${bizStep}`, type: 'ObjectEvent', action: bizStep === 'commissioning' ? 'ADD' : 'OBSERVE' });
-    const messages = [event('shipping', 1), event('commissioning', 2)];
+  it('runs the domain rules over the whole set in one range, as a single pass would, even where ranges would split it', async () => {
+    const event = (serial: number, bizStep: string, minute: number) => ({ id: minute, epc: `urn:epc:id:sgtin:0312345.067890.${serial}`, eventTime: `2026-03-01T${String(10 + Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00Z`, epcList: [`urn:epc:id:sgtin:0312345.067890.${serial}`], bizStep: `urn:epcglobal:cbv:bizstep:${bizStep}`, type: 'ObjectEvent', action: bizStep === 'commissioning' ? 'ADD' : 'OBSERVE' });
+    // Serial 1 ships (first line) long before it is commissioned (last line): several KB apart.
+    const messages = [event(1, 'shipping', 0), ...Array.from({ length: 60 }, (_, i) => event(100 + i, 'commissioning', i + 1)), event(1, 'commissioning', 200)];
     const file = write('order.ndjson', messages.map((m) => JSON.stringify(m)).join('\n'));
+    expect(fs.statSync(file).size, 'larger than three ranges').to.be.greaterThan(3 * 1024);
     const result = await validate(file, { rules: ['event-order'] });
     expect(result.rules).to.deep.equal(applyDomainRules(messages, ['event-order']));
     expect(result.rules[0]!.violationCount).to.be.greaterThan(0);
   });
 
-  it('compiles a new validator when the schema behind a key changes (keys name a contract digest and target)', async () => {
+  it('refuses bytes that are not UTF-8, naming the line, instead of replacing them', async () => {
+    const good = Buffer.from(JSON.stringify({ id: 1, epc: 'urn:epc:id:sgtin:1.2.3' }) + '\n');
+    const bad = Buffer.concat([Buffer.from('{"id": 2, "epc": "urn:epc:id:sgtin:1.2.'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
+    const file = write('latin.ndjson', Buffer.concat([good, good, bad, good]));
+    await validate(file).then(
+      () => expect.fail('refused'),
+      (error: Error) => expect(error.message).to.equal('line 3 of the fixture is not UTF-8 text'),
+    );
+  });
+
+  it('reuses the validator compiled for a key, and compiles anew for another key', async () => {
     const file = write('ids.ndjson', JSON.stringify({ id: 1, epc: 'urn:epc:id:sgtin:1.2.3' }));
-    expect((await validate(file, { specKey: 'contract-a#schema' })).invalid).to.equal(0);
-    const strict = new MessageSetValidator({ threads: 1 });
+    const strictSpec = { ...spec, schema: { type: 'object', required: ['missing'] } };
+    const single = new MessageSetValidator({ threads: 1 });
     try {
-      const other = await strict.validate({ file, spec: { ...spec, schema: { type: 'object', required: ['missing'] } }, specKey: 'contract-b#schema', rules: [], maxFailures: 10 });
-      expect(other.invalid).to.equal(1);
+      expect((await single.validate({ file, spec, specKey: 'contract@1#schema', rules: [], maxFailures: 10 })).invalid).to.equal(0);
+      // Keys name an immutable contract version: the same key is the same schema, compiled once.
+      expect((await single.validate({ file, spec: strictSpec, specKey: 'contract@1#schema', rules: [], maxFailures: 10 })).invalid).to.equal(0);
+      expect((await single.validate({ file, spec: strictSpec, specKey: 'contract@2#schema', rules: [], maxFailures: 10 })).invalid).to.equal(1);
     } finally {
-      await strict.close();
+      await single.close();
     }
   });
 
-  it('fails a validation still waiting when it is closed, and refuses new ones', async () => {
+  it('stops a thread that takes too long (a catastrophic pattern) and fails only that validation', async () => {
+    const slow = new MessageSetValidator({ threads: 1, taskTimeoutMs: 500 });
+    try {
+      const file = write('redos.ndjson', JSON.stringify({ code: 'a'.repeat(40) + '!' }));
+      const started = Date.now();
+      await slow.validate({ file, spec: { ...spec, schema: { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } } }, specKey: 'redos', rules: [], maxFailures: 1 }).then(
+        () => expect.fail('stopped'),
+        (error: Error) => expect(error.message).to.equal('the validation took longer than 500 ms and was stopped'),
+      );
+      expect(Date.now() - started).to.be.lessThan(5000);
+      // The pool carries on with a fresh thread.
+      const ok = write('fine.ndjson', JSON.stringify({ id: 1, epc: 'urn:epc:id:sgtin:1.2.3' }));
+      expect((await slow.validate({ file: ok, spec, specKey: 'k', rules: [], maxFailures: 1 })).invalid).to.equal(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('fails a validation in progress when it is closed, and refuses new ones', async () => {
     const closing = new MessageSetValidator({ threads: 1 });
+    const file = write('redos-close.ndjson', JSON.stringify({ code: 'a'.repeat(40) + '!' }));
+    const running = closing.validate({ file, spec: { ...spec, schema: { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } } }, specKey: 'redos', rules: [], maxFailures: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await closing.close();
-    const file = write('one.ndjson', '{}');
+    await running.then(
+      () => expect.fail('a validation cut off by close does not succeed'),
+      (error: Error) => expect(error.message).to.match(/stopped/),
+    );
     await closing.validate({ file, spec, specKey: 'k', rules: [], maxFailures: 1 }).then(
       () => expect.fail('a closed validator validates nothing'),
       (error: Error) => expect(error.message).to.match(/closed/),

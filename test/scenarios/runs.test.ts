@@ -269,6 +269,23 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       expect(ndjson).to.have.length(3);
     });
 
+    it('errs a message-set step whose fixture was changed on disk, naming it changed (not unparsable), audited and alerted', async () => {
+      const fixture = await api('post', '/api/v1/evidence').set('Content-Type', 'application/x-ndjson').send('{"type":"ObjectEvent"}\n');
+      const saved = await api('post', '/api/v1/interfaces/IF-RUN-003/scenarios').send({ key: 'tampered-fixture', name: 'A fixture changed after it was chosen', category: 'positive', steps: [{ name: 'The tampered fixture', messages: { target: 'message CommissioningEvent', source: { evidence: fixture.body.digest } } }] });
+      expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+      const file = wb.services.evidence.store.pathOf(fixture.body.digest);
+      fs.chmodSync(file, 0o640);
+      fs.writeFileSync(file, 'no longer JSON at all');
+      const run = await runOf((await startRun({ interface: 'IF-RUN-003' })).body.id);
+      const step = run.steps.find((s: { name: string }) => s.name === 'The tampered fixture');
+      expect(step.status).to.equal('error');
+      expect(step.message).to.equal(`The message set cannot be read: fixture ${fixture.body.digest} is changed in the evidence store; a security alert was raised`);
+      const alarm = await lastAuditEvent(wb.services, 'evidence.integrity_failed');
+      expect(alarm?.after).to.deep.include({ digest: fixture.body.digest, problem: 'changed', refused: 'used' });
+      const alerts = (await api('get', '/api/v1/security-alerts', await wb.login('admin'))).body;
+      expect(JSON.stringify(alerts)).to.include(fixture.body.digest);
+    });
+
     it('marks a run interrupted by a stop as aborted at the next start', async () => {
       const queued = await wb.services.runs.create(systemContext('test'), { interface: 'IF-RUN-002' });
       expect(await wb.services.runs.abortInterrupted(systemContext('server start'))).to.deep.equal([queued.id]);
@@ -436,9 +453,16 @@ describeEachDatabase('runner: request bodies from fixtures', (dialect) => {
     expect(sent.body.lines[0]).to.include({ material: 'FG-100245', quantity: 120 });
   });
 
+  it('refuses exchange fields on a message-set step, which would be saved and never used', async () => {
+    const saved = await saveScenario([{ name: 'x', messages: { target: 'POST /orders request', source: { inline: [] } }, expect: { status: 200 }, query: { a: 'b' } }]);
+    expect(saved.status).to.equal(400);
+    expect(saved.body.error.details[0]).to.include({ field: 'body.steps.0', rule: 'messageSet' });
+    expect(saved.body.error.details[0].message).to.include('query, expect');
+  });
+
   it('refuses a fixture that is missing, not JSON, or given with a body: a 400 naming the field, nothing saved', async () => {
     const before = (await wb.services.scenarios.current('IF-FIX-001')).length;
-    const auditBefore = (await auditEvents(wb.services, { entityType: 'scenario' })).length;
+    const auditBefore = (await auditEvents(wb.services, { action: 'scenario.saved' })).length;
     const text = await upload('order 4711, not JSON', 'text/plain');
     const missing = await saveScenario([{ name: 'x', operation: 'POST /orders', bodyFrom: { evidence: 'e'.repeat(64) } }]);
     expect(missing.status).to.equal(400);
@@ -450,7 +474,7 @@ describeEachDatabase('runner: request bodies from fixtures', (dialect) => {
     expect(both.status).to.equal(400);
     expect(both.body.error.details[0]).to.include({ field: 'body.steps.0', rule: 'oneOf' });
     expect((await wb.services.scenarios.current('IF-FIX-001')).length).to.equal(before);
-    expect((await auditEvents(wb.services, { entityType: 'scenario' })).length).to.equal(auditBefore);
+    expect((await auditEvents(wb.services, { action: 'scenario.saved' })).length).to.equal(auditBefore);
   });
 
   it('ends the step as an error, sending nothing, when the fixture was changed on disk after the scenario was saved', async () => {
@@ -464,5 +488,7 @@ describeEachDatabase('runner: request bodies from fixtures', (dialect) => {
     expect(step).to.include({ status: 'error', responseEvidence: null });
     expect(step!.message).to.equal(`The body fixture cannot be used: evidence ${fixture.body.digest} is changed on disk`);
     expect(run.status).to.equal('error');
+    const alarm = await lastAuditEvent(wb.services, 'evidence.integrity_failed');
+    expect(alarm?.after).to.deep.include({ digest: fixture.body.digest, problem: 'changed', refused: 'used' });
   });
 });

@@ -23,20 +23,29 @@ export type ContentCheck = 'intact' | 'missing' | 'changed';
 const DIGEST = /^[0-9a-f]{64}$/;
 /** Bytes written between two background flushes of a large item. */
 const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
+export interface EvidenceStoreOptions {
+  /** Bytes written between two background flushes of a large item (default 64 MiB). */
+  syncEveryBytes?: number;
+}
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class EvidenceStore {
   private readonly removals = new Set<Promise<unknown>>();
 
+  /** Background flushes done so far: how a large item reached the disk while it arrived. */
+  backgroundFlushes = 0;
+
   private constructor(
     readonly root: string,
     readonly maxBytes: number,
+    private readonly syncEveryBytes: number,
   ) {}
 
-  static open(root: string, maxBytes: number): EvidenceStore {
+  static open(root: string, maxBytes: number, options: EvidenceStoreOptions = {}): EvidenceStore {
     for (const dir of [root, path.join(root, 'sha256'), path.join(root, 'tmp')]) fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
     sweepStaleTempFiles(path.join(root, 'tmp'));
-    return new EvidenceStore(root, maxBytes);
+    return new EvidenceStore(root, maxBytes, options.syncEveryBytes ?? SYNC_EVERY_BYTES);
   }
 
   /** Waits for background clean-up (closing the workbench). */
@@ -57,7 +66,10 @@ export class EvidenceStore {
   async putStream(source: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable): Promise<StoredContent> {
     const hash = createHash('sha256');
     let size = 0;
-    const maxBytes = this.maxBytes;
+    const { maxBytes, syncEveryBytes } = this;
+    const flushed = () => {
+      this.backgroundFlushes += 1;
+    };
     const temp = await this.writeTemp(async (handle, file) => {
       // Large items are flushed to the disk while they arrive, not all at once at the end: the final
       // fsync then has little left to do, and the page cache never holds gigabytes of unsynced data.
@@ -71,10 +83,11 @@ export class EvidenceStore {
           if (size > maxBytes) return done(new PayloadTooLargeError(`The evidence is larger than ${maxBytes} bytes (GXPW_EVIDENCE_MAX_BYTES).`));
           hash.update(bytes);
           unsynced += bytes.length;
-          if (unsynced >= SYNC_EVERY_BYTES && !syncing) {
+          if (unsynced >= syncEveryBytes && !syncing) {
             unsynced = 0;
             syncing = handle
               .datasync()
+              .then(flushed)
               .catch((error: unknown) => void (syncError ??= error))
               .finally(() => (syncing = null));
           }

@@ -1,7 +1,9 @@
 // What a contract's JSON Schema says sits at a JSON pointer of its instances — so a scenario that
 // reads a part of an answer (domain rules over /epcisBody/…/eventList) is checked against the contract
-// when it is saved, not first at run time. Lenient where the schema is: a pointer into a part the
-// schema leaves open is accepted; only a schema that rules the pointer out refuses it.
+// when it is saved, not first at run time. Lenient where the schema is open — no schema for the
+// part, an untyped node, an additionalProperties schema — but a property an object schema does not
+// name is refused even without additionalProperties: false: a pointer the contract does not describe
+// is almost always a typo (expect.schema false skips the check).
 import { NOTHING, resolveLocalRef, unescapePointerToken } from '../platform/json-pointer.js';
 
 /** `container`: an object or array, or a part the schema does not constrain; `scalar`: only strings, numbers, booleans or null; `absent`: not described. */

@@ -179,7 +179,6 @@ export class RunService {
     const total = scenarios.reduce((n, s) => n + (JSON.parse(s.definition) as ScenarioDefinition).steps.length, 0);
     let done = 0;
     const counts = { passed: 0, failed: 0, error: 0 };
-    const random = seededRandom(Number(run.seed));
     // Positions are fixed up front, so concurrent scenarios still number their steps in plan order.
     let nextPosition = 1;
     const work = scenarios.map((scenario) => {
@@ -187,7 +186,9 @@ export class RunService {
       const first = nextPosition;
       nextPosition += definition.steps.length;
       return async () => {
-        const context: TemplateContext = { random, now: this.now, vars: {} };
+        // Each scenario draws from its own stream, derived from the run's seed and its place in the plan:
+        // the same seed gives the same values, however the concurrent scenarios interleave.
+        const context: TemplateContext = { random: seededRandom(Math.imul(Number(run.seed), 31) + first), now: this.now, vars: {} };
         let pending: RecordedStep[] = [];
         for (const [index, step] of definition.steps.entries()) {
           const outcome = step.messages
@@ -383,10 +384,7 @@ export class RunService {
     } else {
       let messages: unknown[];
       try {
-        messages = set.source.generate
-          ? // Each message from its own seed, drawn from the run's seed: the same run seed, the same set.
-            Array.from({ length: set.source.generate.count }, () => generateSync(target.schema as never, { useExamplesValue: false, alwaysFakeOptionals: false, seed: Math.floor(context.random() * 2 ** 31) }))
-          : (render(set.source.inline ?? [], context) as unknown[]);
+        messages = set.source.generate ? await generateMessages(target.schema, set.source.generate.count, context.random) : (render(set.source.inline ?? [], context) as unknown[]);
       } catch (error) {
         return readFailure(error);
       }
@@ -562,6 +560,20 @@ function checkAssertion(assertion: { equals?: unknown; matches?: string; exists?
     if (length !== assertion.length) return `has length ${length ?? 'none'}, expected ${assertion.length}`;
   }
   return null;
+}
+
+/**
+ * Messages generated from a schema (property-based), each from its own seed drawn from the scenario's
+ * stream: the same run seed, the same set. A large set takes seconds, so the event loop gets a turn
+ * between batches.
+ */
+async function generateMessages(schema: unknown, count: number, random: () => number): Promise<unknown[]> {
+  const messages: unknown[] = [];
+  for (let i = 0; i < count; i += 1) {
+    messages.push(generateSync(schema as never, { useExamplesValue: false, alwaysFakeOptionals: false, seed: Math.floor(random() * 2 ** 31) }));
+    if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return messages;
 }
 
 /**

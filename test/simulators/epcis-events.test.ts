@@ -48,10 +48,8 @@ describe('reference simulator: EPCIS event query', function () {
     expect(shipping.epcList).to.deep.equal([PALLET]);
     expect(shipping.sourceList.map((s: Json) => s.type)).to.include('owning_party');
     expect(shipping.destinationList.map((d: Json) => d.type)).to.include('owning_party');
-    // The GS1 keys behind the identifiers: the demo product's GTIN, the pallet's SSCC, the parties' GLNs.
+    // EPC syntax and GS1 check digits are the rules above; the parties' GLNs in the transactions, here.
     for (const epc of commissioning.epcList as string[]) expect(epc).to.match(/^urn:epc:id:sgtin:0312345\.067890\.\d+$/);
-    expect(gs1CheckDigitValid('00312345678906'), 'GTIN of urn:epc:id:sgtin:0312345.067890.*').to.equal(true);
-    expect(gs1CheckDigitValid('003123450000000011'), `SSCC of ${PALLET}`).to.equal(true);
     const glns = shipping.bizTransactionList.map((t: Json) => /^urn:epcglobal:cbv:bt:(\d{13}):/.exec(t.bizTransaction)![1]);
     expect(glns.length).to.be.at.least(1);
     for (const gln of glns) expect(gs1CheckDigitValid(gln), gln).to.equal(true);

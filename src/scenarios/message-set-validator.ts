@@ -1,15 +1,15 @@
 // Validates a message set kept as a file (NDJSON, or one JSON array) against a contract schema, on a
-// small pool of worker threads: the file is cut into byte ranges at line ends, each worker parses and
-// validates its range, and the results are put back in message order. The server's event loop only
-// coordinates, so a run of 100,000 messages does not stall the API for everyone else. A set that
-// goes through the domain rules is read by one worker, since the rules look at the set as a whole.
+// pool of worker threads (piscina: task timeouts, failed threads replaced, idle ones ended). The file
+// is cut into byte ranges at line ends, each thread parses and validates its range, and the results
+// are put back in message order. The server's event loop only coordinates, so a run of 100,000
+// messages does not stall the API for everyone else. A set that goes through the domain rules is read
+// by one thread, since the rules look at the set as a whole.
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import type { SchemaSpec } from '../registry/schema-compiler.js';
 import type { DomainRule, RuleReport } from './domain-rules.js';
 
 export interface MessageRangeTask {
-  id: number;
   file: string;
   format: 'ndjson' | 'json-array';
   /** Byte range [start, end): starts right after a line end, ends right after one (or at the file's end). */
@@ -36,7 +36,7 @@ export interface MessageRangeResult {
   rules: RuleReport[] | null;
 }
 
-export type WorkerAnswer = { id: number; result: MessageRangeResult } | { id: number; error: string; line: number | null };
+export type WorkerAnswer = { result: MessageRangeResult } | { error: string; line: number | null };
 
 export interface MessageSetResult {
   messages: number;
@@ -66,35 +66,27 @@ export interface MessageSetValidatorOptions {
 }
 const WORKER_SCRIPT = new URL('./message-set-worker.js', import.meta.url);
 
-interface PooledWorker {
-  worker: Worker;
-  busy: boolean;
-  /** Why the thread was taken out of the pool: what its task fails with. */
-  failure: MessageSetValidationError | null;
-}
 
 export class MessageSetValidator {
-  private readonly workers: PooledWorker[] = [];
-  private readonly queue: Array<{ task: MessageRangeTask; resolve: (answer: WorkerAnswer) => void; reject: (error: Error) => void }> = [];
-  private readonly pending = new Map<number, { worker: PooledWorker; resolve: (answer: WorkerAnswer) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
-  private nextId = 1;
+  private readonly pool: Piscina<MessageRangeTask, WorkerAnswer>;
   private closed = false;
-  private readonly threads: number;
   private readonly minRangeBytes: number;
   private readonly taskTimeoutMs: number;
 
-  constructor(options: MessageSetValidatorOptions) {
-    this.threads = options.threads;
+  constructor(private readonly options: MessageSetValidatorOptions) {
     this.minRangeBytes = options.minRangeBytes ?? MIN_RANGE_BYTES;
     this.taskTimeoutMs = options.taskTimeoutMs ?? TASK_TIMEOUT_MS;
+    // Threads start when first needed and end after a minute idle; a thread that fails is replaced.
+    this.pool = new Piscina({ filename: WORKER_SCRIPT.href, minThreads: 0, maxThreads: options.threads, idleTimeout: 60_000 });
   }
 
   async validate(request: { file: string; spec: SchemaSpec; specKey: string; rules: DomainRule[]; maxFailures: number }): Promise<MessageSetResult> {
+    if (this.closed) throw new MessageSetValidationError('the message-set validator was closed');
     const size = (await fs.promises.stat(request.file)).size;
     const format = (await firstCharacterOf(request.file)) === '[' ? 'json-array' : 'ndjson';
-    const parts = format === 'json-array' || request.rules.length ? 1 : Math.max(1, Math.min(this.threads, Math.floor(size / this.minRangeBytes)));
+    const parts = format === 'json-array' || request.rules.length ? 1 : Math.max(1, Math.min(this.options.threads, Math.floor(size / this.minRangeBytes)));
     const ranges = await splitAtLineEnds(request.file, size, parts);
-    const answers = await Promise.all(ranges.map(([start, end]) => this.submit({ id: this.nextId++, file: request.file, format, start, end, spec: request.spec, specKey: request.specKey, rules: request.rules, maxFailures: request.maxFailures })));
+    const answers = await Promise.all(ranges.map(([start, end]) => this.run({ file: request.file, format, start, end, spec: request.spec, specKey: request.specKey, rules: request.rules, maxFailures: request.maxFailures })));
 
     const merged: MessageSetResult = { messages: 0, invalid: 0, failures: [], rules: [] };
     let lines = 0;
@@ -113,73 +105,19 @@ export class MessageSetValidator {
   /** Stops the threads (services.close() calls it); a validation still running fails. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const waiting of this.queue.splice(0)) waiting.reject(new MessageSetValidationError('the message-set validator was closed'));
-    await Promise.all(this.workers.splice(0).map((pooled) => pooled.worker.terminate()));
+    await this.pool.destroy();
   }
 
-  private submit(task: MessageRangeTask): Promise<WorkerAnswer> {
-    if (this.closed) return Promise.reject(new MessageSetValidationError('the message-set validator was closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve, reject });
-      this.dispatch();
-    });
-  }
-
-  private dispatch(): void {
-    while (this.queue.length) {
-      let pooled = this.workers.find((w) => !w.busy);
-      if (!pooled && this.workers.length < this.threads) pooled = this.spawn();
-      if (!pooled) return;
-      const { task, resolve, reject } = this.queue.shift()!;
-      // A schema that never finishes (a catastrophic pattern) must not hold a run for ever: the thread is stopped.
-      const timer = setTimeout(() => this.stop(pooled, new MessageSetValidationError(`the validation took longer than ${this.taskTimeoutMs} ms and was stopped`)), this.taskTimeoutMs);
-      pooled.busy = true;
-      this.pending.set(task.id, { worker: pooled, resolve, reject, timer });
-      try {
-        pooled.worker.postMessage(task);
-      } catch (error) {
-        clearTimeout(timer);
-        this.pending.delete(task.id);
-        pooled.busy = false;
-        reject(new MessageSetValidationError(`the task could not be handed to a thread: ${(error as Error).message}`));
-      }
+  private async run(task: MessageRangeTask): Promise<WorkerAnswer> {
+    // A schema that never finishes (a catastrophic pattern) must not hold a run for ever: the thread is stopped.
+    const signal = AbortSignal.timeout(this.taskTimeoutMs);
+    try {
+      return await this.pool.run(task, { signal });
+    } catch (error) {
+      if (signal.aborted) throw new MessageSetValidationError(`the validation took longer than ${this.taskTimeoutMs} ms and was stopped`);
+      if (this.closed) throw new MessageSetValidationError('the validation was stopped: the message-set validator was closed');
+      throw new MessageSetValidationError(`a validation thread failed: ${(error as Error).message}`);
     }
-  }
-
-  private spawn(): PooledWorker {
-    const pooled: PooledWorker = { worker: new Worker(WORKER_SCRIPT), busy: false, failure: null };
-    pooled.worker.on('message', (answer: WorkerAnswer) => {
-      const waiting = this.pending.get(answer.id);
-      if (!waiting) return;
-      clearTimeout(waiting.timer);
-      this.pending.delete(answer.id);
-      pooled.busy = false;
-      waiting.resolve(answer);
-      this.dispatch();
-    });
-    // A thread that dies (out of memory, a bug) fails its task and leaves the pool; the next task gets a fresh one.
-    pooled.worker.on('error', (error: Error) => this.stop(pooled, new MessageSetValidationError(`a validation thread failed: ${error.message}`)));
-    pooled.worker.on('messageerror', (error: Error) => this.stop(pooled, new MessageSetValidationError(`a validation thread sent an unreadable answer: ${error.message}`)));
-    pooled.worker.on('exit', (code) => this.stop(pooled, new MessageSetValidationError(`a validation thread stopped (exit code ${code})`)));
-    this.workers.push(pooled);
-    return pooled;
-  }
-
-  /** Takes a thread out of the pool and fails its task with the first reason given. */
-  private stop(pooled: PooledWorker, reason: MessageSetValidationError): void {
-    pooled.failure ??= reason;
-    const index = this.workers.indexOf(pooled);
-    if (index >= 0) {
-      this.workers.splice(index, 1);
-      void pooled.worker.terminate();
-    }
-    for (const [id, waiting] of this.pending) {
-      if (waiting.worker !== pooled) continue;
-      clearTimeout(waiting.timer);
-      this.pending.delete(id);
-      waiting.reject(pooled.failure);
-    }
-    if (!this.closed) this.dispatch();
   }
 }
 

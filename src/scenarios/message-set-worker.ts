@@ -1,10 +1,9 @@
-// A worker thread of the message-set validator: it reads one byte range of an NDJSON file (or a
+// The task of a message-set validator thread: it reads one byte range of an NDJSON file (or a
 // whole JSON-array file), parses each message and validates it with the contract's schema, compiled
 // here exactly as the contract compiles it. Parsing and validating tens of thousands of messages
 // would otherwise hold the server's event loop for seconds; here it runs beside it, on every core.
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
 import type { ValidateFunction } from 'ajv';
 import { compileSchema } from '../registry/schema-compiler.js';
 import { applyDomainRules } from './domain-rules.js';
@@ -117,14 +116,12 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
   return result;
 }
 
-parentPort!.on('message', (task: MessageRangeTask) => {
-  validateRange(task).then(
-    (result) => parentPort!.postMessage({ id: task.id, result } satisfies WorkerAnswer),
-    (error: unknown) =>
-      parentPort!.postMessage({
-        id: task.id,
-        error: error instanceof LineError ? error.message : `validation failed: ${(error as Error).message}`,
-        line: error instanceof LineError ? error.line : null,
-      } satisfies WorkerAnswer),
-  );
-});
+/** The task a pool thread runs (piscina): an answer either way, so a fixture's fault is told from a thread's. */
+export default async function validateMessageRange(task: MessageRangeTask): Promise<WorkerAnswer> {
+  try {
+    return { result: await validateRange(task) };
+  } catch (error) {
+    if (error instanceof LineError) return { error: error.message, line: error.line };
+    throw error;
+  }
+}

@@ -15,15 +15,18 @@ export function isPostgresAvailable(): boolean {
 /** Called once from the global setup. */
 export async function probePostgres(): Promise<boolean> {
   if (process.env.GXPW_TEST_POSTGRES === 'off') return (postgresAvailable = false);
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    postgresAvailable = true;
-  } catch {
-    postgresAvailable = false;
-  } finally {
-    await client.end().catch(() => undefined);
+  // A busy machine can be slow to answer: a few tries before the PostgreSQL runs are skipped.
+  for (let attempt = 1; attempt <= 5 && !postgresAvailable; attempt += 1) {
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      postgresAvailable = true;
+    } catch {
+      if (attempt < 5) await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
   return postgresAvailable;
 }

@@ -10,11 +10,10 @@ import { ROLES, ROLE_TITLES, type Role } from '../auth/roles.js';
 import type { Config } from '../config.js';
 import { StartupError } from '../platform/errors.js';
 import { systemContext, type RequestContext } from '../platform/request-context.js';
-import type { ScenarioDefinition } from '../scenarios/scenario-schema.js';
 import type { Services } from '../services.js';
 import type { ContractFormat, TargetLocation } from '../registry/contract-document.js';
 import { scaffoldScenarios } from '../scenarios/scenario-scaffold.js';
-import { serveSimulators, type Fault } from '../simulators/contract-simulator.js';
+import { serveSimulators } from '../simulators/contract-simulator.js';
 import { DEMO_INTERFACES, DEMO_SCENARIOS, DEMO_SYSTEMS } from './reference-architecture.js';
 
 /** The authored contracts of the demo interfaces (dist/src/demo → ../../../demo/contracts). */
@@ -125,24 +124,18 @@ export function demoOrigin(config: Config): string {
 }
 
 /**
- * Runs the demo fails on purpose: a scenario of the interface again, the simulator told to misbehave,
- * and a deviation opened on the failed step — what a reviewer of the demo is meant to find.
+ * Runs the demo fails on purpose: the interface's scenarios against its `faulty` environment, where
+ * the simulator misbehaves on every request (…/sim/faulty/<fault>/<system>), and a deviation opened
+ * on the first failed step — what a reviewer of the demo is meant to find. The scenarios themselves
+ * stay as they are, so later runs against `test` pass.
  */
-const FAULT_SHOWCASES: Array<{ interface: string; scenario: string; fault: Fault; key: string; name: string; deviation: { title: string; impact: string } }> = [
+const FAULT_SHOWCASES: Array<{ interface: string; deviation: { title: string; impact: string } }> = [
   {
     interface: 'IF-ERP-WMS-001',
-    scenario: 'post-orders-example',
-    fault: 'schema',
-    key: 'wms-answer-off-contract',
-    name: 'The WMS answers off-contract (fault injection: a required field missing)',
     deviation: { title: 'WMS order receipt breaks the contract', impact: 'Orders could be released to the warehouse without a confirmed WMS order id; shipments would not be traceable to the order.' },
   },
   {
     interface: 'IF-SER-TP-009',
-    scenario: 'epcis-serial-history',
-    fault: 'out-of-order',
-    key: 'epcis-history-out-of-order',
-    name: "The wholesaler's EPCIS history of a serial is out of order (fault injection: shipped before it was commissioned)",
     deviation: { title: 'EPCIS history at the wholesaler is out of order', impact: 'A DSCSA trace of the unit would show it packed and shipped before it was commissioned; the wholesaler could quarantine saleable product, or fail to spot an illegitimate serial.' },
   },
 ];
@@ -171,16 +164,9 @@ export async function runDemoScenarios(services: Services, listeningOn: string):
     runs += 1;
   }
   for (const showcase of FAULT_SHOWCASES) {
-    const [original] = (await runnableHere(showcase.interface)) ? (await services.scenarios.current(showcase.interface)).filter((s) => s.key === showcase.scenario) : [];
-    if (!original) continue;
-    const definition = JSON.parse(original.definition) as ScenarioDefinition;
-    await services.scenarios.save(engineer, showcase.interface, {
-      ...definition,
-      key: showcase.key,
-      name: showcase.name,
-      steps: definition.steps.map((step) => ({ ...step, query: { ...step.query, fault: showcase.fault } })),
-    });
-    const failed = await services.runs.runToEnd(engineer, { interface: showcase.interface, environment: 'test' });
+    const iface = await runnableHere(showcase.interface);
+    if (!iface?.environments.faulty?.startsWith(`${listeningOn}/sim/faulty/`)) continue;
+    const failed = await services.runs.runToEnd(engineer, { interface: showcase.interface, environment: 'faulty' });
     runs += 1;
     const step = (await services.runs.steps(failed.id)).find((s) => s.status !== 'passed');
     if (step) {

@@ -68,7 +68,7 @@ export const DEMO_INTERFACES: DemoInterface[] = [
     gxpRelevant: true,
     intendedUse: 'Creates the outbound order in the WMS for each released sales order, with material, GTIN/NDC, quantity, batch and the GLN of the licensed ship-to. Supports GDP distribution: the WMS ships only what the order authorizes, to the authorized ship-to.',
     owner: 'ERP Integration Team',
-    environments: { test: `${TEST}/wms`, validation: `${VAL}/wms` },
+    environments: { test: `${TEST}/wms`, validation: `${VAL}/wms`, faulty: `${TEST}/faulty/schema/wms` },
     contract: { format: 'openapi', file: 'erp-wms-sales-orders.openapi.yaml' },
     risk: {
       'fda-csa': { intendedUse: 'supporting-gxp', processRisk: 'not-high', dataIntegrityImpact: 'transports-gxp-records' },
@@ -236,7 +236,7 @@ export const DEMO_INTERFACES: DemoInterface[] = [
     gxpRelevant: true,
     intendedUse: 'Sends, for every shipment, the EPCIS 2.0 shipping event (SSCCs and SGTINs, source and destination parties, PO and despatch advice) to the wholesaler\'s EPCIS capture interface. It is the interoperable, electronic exchange of product tracing data that DSCSA requires at each change of ownership.',
     owner: 'Trading Partner Integration Team',
-    environments: { test: `${TEST}/trading-partner`, validation: `${VAL}/partners/northstar/epcis` },
+    environments: { test: `${TEST}/trading-partner`, validation: `${VAL}/partners/northstar/epcis`, faulty: `${TEST}/faulty/out-of-order/trading-partner` },
     contract: { format: 'openapi', file: 'ser-tp-epcis-shipping-events.openapi.yaml' },
     risk: {
       'fda-csa': { intendedUse: 'direct-gxp', processRisk: 'high', dataIntegrityImpact: 'transports-gxp-records' },

@@ -95,7 +95,13 @@ export function createSimulatorApp(options: SimulatorOptions = {}): Express {
   let names: string[] = [];
   const ready = loadSimulatedSystems(options.contractsDir).then((systems) => {
     names = systems.map((system) => system.name);
-    for (const system of systems) app.use(`/${system.name}`, systemRouter(system, options));
+    for (const system of systems) {
+      const router = systemRouter(system, options);
+      app.use(`/${system.name}`, router);
+      // The same system misbehaving on every request, for an environment of its own
+      // (…/sim/faulty/<fault>/<system>): scenarios stay as they are, the environment decides.
+      app.use(`/faulty/:fault/${system.name}`, faultFromPath, router);
+    }
     app.use((_req: Request, res: Response) => void res.status(404).json({ error: { code: 'not_found', message: 'No such simulated operation.' } }));
   });
   // Routes are added once the contracts are read; requests that come earlier wait for it.
@@ -213,6 +219,13 @@ function idOf(body: unknown): string | undefined {
   if (!isObject(body)) return undefined;
   const key = Object.keys(body).find((k) => /(Id|ID|Number)$/.test(k) && typeof body[k] === 'string');
   return key ? (body[key] as string) : undefined;
+}
+
+function faultFromPath(req: Request, res: Response, next: NextFunction): void {
+  const fault = (req.params as Record<string, string>).fault;
+  if (!FAULTS.includes(fault as Fault)) return void res.status(404).json({ error: { code: 'unknown_fault', message: `No such fault: ${fault} (${FAULTS.join(', ')}).` } });
+  req.headers['x-sim-fault'] = fault;
+  next();
 }
 
 function faultOf(req: Request): Fault | null {

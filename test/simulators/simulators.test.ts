@@ -92,4 +92,17 @@ describe('reference simulators', function () {
     await request(app).get('/sim/wms/orders/0000900001').query({ fault: 'drop' }).catch((e: Error) => (dropped = e));
     expect(String(dropped)).to.match(/socket hang up|ECONNRESET/);
   });
+
+  it('misbehaves on every request under /sim/faulty/<fault>/<system>, sharing what the system keeps, so an environment can be the faulty one', async () => {
+    const created = await request(app).post('/sim/faulty/schema/wms/orders').send({ ...order(), orderNumber: '0000900003' });
+    expect(created.status).to.equal(201);
+    expect(validator('POST /orders → 201')(created.body), 'the answer breaks the contract').to.equal(false);
+    const read = await request(app).get('/sim/wms/orders/0000900003');
+    expect(read.status, 'the same WMS behind both paths').to.equal(200);
+    expect(validator('GET /orders/{orderNumber} → 200')(read.body)).to.equal(true);
+    expect((await request(app).get('/sim/faulty/status/wms/orders/0000900003')).status).to.equal(503);
+    const unknown = await request(app).get('/sim/faulty/meltdown/wms/orders/0000900003');
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.error.code).to.equal('unknown_fault');
+  });
 });

@@ -101,7 +101,7 @@ export class EvidenceService {
     const items = await this.itemsOf(digest);
     const check = await this.store.check(digest);
     if (check !== 'intact') {
-      await this.reportIntegrityFailure(ctx, digest, check, 'served');
+      await this.reportIntegrityFailure(ctx, digest, check, 'served', items);
       throw new ConflictError(`Evidence ${digest} is ${check} on disk and cannot be served; a security alert was raised.`, 'evidence_integrity_failed');
     }
     return { items, stream: this.store.openRead(digest) };
@@ -146,8 +146,8 @@ export class EvidenceService {
   }
 
   /** Part 11 §11.10(a): an altered or lost record is discerned, recorded and raised, never used. */
-  private async reportIntegrityFailure(ctx: RequestContext, digest: string, problem: Exclude<ContentCheck, 'intact'>, refused: 'served' | 'used'): Promise<void> {
-    const items = await this.list({ digest });
+  private async reportIntegrityFailure(ctx: RequestContext, digest: string, problem: Exclude<ContentCheck, 'intact'>, refused: 'served' | 'used', known?: EvidenceItem[]): Promise<void> {
+    const items = known ?? (await this.list({ digest }));
     await this.database.write(async (tx) => {
       await this.audit.record(tx, ctx, { action: 'evidence.integrity_failed', entityType: 'evidence', entityId: items[0]?.id ?? digest, change: 'event', after: { digest, problem, items: items.map((i) => i.id), refused } });
       await this.alerts.raise(tx, ctx, {

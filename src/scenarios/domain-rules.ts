@@ -627,33 +627,23 @@ export function applyDomainRules(messages: unknown[], rules: readonly DomainRule
   let events: EventRef[] | undefined;
   const eventsOf = () => (events ??= collectEvents(set));
   const reports: RuleReport[] = [];
+  // One check per rule; gs1-check-digits reads every message, the others the EPCIS events in them.
+  const checks: Record<DomainRule, (findings: Findings) => number> = {
+    'gs1-check-digits': (findings) => checkGs1CheckDigits(set, findings),
+    'epc-syntax': (findings) => checkEpcSyntax(eventsOf(), findings),
+    'cbv-vocabulary': (findings) => checkCbvVocabulary(eventsOf(), findings),
+    'event-order': (findings) => checkEventOrder(eventsOf(), findings),
+    aggregation: (findings) => checkAggregation(eventsOf(), findings),
+    'dscsa-shipping': (findings) => checkDscsaShipping(eventsOf(), findings),
+  };
   const done = new Set<DomainRule>();
   for (const rule of rules) {
     if (done.has(rule)) continue;
     done.add(rule);
+    const check = checks[rule];
+    if (!check) throw new RangeError(`Unknown domain rule '${String(rule)}'; known rules: ${DOMAIN_RULES.join(', ')}`);
     const findings = new Findings(rule);
-    switch (rule) {
-      case 'gs1-check-digits':
-        reports.push(findings.report(checkGs1CheckDigits(set, findings)));
-        break;
-      case 'epc-syntax':
-        reports.push(findings.report(checkEpcSyntax(eventsOf(), findings)));
-        break;
-      case 'cbv-vocabulary':
-        reports.push(findings.report(checkCbvVocabulary(eventsOf(), findings)));
-        break;
-      case 'event-order':
-        reports.push(findings.report(checkEventOrder(eventsOf(), findings)));
-        break;
-      case 'aggregation':
-        reports.push(findings.report(checkAggregation(eventsOf(), findings)));
-        break;
-      case 'dscsa-shipping':
-        reports.push(findings.report(checkDscsaShipping(eventsOf(), findings)));
-        break;
-      default:
-        throw new RangeError(`Unknown domain rule '${String(rule satisfies never)}'; known rules: ${DOMAIN_RULES.join(', ')}`);
-    }
+    reports.push(findings.report(check(findings)));
   }
   return reports;
 }

@@ -173,12 +173,17 @@ describe('gxpw demo beside a server', function () {
   });
   after(async () => wb?.close());
 
-  it('refuses with exit code 1 when PORT is taken by something that is not the simulators, and makes no run', async () => {
+  it('refuses with exit code 1 when PORT is taken by something that is not the simulators, and makes no run — but the generated password is shown first', async () => {
     await listen((_req, res) => res.writeHead(404).end('not here'));
-    const result = await gxpwAsync(['demo'], { ...wb.env, PORT: String(port), GXPW_DEMO_PASSWORD: 'a-demo-password-1' });
+    const result = await gxpwAsync(['demo'], { ...wb.env, PORT: String(port) });
     expect(result.status).to.equal(1);
     expect(result.stderr).to.include(`the demo runs need the reference simulators at http://127.0.0.1:${port}/sim, but port ${port} is taken`);
     expect(await wb.services.runs.list({ limit: 1 })).to.deep.equal([]);
+    // Shown only once: a failed run must not swallow it. It is the demo accounts' real password.
+    const password = /password \(generated, shown only now\): (\S+)/.exec(result.stdout)?.[1];
+    expect(password, result.stdout).to.be.a('string');
+    const login = await request(wb.app).post('/api/v1/auth/login').send({ username: 'qa', password });
+    expect(login.status, JSON.stringify(login.body)).to.equal(200);
   });
 
   it('makes its runs against the simulators of the server already answering on PORT, and says how many', async () => {

@@ -10,9 +10,9 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { SecurityAlertService } from '../auth/security-alert-service.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
-import type { RequestContext } from '../platform/request-context.js';
+import { systemContext, type RequestContext } from '../platform/request-context.js';
 import type { EvidenceItem } from './evidence-model.js';
-import type { ContentCheck, EvidenceStore, StoredContent } from './evidence-store.js';
+import type { ContentCheck, EvidenceStore, Restoration, StoredContent } from './evidence-store.js';
 
 /** BOM stripped (the default), invalid bytes refused. */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -48,12 +48,22 @@ export class EvidenceService {
     private readonly audit: AuditTrail,
     private readonly alerts: SecurityAlertService,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    store.onRestoration((restoration) => this.recordRestoration(systemContext('evidence store'), restoration));
+  }
 
   /** Streams content into the store, then catalogues and audits it in one transaction. */
   async capture(ctx: RequestContext, source: Readable | AsyncIterable<Buffer> | Iterable<Buffer>, details: CaptureDetails): Promise<{ item: EvidenceItem; deduplicated: boolean }> {
+    const started = this.now().toISOString();
     const stored = await this.store.putStream(source);
-    const item = await this.database.write((tx) => this.catalogue(tx, ctx, stored, details));
+    const item = await this.database.write(async (tx) => {
+      // New on disk, yet catalogued before this upload began: the file had gone missing and these
+      // bytes brought it back. (Rows caught up in a concurrent upload of the same bytes are later.)
+      if (stored.created && (await this.model.count({ where: { digest: stored.digest, capturedAt: { [Op.lt]: started } }, transaction: tx }))) {
+        await this.recordRestoration(ctx, { digest: stored.digest, found: 'missing', quarantinedAs: null }, tx);
+      }
+      return this.catalogue(tx, ctx, stored, details);
+    });
     return { item, deduplicated: !stored.created };
   }
 
@@ -157,6 +167,25 @@ export class EvidenceService {
         details: { digest, problem, items: items.map((i) => i.id) },
       });
     });
+  }
+
+  /**
+   * A damaged item put right by a new capture of the same bytes. It is still an integrity failure —
+   * something changed or removed a record — so it is audited and raised as an alert (Part 11 §11.10(a)).
+   */
+  private async recordRestoration(ctx: RequestContext, restoration: Restoration, tx?: Transaction): Promise<void> {
+    const record = async (tx: Transaction) => {
+      const items = await this.model.findAll({ where: { digest: restoration.digest }, order: [['id', 'ASC']], transaction: tx });
+      const details = { digest: restoration.digest, found: restoration.found, quarantinedAs: restoration.quarantinedAs, items: items.map((i) => i.id) };
+      await this.audit.record(tx, ctx, { action: 'evidence.restored', entityType: 'evidence', entityId: items[0]?.id ?? restoration.digest, change: 'event', after: details });
+      await this.alerts.raise(tx, ctx, {
+        kind: 'evidence_integrity',
+        severity: 'high',
+        message: `Evidence ${restoration.digest} was ${restoration.found} on disk; a new capture of the same bytes restored it${restoration.quarantinedAs ? ` (the damaged file is kept as ${restoration.quarantinedAs})` : ''}.`,
+        details,
+      });
+    };
+    await (tx ? record(tx) : this.database.write(record));
   }
 
   /** Re-hashes every catalogued file (`gxpw verify --evidence`). */

@@ -20,6 +20,14 @@ export interface StoredContent {
 
 export type ContentCheck = 'intact' | 'missing' | 'changed';
 
+/** A stored item found damaged when the same bytes arrived again, and put right with them. */
+export interface Restoration {
+  digest: string;
+  found: 'changed' | 'missing';
+  /** Where a changed file is kept for investigation (relative to the store's root). */
+  quarantinedAs: string | null;
+}
+
 const DIGEST = /^[0-9a-f]{64}$/;
 /** Bytes written between two background flushes of a large item. */
 const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
@@ -31,7 +39,10 @@ export interface EvidenceStoreOptions {
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class EvidenceStore {
-  private readonly removals = new Set<Promise<unknown>>();
+  private readonly background = new Set<Promise<unknown>>();
+  /** The check of a duplicate's stored copy, by digest: one at a time per item. */
+  private readonly duplicateChecks = new Map<string, Promise<unknown>>();
+  private restorationListener: (restoration: Restoration) => Promise<void> = async () => undefined;
 
   /** Background flushes done so far: how a large item reached the disk while it arrived. */
   backgroundFlushes = 0;
@@ -43,14 +54,19 @@ export class EvidenceStore {
   ) {}
 
   static open(root: string, maxBytes: number, options: EvidenceStoreOptions = {}): EvidenceStore {
-    for (const dir of [root, path.join(root, 'sha256'), path.join(root, 'tmp')]) fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+    for (const dir of [root, path.join(root, 'sha256'), path.join(root, 'tmp'), path.join(root, 'quarantine')]) fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
     sweepStaleTempFiles(path.join(root, 'tmp'));
     return new EvidenceStore(root, maxBytes, options.syncEveryBytes ?? SYNC_EVERY_BYTES);
   }
 
-  /** Waits for background clean-up (closing the workbench). */
+  /** Waits for background work: duplicates' checks and clean-up (closing the workbench, tests). */
   async settled(): Promise<void> {
-    await Promise.all([...this.removals]);
+    while (this.background.size) await Promise.all([...this.background]);
+  }
+
+  /** Told when a damaged item was restored (the evidence service audits it and raises an alert). */
+  onRestoration(listener: (restoration: Restoration) => Promise<void>): void {
+    this.restorationListener = listener;
   }
 
   static isDigest(value: string): boolean {
@@ -152,13 +168,44 @@ export class EvidenceStore {
       // The stored item keeps the data; only the temp name goes.
       await fsp.rm(temp, { force: true });
     } else {
-      // A duplicate's bytes are freed in the background: for a large item that takes a while, and
-      // the caller already has its answer. A crash in between leaves a .part file the next open sweeps.
-      const removal = fsp.rm(temp, { force: true }).catch(() => undefined);
-      this.removals.add(removal);
-      void removal.finally(() => this.removals.delete(removal));
+      // A duplicate is checked against the stored copy in the background (the caller already has its
+      // answer): the copy is re-hashed and, if it was damaged on disk, put right with these bytes.
+      // A crash in between leaves a .part file the next open sweeps.
+      const previous = this.duplicateChecks.get(digest) ?? Promise.resolve();
+      const check = previous.then(() => this.restoreIfDamaged(temp, digest)).catch(() => undefined).finally(() => fsp.rm(temp, { force: true }).catch(() => undefined));
+      this.duplicateChecks.set(digest, check);
+      this.background.add(check);
+      void check.finally(() => {
+        this.background.delete(check);
+        if (this.duplicateChecks.get(digest) === check) this.duplicateChecks.delete(digest);
+      });
     }
     return { digest, size, created };
+  }
+
+  /**
+   * The same bytes arrived again: if the stored copy no longer matches its digest, the damaged file
+   * is kept aside in quarantine/ (evidence of what happened, never deleted) and the good bytes take
+   * its place in one atomic rename, so a reader never finds the item missing; a file gone meanwhile
+   * is linked back. Returns the restoration.
+   */
+  private async restoreIfDamaged(temp: string, digest: string): Promise<Restoration | null> {
+    const target = this.pathOf(digest);
+    const found = await this.check(digest);
+    if (found === 'intact') return null;
+    let quarantinedAs: string | null = null;
+    if (found === 'changed') {
+      quarantinedAs = path.join('quarantine', `${digest}.${new Date().toISOString().replace(/[:.]/g, '-')}.${randomUUID().slice(0, 8)}`);
+      await fsp.link(target, path.join(this.root, quarantinedAs));
+      await syncDirectory(path.join(this.root, 'quarantine'));
+      await fsp.rename(temp, target);
+    } else {
+      await fsp.link(temp, target);
+    }
+    await syncDirectory(path.dirname(target));
+    const restoration: Restoration = { digest, found, quarantinedAs };
+    await this.restorationListener(restoration);
+    return restoration;
   }
 
   /** Re-hashes a stored item: intact, missing, or changed on disk. */

@@ -159,6 +159,47 @@ describeEachDatabase('evidence store', (dialect) => {
     expect(text.stdout).to.include(`${changed.body.digest}: changed`);
   });
 
+  it('restores a damaged item when the same bytes are uploaded again: the damaged file quarantined, audited, alerted', async () => {
+    const store = wb.services.evidence.store;
+    const quarantined = () => fs.readdirSync(path.join(wb.config.evidenceDir, 'quarantine'));
+    const good = '{"lot":"L2406A","released":true}';
+    const first = await upload(good);
+    const file = store.pathOf(first.body.digest);
+    // An intact duplicate is checked and left as it is.
+    const duplicate = await upload(good);
+    await store.settled();
+    expect(quarantined()).to.deep.equal([]);
+    expect(await lastAuditEvent(wb.services, 'evidence.restored')).to.equal(undefined);
+
+    fs.chmodSync(file, 0o640);
+    fs.writeFileSync(file, '{"lot":"L2406A","released":false}');
+    const again = await upload(good, 'application/json', { name: 'resubmitted.json' });
+    expect(again.status).to.equal(201);
+    expect(again.body.deduplicated).to.equal(true);
+    await store.settled();
+    expect(fs.readFileSync(file, 'utf8')).to.equal(good);
+    expect(fs.statSync(file).mode & 0o222, 'read-only again').to.equal(0);
+    expect(await store.check(first.body.digest)).to.equal('intact');
+    const [kept] = quarantined();
+    expect(kept).to.match(new RegExp(`^${first.body.digest}\\.`));
+    expect(fs.readFileSync(path.join(wb.config.evidenceDir, 'quarantine', kept!), 'utf8'), 'the damaged bytes are kept').to.equal('{"lot":"L2406A","released":false}');
+    const event = await lastAuditEvent(wb.services, 'evidence.restored');
+    expect(event?.after).to.deep.equal({ digest: first.body.digest, found: 'changed', quarantinedAs: path.join('quarantine', kept!), items: [first.body.id, duplicate.body.id, again.body.id] });
+    expect(event?.actor.name, 'found in the background, by the store').to.equal('evidence store');
+    expect((await wb.services.alerts.list({})).some((a) => a.kind === 'evidence_integrity' && a.message.includes('restored'))).to.equal(true);
+    expect(tempFiles()).to.deep.equal([]);
+    expect((await request(wb.app).get(`/api/v1/evidence/${first.body.digest}/verify`).set('Authorization', `Bearer ${auditor}`)).body).to.deep.include({ status: 'intact' });
+
+    // A file gone missing comes back with the next upload of its bytes, in that upload's own transaction.
+    fs.rmSync(file);
+    const back = await upload(good);
+    expect(back.body.deduplicated).to.equal(false);
+    expect(fs.readFileSync(file, 'utf8')).to.equal(good);
+    const missing = await lastAuditEvent(wb.services, 'evidence.restored');
+    expect(missing?.after).to.deep.include({ digest: first.body.digest, found: 'missing', quarantinedAs: null });
+    expect(missing?.actor.name).to.equal('Ingrid Integration');
+  });
+
   it('lets auditors read but not upload', async () => {
     expect((await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${auditor}`).send('x')).status).to.equal(403);
   });

@@ -95,6 +95,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const messageSets = new MessageSetValidator({ threads: config.runner.validationThreads });
   const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, messageSets, audit, config.runner, now);
   const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
+  // Records evidence may be uploaded for (a run's evidence is the runner's own).
+  evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
+  evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));
   // Each feature registers its signable record types here, the one place they are wired.
   signatures.register(assessments.signableRecordType());
   signatures.register(deviations.signableRecordType());

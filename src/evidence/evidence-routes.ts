@@ -50,7 +50,8 @@ export function registerEvidenceRoutes(api: ApiRouter, evidence: EvidenceService
       }
       const belongsTo = query.belongsToType ? { type: query.belongsToType, id: query.belongsToId! } : null;
       const contentType = req.headers['content-type'] ?? 'application/octet-stream';
-      const upload = (source: Readable, details: CaptureDetails) => evidence.capture(ctx, source, details);
+      // What the catalogue keeps is checked before a byte is stored: bad input changes nothing.
+      const upload = async (source: Readable, details: CaptureDetails) => evidence.capture(ctx, source, { ...details, mediaType: checkedMediaType(details.mediaType, 'header.content-type'), originalName: checkedFileName(details.originalName ?? null) });
       const { item, deduplicated } = contentType.startsWith('multipart/form-data')
         ? await fromMultipart(req, evidence.store.maxBytes, (file, info) => upload(file, { mediaType: info.mimeType || 'application/octet-stream', originalName: info.filename ?? query.name ?? null, belongsTo }))
         : await upload(req, { mediaType: contentType, originalName: query.name ?? null, belongsTo });
@@ -102,6 +103,23 @@ export function registerEvidenceRoutes(api: ApiRouter, evidence: EvidenceService
       return { digest: params.digest, status: await evidence.store.check(params.digest), items: items.map((i) => i.id) };
     },
   });
+}
+
+/** type/subtype with optional parameters (RFC 9110 §8.3.1), short enough for the catalogue. */
+const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}(\s*;\s*[\w!#$&^.+-]+=("[^"\\]*"|[\w!#$&^.+-]+))*$/;
+
+function checkedMediaType(mediaType: string, field: string): string {
+  if (mediaType.length > 255 || !MEDIA_TYPE.test(mediaType)) {
+    throw new ValidationError('The media type is not a valid type/subtype of at most 255 characters.', [{ field, rule: 'format', message: 'must be a media type such as application/json' }], 'invalid_media_type');
+  }
+  return mediaType;
+}
+
+function checkedFileName(name: string | null): string | null {
+  if (name !== null && (name.length > 255 || !name.trim())) {
+    throw new ValidationError('The file name must have 1 to 255 characters.', [{ field: 'file.filename', rule: 'maxLength', message: 'at most 255 characters' }], 'invalid_file_name');
+  }
+  return name;
 }
 
 /** Streams the first file part of a multipart body into `onFile`; other parts are skipped. */

@@ -9,7 +9,7 @@ import { Op, type ModelStatic, type Transaction, type WhereOptions } from 'seque
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { SecurityAlertService } from '../auth/security-alert-service.js';
 import type { Database } from '../platform/database.js';
-import { ConflictError, NotFoundError } from '../platform/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { systemContext, type RequestContext } from '../platform/request-context.js';
 import type { EvidenceItem } from './evidence-model.js';
 import type { ContentCheck, EvidenceStore, Restoration, StoredContent } from './evidence-store.js';
@@ -34,6 +34,12 @@ export interface EvidenceFilter {
   afterId?: number;
 }
 
+/**
+ * A kind of record evidence may be uploaded for: throws (404, 409) when record `id` cannot take
+ * evidence now — it does not exist, or it is closed. A run's evidence is the runner's alone.
+ */
+export type EvidenceOwner = (id: string, tx?: Transaction) => Promise<void>;
+
 export interface EvidenceVerification {
   ok: boolean;
   checked: number;
@@ -41,6 +47,8 @@ export interface EvidenceVerification {
 }
 
 export class EvidenceService {
+  private readonly owners = new Map<string, EvidenceOwner>();
+
   constructor(
     private readonly database: Database,
     private readonly model: ModelStatic<EvidenceItem>,
@@ -52,11 +60,33 @@ export class EvidenceService {
     store.onRestoration((restoration) => this.recordRestoration(systemContext('evidence store'), restoration));
   }
 
+  /** Lets evidence be uploaded for records of `type` (the composition root wires each feature's). */
+  acceptEvidenceFor(type: string, owner: EvidenceOwner): void {
+    this.owners.set(type, owner);
+  }
+
+  /**
+   * Refuses evidence for a record that is not there or no longer takes any (a closed deviation, a
+   * finished run): what an item claims to be evidence of must be true when it is filed.
+   */
+  async assertOwnerAccepts(belongsTo: CaptureDetails['belongsTo'], tx?: Transaction): Promise<void> {
+    if (!belongsTo) return;
+    const owner = this.owners.get(belongsTo.type);
+    if (!owner) {
+      const accepted = [...this.owners.keys()].join(', ');
+      throw new ValidationError(`Evidence cannot be uploaded for a ${belongsTo.type}; it can be for: ${accepted}.`, [{ field: 'query.belongsToType', rule: 'enum', message: `must be one of ${accepted}` }], 'evidence_owner_not_accepted');
+    }
+    await owner(belongsTo.id, tx);
+  }
+
   /** Streams content into the store, then catalogues and audits it in one transaction. */
   async capture(ctx: RequestContext, source: Readable | AsyncIterable<Buffer> | Iterable<Buffer>, details: CaptureDetails): Promise<{ item: EvidenceItem; deduplicated: boolean }> {
     const started = this.now().toISOString();
+    await this.assertOwnerAccepts(details.belongsTo);
     const stored = await this.store.putStream(source);
     const item = await this.database.write(async (tx) => {
+      // Again at filing time: the record may have closed while the bytes arrived.
+      await this.assertOwnerAccepts(details.belongsTo, tx);
       // New on disk, yet catalogued before this upload began: the file had gone missing and these
       // bytes brought it back. (Rows caught up in a concurrent upload of the same bytes are later.)
       if (stored.created && (await this.model.count({ where: { digest: stored.digest, capturedAt: { [Op.lt]: started } }, transaction: tx }))) {

@@ -8,7 +8,7 @@ import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { InterfaceService } from '../registry/interface-service.js';
-import type { SignableRecordType } from '../signatures/signature-service.js';
+import { numericRecordId, type SignableRecordType } from '../signatures/signature-service.js';
 import type { RiskAssessment } from './assessment-model.js';
 import type { RiskModelRegistry } from './risk-model-registry.js';
 import { evaluate, type Answers, type RiskResult } from './risk-model.js';
@@ -87,7 +87,10 @@ export class AssessmentService {
 
   /** Assessments are Part 11 records: authored by the assessor, plus what the assurance level asks. */
   signableRecordType(): SignableRecordType {
-    const load = async (recordId: string, tx?: Transaction) => (/^\d{1,10}$/.test(recordId) ? this.model.findByPk(Number(recordId), { transaction: tx }) : null);
+    const load = async (recordId: string, tx?: Transaction) => {
+      const id = numericRecordId(recordId);
+      return id === null ? null : this.model.findByPk(id, { transaction: tx });
+    };
     return {
       type: 'risk-assessment',
       meanings: { authored: ['qa'], reviewed: ['it', 'qa'], approved: ['qa'] },

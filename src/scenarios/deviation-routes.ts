@@ -1,7 +1,7 @@
 // /api/v1/runs/:id/deviations and /api/v1/deviations.
 import type { ApiRouter } from '../platform/http/api-router.js';
 import { idParams } from '../platform/http/common-schemas.js';
-import { DEVIATION_STATUSES, type Deviation, type DeviationChanges, type DeviationService } from './deviation-service.js';
+import { DEVIATION_STATUSES, type Deviation, type DeviationChanges, type DeviationService, type DeviationStatus } from './deviation-service.js';
 
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' }) as const;
 
@@ -25,7 +25,7 @@ const updateBody = {
 const listQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { runId: { type: 'integer', minimum: 1, maximum: 2147483647 }, status: { enum: [...DEVIATION_STATUSES] } },
+  properties: { runId: { type: 'integer', minimum: 1, maximum: 2147483647 }, status: { enum: [...DEVIATION_STATUSES, 'closed'] } },
 } as const;
 
 export function registerDeviationRoutes(api: ApiRouter, deviations: DeviationService): void {
@@ -58,7 +58,7 @@ export function registerDeviationRoutes(api: ApiRouter, deviations: DeviationSer
     handler: async ({ params, body, ctx }) => present(await deviations.open(ctx, params.id, body)),
   });
 
-  api.add<unknown, { runId?: number; status?: string }>({
+  api.add<unknown, { runId?: number; status?: DeviationStatus | 'closed' }>({
     method: 'get',
     path: '/api/v1/deviations',
     permission: 'registry:read',

@@ -2,12 +2,12 @@
 // the root cause and resolution; QA closes it by signing the resolved version 'approved' (Part 11:
 // the closure is a signature bound to exactly that content). Every change is a new version with a
 // reason; a signed version is locked, so nothing changes after closure.
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize, type Transaction } from 'sequelize';
+import { DataTypes, Model, Op, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
-import type { SignableRecordType, SignatureService } from '../signatures/signature-service.js';
+import { numericRecordId, type SignableRecordType, type SignatureService } from '../signatures/signature-service.js';
 import type { RunService } from './run-service.js';
 
 export const DEVIATION_STATUSES = ['open', 'investigating', 'resolved'] as const;
@@ -126,7 +126,8 @@ export class DeviationService {
     return this.database.write(async (tx) => {
       const deviation = await this.models.Deviation.findByPk(id, { transaction: tx, lock: tx.LOCK.UPDATE });
       if (!deviation) throw new NotFoundError(`No deviation ${id}.`, 'deviation_not_found');
-      await this.signatures.assertUnsigned('deviation', String(id), deviation.currentVersion, tx);
+      // Approval closes a deviation for good; a review is of one version and a later version simply supersedes it.
+      await this.signatures.assertUnsigned('deviation', String(id), deviation.currentVersion, tx, ['approved']);
       const before = await this.contentOf(id, deviation.currentVersion, tx);
       const after: DeviationContent = { ...before };
       for (const field of ['title', 'description', 'impact', 'rootCause', 'resolution'] as const) if (changes[field] !== undefined) after[field] = changes[field]!.trim();
@@ -152,8 +153,13 @@ export class DeviationService {
     return deviation;
   }
 
-  async list(filter: { runId?: number; status?: string }): Promise<Deviation[]> {
-    return this.models.Deviation.findAll({ where: { ...(filter.runId ? { runId: filter.runId } : {}), ...(filter.status ? { status: filter.status } : {}) }, order: [['id', 'DESC']], limit: 1000 });
+  /** Newest first; `closed` and `resolved` are told apart by the approval, as a deviation shows them. */
+  async list(filter: { runId?: number; status?: DeviationStatus | 'closed' }): Promise<Deviation[]> {
+    const stored = filter.status === 'closed' ? 'resolved' : filter.status;
+    const rows = await this.models.Deviation.findAll({ where: { ...(filter.runId ? { runId: filter.runId } : {}), ...(stored ? { status: stored } : {}) }, order: [['id', 'DESC']], limit: 1000 });
+    if (stored !== 'resolved') return rows;
+    const closed = await Promise.all(rows.map((row) => this.isClosed(row)));
+    return rows.filter((_, i) => closed[i] === (filter.status === 'closed'));
   }
 
   async versions(id: number): Promise<DeviationVersion[]> {
@@ -166,8 +172,21 @@ export class DeviationService {
     return (await this.signatures.signOffStatus('deviation', String(deviation.id), deviation.currentVersion)).complete;
   }
 
+  /** Evidence may be filed for a deviation under investigation, not for a closed one. */
+  async assertAcceptsEvidence(recordId: string, tx?: Transaction): Promise<void> {
+    const id = numericRecordId(recordId);
+    const deviation = id === null ? null : await this.models.Deviation.findByPk(id, { transaction: tx });
+    if (!deviation) throw new NotFoundError(`No deviation ${recordId}.`, 'deviation_not_found');
+    if (deviation.status === 'resolved' && (await this.signatures.isSigned('deviation', String(deviation.id), deviation.currentVersion, tx, ['approved']))) {
+      throw new ConflictError(`Deviation ${deviation.id} is closed: no more evidence can be filed for it.`, 'deviation_closed');
+    }
+  }
+
   signableRecordType(): SignableRecordType {
-    const load = async (recordId: string, tx?: Transaction) => (/^\d{1,10}$/.test(recordId) ? this.models.Deviation.findByPk(Number(recordId), { transaction: tx }) : null);
+    const load = async (recordId: string, tx?: Transaction) => {
+      const id = numericRecordId(recordId);
+      return id === null ? null : this.models.Deviation.findByPk(id, { transaction: tx });
+    };
     return {
       type: 'deviation',
       meanings: { reviewed: ['it', 'qa'], approved: ['qa'] },
@@ -175,8 +194,13 @@ export class DeviationService {
       refusal: (content, meaning) => (meaning === 'approved' && (content as DeviationContent).status !== 'resolved' ? 'Only a resolved deviation (root cause and resolution recorded) can be approved.' : null),
       currentVersion: async (recordId, tx) => (await load(recordId, tx))?.currentVersion ?? null,
       loadVersion: async (recordId, version, tx) => {
-        const row = /^\d{1,10}$/.test(recordId) ? await this.models.DeviationVersion.findOne({ where: { deviationId: Number(recordId), version }, transaction: tx }) : null;
-        return row ? { content: JSON.parse(row.content) as unknown, authorIds: row.changedBy === null ? [] : [row.changedBy] } : null;
+        const id = numericRecordId(recordId);
+        const rows = id === null ? [] : await this.models.DeviationVersion.findAll({ where: { deviationId: id, version: { [Op.lte]: version } }, order: [['version', 'ASC']], transaction: tx });
+        const row = rows.find((r) => r.version === version);
+        // Everyone who wrote any version up to this one is an author of what it says: none of them
+        // may review or approve it (separation of duties, Part 11 §11.10(g)).
+        const authorIds = [...new Set(rows.flatMap((r) => (r.changedBy === null ? [] : [r.changedBy])))];
+        return row ? { content: JSON.parse(row.content) as unknown, authorIds } : null;
       },
     };
   }

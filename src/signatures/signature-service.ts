@@ -42,6 +42,15 @@ export interface SignatureRequirement {
   source: string;
 }
 
+/**
+ * A record id as signatures name it: a positive integer written without leading zeros, or null. One
+ * spelling per record, so "01" can never pass for record 1 and escape its lock or the one-signature-
+ * per-meaning rule.
+ */
+export function numericRecordId(recordId: string): number | null {
+  return /^[1-9]\d{0,9}$/.test(recordId) ? Number(recordId) : null;
+}
+
 export interface SignableRecordType {
   type: string;
   /** meaning → roles that may sign with it. */
@@ -227,15 +236,18 @@ export class SignatureService {
     return signature;
   }
 
-  /** True when any signature names this record version: it is locked, edits make a new version. */
-  async isSigned(recordType: string, recordId: string, version: number, tx?: Transaction): Promise<boolean> {
-    return (await this.model.count({ where: { recordType, recordId, recordVersion: version }, transaction: tx })) > 0;
+  /** True when a signature (with one of `meanings`, if given) names this record version. */
+  async isSigned(recordType: string, recordId: string, version: number, tx?: Transaction, meanings?: string[]): Promise<boolean> {
+    return (await this.model.count({ where: { recordType, recordId, recordVersion: version, ...(meanings ? { meaning: meanings } : {}) }, transaction: tx })) > 0;
   }
 
-  /** For record owners before an in-place edit: a signed version is locked (Part 11 §11.70). */
-  async assertUnsigned(recordType: string, recordId: string, version: number, tx?: Transaction): Promise<void> {
-    if (await this.isSigned(recordType, recordId, version, tx)) {
-      throw new ConflictError(`Version ${version} of ${recordType} '${recordId}' is signed and locked; changes need a new version.`, 'record_locked');
+  /**
+   * For record owners before a change: a version signed (with one of `meanings`, if given) is locked
+   * (Part 11 §11.70). Records that change by new versions lock only on their final meaning.
+   */
+  async assertUnsigned(recordType: string, recordId: string, version: number, tx?: Transaction, meanings?: string[]): Promise<void> {
+    if (await this.isSigned(recordType, recordId, version, tx, meanings)) {
+      throw new ConflictError(`Version ${version} of ${recordType} '${recordId}' is signed${meanings ? ` ${meanings.join(' or ')}` : ''} and locked.`, 'record_locked');
     }
   }
 

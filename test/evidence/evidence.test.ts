@@ -13,6 +13,8 @@ import { gxpwAsync } from '../cli/cli-helpers.js';
 import { lastAuditEvent } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+import { anInterface, ERP, WMS } from '../support/registry-fixtures.js';
+import { systemContext } from '../../src/platform/request-context.js';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
@@ -56,28 +58,31 @@ describeEachDatabase('evidence store', (dialect) => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_EVIDENCE_MAX_BYTES: String(4 * 1024 * 1024) } });
     it_ = await wb.login('it');
     auditor = await wb.login('auditor');
+    const ctx = systemContext('test');
+    for (const system of [ERP, WMS]) await wb.services.systems.create(ctx, system);
+    await wb.services.interfaces.create(ctx, anInterface('IF-EVID-001'));
   });
   after(async () => wb?.close());
 
   it('stores a raw upload under its SHA-256, read-only, catalogued and audited', async () => {
     const body = JSON.stringify({ epcList: ['urn:epc:id:sgtin:0614141.107346.2017'], bizStep: 'shipping' });
-    const response = await upload(body, 'application/json', { belongsToType: 'run', belongsToId: '7', name: 'capture-request.json' });
+    const response = await upload(body, 'application/json', { belongsToType: 'interface', belongsToId: 'IF-EVID-001', name: 'capture-request.json' });
     expect(response.status, JSON.stringify(response.body)).to.equal(201);
-    expect(response.body).to.deep.include({ digest: sha256(body), size: Buffer.byteLength(body), mediaType: 'application/json', originalName: 'capture-request.json', belongsTo: { type: 'run', id: '7' }, deduplicated: false });
+    expect(response.body).to.deep.include({ digest: sha256(body), size: Buffer.byteLength(body), mediaType: 'application/json', originalName: 'capture-request.json', belongsTo: { type: 'interface', id: 'IF-EVID-001' }, deduplicated: false });
     const file = wb.services.evidence.store.pathOf(sha256(body));
     expect(fs.readFileSync(file, 'utf8')).to.equal(body);
     expect(fs.statSync(file).mode & 0o222, 'no write permission').to.equal(0);
     const event = await lastAuditEvent(wb.services, 'evidence.captured');
-    expect(event?.after).to.deep.include({ digest: sha256(body), belongsTo: { type: 'run', id: '7' } });
+    expect(event?.after).to.deep.include({ digest: sha256(body), belongsTo: { type: 'interface', id: 'IF-EVID-001' } });
     expect(event?.actor.name).to.equal('Ingrid Integration');
-    const listed = await request(wb.app).get('/api/v1/evidence').query({ belongsToType: 'run', belongsToId: '7' }).set('Authorization', `Bearer ${auditor}`);
+    const listed = await request(wb.app).get('/api/v1/evidence').query({ belongsToType: 'interface', belongsToId: 'IF-EVID-001' }).set('Authorization', `Bearer ${auditor}`);
     expect(listed.body.evidence.map((e: { digest: string }) => e.digest)).to.deep.equal([sha256(body)]);
   });
 
   it('deduplicates identical bytes: one file, one more catalogue row', async () => {
     const body = 'the same bytes twice';
     const first = await upload(body, 'text/plain');
-    const second = await upload(body, 'text/plain', { belongsToType: 'deviation', belongsToId: '3' });
+    const second = await upload(body, 'text/plain', { belongsToType: 'interface', belongsToId: 'IF-EVID-001' });
     expect(first.body.deduplicated).to.equal(false);
     expect(second.body).to.include({ deduplicated: true, digest: first.body.digest });
     expect(second.body.id).to.not.equal(first.body.id);
@@ -198,6 +203,38 @@ describeEachDatabase('evidence store', (dialect) => {
     const missing = await lastAuditEvent(wb.services, 'evidence.restored');
     expect(missing?.after).to.deep.include({ digest: first.body.digest, found: 'missing', quarantinedAs: null });
     expect(missing?.actor.name).to.equal('Ingrid Integration');
+  });
+
+  it('files evidence only for a record that exists and takes it: never for a run (the runner\'s own), an unknown record or a closed one', async () => {
+    const before = await rows();
+    const refused = async (query: Record<string, string>, status: number, code: string) => {
+      const response = await upload('{"claimed":"evidence"}', 'application/json', query);
+      expect(response.status, JSON.stringify(response.body)).to.equal(status);
+      expect(response.body.error.code).to.equal(code);
+    };
+    await refused({ belongsToType: 'run', belongsToId: '1' }, 400, 'evidence_owner_not_accepted');
+    await refused({ belongsToType: 'interface', belongsToId: 'IF-NOPE-404' }, 404, 'interface_not_found');
+    await refused({ belongsToType: 'deviation', belongsToId: '999' }, 404, 'deviation_not_found');
+    await refused({ belongsToType: 'deviation', belongsToId: '01' }, 404, 'deviation_not_found');
+    expect(await rows(), 'nothing catalogued').to.equal(before);
+    expect(fs.existsSync(wb.services.evidence.store.pathOf(sha256('{"claimed":"evidence"}'))), 'nothing stored').to.equal(false);
+  });
+
+  it('refuses a media type or file name the catalogue cannot keep (400), storing nothing', async () => {
+    const before = await rows();
+    const long = await upload('{"a":1}', `text/x-${'a'.repeat(300)}`);
+    expect(long.status).to.equal(400);
+    expect(long.body.error.code).to.equal('invalid_media_type');
+    const garbage = await upload('{"a":1}', 'not a media type');
+    expect(garbage.body.error.code).to.equal('invalid_media_type');
+    const longName = await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${it_}`).attach('file', Buffer.from('{"a":1}'), { filename: `${'n'.repeat(300)}.json`, contentType: 'application/json' });
+    expect(longName.status, JSON.stringify(longName.body)).to.equal(400);
+    expect(longName.body.error.code).to.equal('invalid_file_name');
+    expect(await rows()).to.equal(before);
+    expect(fs.existsSync(wb.services.evidence.store.pathOf(sha256('{"a":1}'))), 'nothing stored').to.equal(false);
+    const withCharset = await upload('{"a":2}', 'application/json; charset=utf-8');
+    expect(withCharset.status).to.equal(201);
+    expect(withCharset.body.mediaType).to.equal('application/json; charset=utf-8');
   });
 
   it('lets auditors read but not upload', async () => {

@@ -190,6 +190,46 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       const locked = await api('patch', `/api/v1/deviations/${opened.body.id}`).send({ impact: 'rewritten', reason: 'after closure' });
       expect(locked.status).to.equal(409);
       expect(locked.body.error.code).to.equal('record_locked');
+      const lateEvidence = await api('post', '/api/v1/evidence').query({ belongsToType: 'deviation', belongsToId: String(opened.body.id) }).set('Content-Type', 'text/plain').send('filed after closure');
+      expect(lateEvidence.status).to.equal(409);
+      expect(lateEvidence.body.error.code).to.equal('deviation_closed');
+      const closedList = await api('get', '/api/v1/deviations').query({ status: 'closed' });
+      expect(closedList.status).to.equal(200);
+      expect(closedList.body.deviations.map((d: { id: number }) => d.id)).to.include(opened.body.id);
+      expect(closedList.body.deviations.every((d: { status: string }) => d.status === 'closed')).to.equal(true);
+      const resolvedList = await api('get', '/api/v1/deviations').query({ status: 'resolved' });
+      expect(resolvedList.body.deviations.map((d: { id: number }) => d.id), 'a closed deviation is not listed as resolved').to.not.include(opened.body.id);
+    });
+
+    it('keeps deviation sign-off honest: a review does not freeze it, every editor is an author, one spelling per record id', async () => {
+      const [failedRun] = (await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-001', status: 'failed' })).body.runs;
+      const failed = ((await runOf(failedRun.id)).steps as Array<{ position: number; status: string }>).find((s) => s.status === 'failed')!;
+      const opened = await api('post', `/api/v1/runs/${failedRun.id}/deviations`).send({ stepPosition: failed.position, title: 'Order receipt incomplete', description: 'A required field is missing.', impact: 'Orders could be released without a WMS id.' });
+      const id = String(opened.body.id);
+      const sign = (recordId: string, version: number, meaning: string) => api('post', '/api/v1/signatures', qa).send({ recordType: 'deviation', recordId, version, meaning, reason: meaning, username: 'qa', password: 'correct-horse-battery-staple' });
+
+      const attached = await api('post', '/api/v1/evidence').query({ belongsToType: 'deviation', belongsToId: id, name: 'mapping-trace.txt' }).set('Content-Type', 'text/plain').send('mapping trace of order 4711');
+      expect(attached.status, JSON.stringify(attached.body)).to.equal(201);
+      expect(attached.body.belongsTo).to.deep.equal({ type: 'deviation', id });
+      // A review signs one version; the investigation goes on in the next ones.
+      expect((await sign(id, 1, 'reviewed')).status).to.equal(201);
+      const investigating = await api('patch', `/api/v1/deviations/${id}`).send({ status: 'investigating', reason: 'investigation started' });
+      expect(investigating.status, JSON.stringify(investigating.body)).to.equal(200);
+      expect(investigating.body.version).to.equal(2);
+      expect((await lastAuditEvent(wb.services, 'deviation.updated'))?.reason).to.equal('investigation started');
+
+      // QA writes the resolution, IT fixes a typo: QA wrote part of what version 4 says and cannot approve it.
+      expect((await api('patch', `/api/v1/deviations/${id}`, qa).send({ rootCause: 'Mapping drops the field.', resolution: 'Mapping corrected in release 4.6.2.', status: 'resolved', reason: 'resolved' })).status).to.equal(200);
+      expect((await api('patch', `/api/v1/deviations/${id}`).send({ title: 'Order receipt incomplete.', reason: 'typo' })).body.version).to.equal(4);
+      const ownWork = await sign(id, 4, 'approved');
+      expect(ownWork.status).to.equal(403);
+      expect(ownWork.body.error.code).to.equal('separation_of_duties');
+
+      // "04" or "0…" is not another record: no signature slips past the lock or the one-per-meaning rule.
+      const padded = await sign(`0${id}`, 1, 'reviewed');
+      expect(padded.status).to.equal(404);
+      expect(padded.body.error.code).to.equal('record_not_found');
+      expect((await api('get', '/api/v1/signatures').query({ recordType: 'deviation', recordId: id })).body.signatures).to.have.length(1);
     });
 
     it('ends as error, not failure, when the environment cannot be reached', async () => {

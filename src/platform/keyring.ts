@@ -12,6 +12,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from './files.js';
 import { sha256Hex } from './canonical-json.js';
 import { StartupError } from './errors.js';
 
@@ -305,15 +306,3 @@ function assertPrivate(file: string): void {
   }
 }
 
-function writeFileAtomic(file: string, content: string, mode: number): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const handle = fs.openSync(temporary, 'w', mode);
-  try {
-    fs.writeSync(handle, content);
-    fs.fsyncSync(handle);
-  } finally {
-    fs.closeSync(handle);
-  }
-  fs.chmodSync(temporary, mode);
-  fs.renameSync(temporary, file);
-}

@@ -191,6 +191,33 @@ describeEachDatabase('audit trail: tamper detection', (dialect) => {
     await expectDetectedAt(18);
   });
 
+  it('keeps the newest checkpoint outside the database too (the witness), and reports it when intact', async () => {
+    const witness = JSON.parse(fs.readFileSync(path.join(wb.config.dataDir, 'audit-witness.json'), 'utf8'));
+    const [, newest] = await wb.services.checkpoints.list();
+    expect(witness).to.deep.equal({ treeSize: 20, rootHash: newest!.rootHash, chainHash: newest!.chainHash, createdAt: newest!.createdAt, keyId: newest!.keyId, signature: newest!.signature });
+    const response = await request(wb.app).get('/api/v1/audit/verify').set('Authorization', `Bearer ${auditorToken}`).expect(200);
+    expect(response.body).to.include({ ok: true, witnessTreeSize: 20 });
+  });
+
+  it('names the first missing event when the tail was truncated and the checkpoints covering it deleted too (the witness outside the database still covers it)', async () => {
+    await dropAppendOnlyTriggers();
+    await sql('DELETE FROM audit_events WHERE seq >= 18');
+    await sql('DELETE FROM audit_checkpoints WHERE tree_size >= 18');
+    await expectDetectedAt(18);
+  });
+
+  it('detects history rewritten with every hash recomputed once all checkpoints in the database were deleted', async () => {
+    await dropAppendOnlyTriggers();
+    await sql('DELETE FROM audit_checkpoints');
+    await rewriteWithRecomputedHashes(3, { actor_name: 'Somebody Else' });
+    await expectDetectedAt(1);
+  });
+
+  it('reports a checkpoint witness that cannot be read instead of trusting the trail without it', async () => {
+    fs.writeFileSync(path.join(wb.config.dataDir, 'audit-witness.json'), '{"treeSize": "twenty"}');
+    await expectDetectedAt(1);
+  });
+
   it('names the first event after the last valid checkpoint when the root of a signed checkpoint was altered', async () => {
     await dropAppendOnlyTriggers();
     const forgedRoot = createHash('sha256').update('a root the server never signed').digest('hex');

@@ -105,7 +105,7 @@ export class InterfaceService {
   async create(ctx: RequestContext, input: NewInterface): Promise<Interface> {
     return this.database.write(async (tx) => {
       const names = await this.systems.names(tx);
-      const problems = [...this.systemProblems(input, names, 'body'), ...(await this.duplicateKeyProblems([input.key], 'body', tx))];
+      const problems = [...(await this.systemProblems(input, names, 'body', tx)), ...(await this.duplicateKeyProblems([input.key], 'body', tx))];
       if (problems.length) throw registryError(problems);
       await this.insertAll(tx, ctx, [input], names);
       return this.get(input.key, tx);
@@ -117,7 +117,7 @@ export class InterfaceService {
       const row = await this.locked(tx, key);
       if (row.status === 'retired') throw new ConflictError(`Interface ${key} is retired and can no longer be edited.`, 'interface_retired');
       const names = await this.systems.names(tx);
-      const problems = this.systemProblems({ sourceSystem: changes.sourceSystem, targetSystem: changes.targetSystem }, names, 'body');
+      const problems = await this.systemProblems({ sourceSystem: changes.sourceSystem, targetSystem: changes.targetSystem }, names, 'body', tx);
       if (problems.length) throw registryError(problems);
       const before = auditViewOfInterface(row, names);
       row.set(this.columnsOf(changes, names));
@@ -313,11 +313,16 @@ export class InterfaceService {
     return columns as Partial<Interface>;
   }
 
-  private systemProblems(input: { sourceSystem?: string | undefined; targetSystem?: string | undefined }, names: Map<number, string>, field: string): ErrorDetail[] {
+  /** The systems an interface names must exist and, unless the interface itself is retired, be in service. */
+  private async systemProblems(input: { sourceSystem?: string | undefined; targetSystem?: string | undefined; status?: InterfaceStatus | undefined }, names: Map<number, string>, field: string, tx: Transaction): Promise<ErrorDetail[]> {
     const known = new Set(names.values());
-    return (['sourceSystem', 'targetSystem'] as const).flatMap((side) =>
-      input[side] !== undefined && !known.has(input[side]!) ? [{ field: `${field}.${side}`, rule: 'exists', message: `no system named '${input[side]}'` }] : [],
-    );
+    const retired = input.status === 'retired' ? new Set<string>() : new Set((await this.systems.list(tx)).filter((s) => s.status === 'retired').map((s) => s.name));
+    return (['sourceSystem', 'targetSystem'] as const).flatMap((side) => {
+      const name = input[side];
+      if (name === undefined) return [];
+      if (!known.has(name)) return [{ field: `${field}.${side}`, rule: 'exists', message: `no system named '${name}'` }];
+      return retired.has(name) ? [{ field: `${field}.${side}`, rule: 'in-service', message: `system '${name}' is retired` }] : [];
+    });
   }
 
   private async duplicateKeyProblems(keys: string[], field: string, tx: Transaction, indexOf?: Map<string, number>): Promise<ErrorDetail[]> {

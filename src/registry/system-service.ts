@@ -1,6 +1,6 @@
 // Systems of the landscape (ERP, WMS, serialization …): created, edited with a reason, retired —
 // never deleted, since interfaces and their validation history name them.
-import type { Transaction } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
@@ -47,6 +47,14 @@ export class SystemService {
       if (!system) throw new NotFoundError(`No system with id ${id}.`, 'system_not_found');
       if (changes.name !== undefined && changes.name.trim() !== system.name && (await this.models.System.findOne({ where: { name: changes.name.trim() }, transaction: tx }))) {
         throw new ConflictError(`A system named '${changes.name.trim()}' already exists.`, 'system_exists');
+      }
+      if (changes.status === 'retired' && system.status !== 'retired') {
+        // The inventory must not show live interfaces on a decommissioned system (Annex 11 §4.3).
+        const live = await this.models.Interface.findAll({ attributes: ['key'], where: { status: { [Op.ne]: 'retired' }, [Op.or]: [{ sourceSystemId: id }, { targetSystemId: id }] }, order: [['key', 'ASC']], transaction: tx });
+        if (live.length) {
+          const keys = live.map((row) => row.key);
+          throw new ConflictError(`System '${system.name}' still has ${keys.length} interface(s) that are not retired (${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', …' : ''}): retire them or move them to another system first.`, 'system_in_use');
+        }
       }
       const before = presentSystem(system);
       system.set({ ...changes, ...(changes.name !== undefined ? { name: changes.name.trim() } : {}) });

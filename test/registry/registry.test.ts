@@ -188,3 +188,42 @@ describeEachDatabase('interface registry', (dialect) => {
     });
   });
 });
+
+describeEachDatabase('interface registry: retired systems', (dialect) => {
+  let wb: TestWorkbench;
+  let it_: string;
+  const api = (method: 'get' | 'post' | 'patch', path: string, token = it_) => request(wb.app)[method](path).set('Authorization', `Bearer ${token}`);
+  const interfaceCount = async () => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM interfaces', { plain: true }))!.n);
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect);
+    it_ = await wb.login('it');
+    for (const system of [ERP, WMS]) await api('post', '/api/v1/systems').send(system).expect(201);
+    await api('post', '/api/v1/interfaces').send(anInterface('IF-ERP-WMS-001')).expect(201);
+  });
+  after(async () => wb?.close());
+
+  it('keeps live interfaces off retired systems: a system in use cannot retire, a retired one takes no new interface', async () => {
+    const legacy = await api('post', '/api/v1/systems').send({ ...WMS, name: 'Legacy WMS' }).expect(201);
+    await api('post', '/api/v1/interfaces').send(anInterface('IF-LEG-001', { targetSystem: 'Legacy WMS' })).expect(201);
+    const inUse = await api('patch', `/api/v1/systems/${legacy.body.id}`).send({ status: 'retired', reason: 'decommissioned' });
+    expect(inUse.status).to.equal(409);
+    expect(inUse.body.error.code).to.equal('system_in_use');
+    expect(inUse.body.error.message).to.include('IF-LEG-001');
+    expect((await api('get', `/api/v1/systems`)).body.systems.find((s: { id: number }) => s.id === legacy.body.id).status).to.equal('active');
+
+    await api('post', '/api/v1/interfaces/IF-LEG-001/status').send({ status: 'retired', reason: 'moved to the new WMS' }).expect(200);
+    const retired = await api('patch', `/api/v1/systems/${legacy.body.id}`).send({ status: 'retired', reason: 'decommissioned' });
+    expect(retired.status).to.equal(200);
+    expect((await lastAuditEvent(wb.services, 'system.retired'))?.reason).to.equal('decommissioned');
+
+    const before = await interfaceCount();
+    const onRetired = await api('post', '/api/v1/interfaces').send(anInterface('IF-LEG-002', { targetSystem: 'Legacy WMS' }));
+    expect(onRetired.status).to.equal(400);
+    expect(onRetired.body.error.details).to.deep.include({ field: 'body.targetSystem', rule: 'in-service', message: "system 'Legacy WMS' is retired" });
+    expect(await interfaceCount()).to.equal(before);
+    const moved = await api('patch', '/api/v1/interfaces/IF-ERP-WMS-001').send({ targetSystem: 'Legacy WMS', reason: 'wrong system' });
+    expect(moved.status).to.equal(400);
+    expect((await api('get', '/api/v1/interfaces/IF-ERP-WMS-001')).body.targetSystem).to.equal(WMS.name);
+  });
+});

@@ -39,7 +39,14 @@ export interface Config {
     /** Signature attempts per minute from one address. */
     signingRateLimitPerMinute: number;
   };
-  runner: { concurrency: number; stepTimeoutMs: number; maxResponseBytes: number; validationThreads: number };
+  runner: {
+    concurrency: number;
+    stepTimeoutMs: number;
+    maxResponseBytes: number;
+    validationThreads: number;
+    /** A queued or running run whose holder has not beaten for this long is aborted by recovery. */
+    staleAfterSeconds: number;
+  };
   /** Folder of risk model files (*.json), validated at start-up. */
   riskModelsDir: string;
   signatures: {
@@ -111,6 +118,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       maxResponseBytes: read.integer('GXPW_RUNNER_MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 1024 ** 3),
       // Worker threads that parse and validate message sets beside the event loop: one per core by default.
       validationThreads: read.integer('GXPW_RUNNER_VALIDATION_THREADS', Math.min(8, os.availableParallelism()), 1, 64),
+      // The process holding a run refreshes its heartbeat every min(15 s, a quarter of this); recovery
+      // (at start, and while serving every min(60 s, half of this)) aborts only runs silent longer than this.
+      staleAfterSeconds: read.integer('GXPW_RUNNER_STALE_AFTER_SECONDS', 120, 2, 86_400),
     },
     riskModelsDir: path.resolve(cwd, read.string('GXPW_RISK_MODELS_DIR', SHIPPED_RISK_MODELS)),
     signatures: {

@@ -184,8 +184,20 @@ async function serve(): Promise<number> {
   const applied = await migrateUp(services.database);
   if (applied.length) logger.info({ applied }, 'database migrated');
   // A run cut off by a stop or a crash is marked aborted: never resumed half-way, never left running.
+  // Only runs whose holder went silent (stale heartbeat): another instance on the same database, or
+  // a `gxpw run` beside this server, keeps its live runs. The same recovery runs periodically below,
+  // so the runs of an instance that dies later are aborted by the survivors.
   const aborted = await services.runs.abortInterrupted(systemContext('server start'));
-  if (aborted.length) logger.warn({ runs: aborted }, 'runs interrupted by the last stop were marked aborted');
+  if (aborted.length) logger.warn({ runs: aborted }, 'runs whose runner had stopped were marked aborted');
+  const recovery = setInterval(
+    () =>
+      services.runs.abortInterrupted(systemContext('run recovery')).then(
+        (ids) => ids.length && logger.warn({ runs: ids }, 'runs whose runner had stopped were marked aborted'),
+        (error: unknown) => logger.error({ err: error }, 'run recovery failed'),
+      ),
+    services.runs.recoveryIntervalMs,
+  );
+  recovery.unref();
   if (config.demo.enabled) {
     const demo = await seedDemoWorkspace(services, config.demo.password);
     if (demo.usersCreated.length || demo.interfacesCreated) console.log(describeDemo(demo));
@@ -217,6 +229,7 @@ async function serve(): Promise<number> {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
       if (timer) clearInterval(timer);
+      clearInterval(recovery);
       server.close(() => resolve());
       server.closeIdleConnections();
     };

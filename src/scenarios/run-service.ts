@@ -2,8 +2,11 @@
 // HTTP, bounded concurrency, a timeout per step, no silent retries — at the depth its current risk
 // assessment demands (CSA step 3). Every exchange is kept as content-addressed evidence; every step
 // records what was expected and what happened. A finished run never changes (the database refuses
-// it); a run interrupted by a crash is marked aborted at the next start.
-import { randomInt } from 'node:crypto';
+// it, and refuses new steps for it). A run is held by one process — the one that queued or executes
+// it — which keeps a heartbeat on it; recovery aborts only runs whose holder went silent (a crash, a
+// kill), so a server starting beside a live runner on the same database leaves its runs alone.
+import { randomInt, randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { ValidateFunction } from 'ajv';
 import { generateSync } from 'json-schema-faker';
 import { Op, type Transaction } from 'sequelize';
@@ -28,6 +31,7 @@ import { render, seededRandom, TemplateError, type TemplateContext } from './sce
 
 export const RUNNER_VERSION = 'gxpw-runner/1.0';
 const FINISHED: ReadonlySet<RunStatus> = new Set(['passed', 'failed', 'error', 'aborted']);
+const ACTIVE: ReadonlySet<RunStatus> = new Set(['queued', 'running']);
 /** Steps recorded per transaction. */
 const STEPS_PER_COMMIT = 50;
 
@@ -53,7 +57,24 @@ export interface RunnerSettings {
   concurrency: number;
   stepTimeoutMs: number;
   maxResponseBytes: number;
+  /** A queued or running run whose holder has not beaten for longer than this is aborted by recovery. */
+  staleAfterSeconds: number;
 }
+
+/**
+ * The run is not running any more, seen by the process executing it: another process's recovery
+ * aborted it (its heartbeat looked stale), so this one stops starting steps and records nothing more.
+ */
+class RunNotRunningError extends Error {
+  constructor(
+    readonly runId: number,
+    readonly status: string | undefined,
+  ) {
+    super(`Run ${runId} is ${status ?? 'missing'}, no longer running: it was ended by another process.`);
+  }
+}
+
+type Assertion = NonNullable<NonNullable<ScenarioStep['expect']>['assertions']>[number];
 
 export interface Assurance {
   level: string | null;
@@ -78,6 +99,17 @@ export type ProgressListener = (done: number, total: number) => void;
 
 export class RunService {
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * Names this process (this service) in the runs it holds. Random first, so it is unique even when
+   * two servers share a host name and pid (containers); host and pid follow for whoever reads the row.
+   */
+  readonly instance = `${randomUUID().slice(0, 8)}@${os.hostname()}:${process.pid}`.slice(0, 64);
+  /** Runs this process holds: queued here (start) or executing here. Their heartbeat is kept fresh. */
+  private readonly held = new Set<number>();
+  /** Held runs found ended by another process: no further step starts for them. */
+  private readonly stopped = new Set<number>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private beating = false;
 
   constructor(
     private readonly database: Database,
@@ -95,14 +127,15 @@ export class RunService {
 
   /** Records a queued run and executes it in the background, one run at a time per server. */
   async start(ctx: RequestContext, request: StartRun): Promise<Run> {
-    const run = await this.create(ctx, request);
+    // Held from its creation: a run waiting here behind another keeps its heartbeat too.
+    const run = await this.createRun(ctx, request, true);
     this.queue = this.queue.then(() => this.execute(ctx, run.id).then(() => undefined, () => undefined));
     return run;
   }
 
   /** Creates and executes a run, waiting for its end (the CLI gate). */
   async runToEnd(ctx: RequestContext, request: StartRun, onProgress?: ProgressListener): Promise<Run> {
-    const run = await this.create(ctx, request);
+    const run = await this.createRun(ctx, request, true);
     return this.execute(ctx, run.id, onProgress);
   }
 
@@ -111,7 +144,15 @@ export class RunService {
     await this.queue;
   }
 
+  /**
+   * Records a queued run without holding it: unless execute() picks it up, this process's next
+   * recovery aborts it (and other processes' recoveries once its heartbeat is stale).
+   */
   async create(ctx: RequestContext, request: StartRun): Promise<Run> {
+    return this.createRun(ctx, request, false);
+  }
+
+  private async createRun(ctx: RequestContext, request: StartRun, hold: boolean): Promise<Run> {
     const iface = await this.interfaces.get(request.interface);
     if (iface.status === 'retired') throw new ConflictError(`Interface ${iface.key} is retired.`, 'interface_retired');
     const environments = JSON.parse(iface.environments) as Record<string, string>;
@@ -125,53 +166,85 @@ export class RunService {
     const selected = (await this.scenarios.current(iface.key)).filter((s) => s.contractVersion === contract.version && assurance.categories.includes(s.category));
     if (!selected.length) throw new ConflictError(`Interface ${iface.key} has no ${assurance.categories.join('/')} scenarios for contract v${contract.version}.`, 'no_scenarios');
 
-    return this.database.write(async (tx) => {
-      const run = await this.models.Run.create(
-        {
-          interfaceId: iface.id,
-          interfaceKey: iface.key,
-          contractVersion: contract.version,
-          contractDigest: contract.digest,
-          environment,
-          baseUrl: environments[environment]!,
-          dryRun: request.dryRun === true,
-          assurance: JSON.stringify(assurance),
-          scenarios: JSON.stringify(selected.map((s) => ({ key: s.key, version: s.version, digest: s.digest, category: s.category }))),
-          runnerVersion: RUNNER_VERSION,
-          seed: String(randomInt(2 ** 31)),
-          status: 'queued',
-          summary: null,
-          startedBy: ctx.actor.userId,
-          startedByName: ctx.actor.name,
-          queuedAt: this.now().toISOString(),
-          startedAt: null,
-          finishedAt: null,
-        },
-        { transaction: tx },
-      );
-      await this.audit.record(tx, ctx, { action: 'run.queued', entityType: 'run', entityId: run.id, change: 'create', after: { interface: iface.key, environment, baseUrl: run.baseUrl, dryRun: run.dryRun, assurance, scenarios: JSON.parse(run.scenarios) } });
-      return run;
-    });
-  }
-
-  /** Executes a queued run to its end; a run that cannot execute at all ends as 'error'. */
-  async execute(ctx: RequestContext, runId: number, onProgress?: ProgressListener): Promise<Run> {
-    const run = await this.get(runId);
+    let held: number | null = null;
     try {
-      return await this.executeSteps(ctx, run, onProgress);
-    } catch (error) {
-      // Something beyond a step failed (the database, the disk): the run ends as an error, with why.
-      await this.database.write(async (tx) => {
-        await this.update(run, { status: 'error', summary: JSON.stringify({ error: (error as Error).message }), finishedAt: this.now().toISOString() }, tx);
-        await this.audit.record(tx, ctx, { action: 'run.finished', entityType: 'run', entityId: run.id, change: 'event', after: { status: 'error', error: (error as Error).message } });
+      return await this.database.write(async (tx) => {
+        const queuedAt = this.now().toISOString();
+        const run = await this.models.Run.create(
+          {
+            interfaceId: iface.id,
+            interfaceKey: iface.key,
+            contractVersion: contract.version,
+            contractDigest: contract.digest,
+            environment,
+            baseUrl: environments[environment]!,
+            dryRun: request.dryRun === true,
+            assurance: JSON.stringify(assurance),
+            scenarios: JSON.stringify(selected.map((s) => ({ key: s.key, version: s.version, digest: s.digest, category: s.category }))),
+            runnerVersion: RUNNER_VERSION,
+            seed: String(randomInt(2 ** 31)),
+            status: 'queued',
+            summary: null,
+            startedBy: ctx.actor.userId,
+            startedByName: ctx.actor.name,
+            queuedAt,
+            startedAt: null,
+            finishedAt: null,
+            heartbeatAt: queuedAt,
+            runnerInstance: this.instance,
+          },
+          { transaction: tx },
+        );
+        await this.audit.record(tx, ctx, { action: 'run.queued', entityType: 'run', entityId: run.id, change: 'create', after: { interface: iface.key, environment, baseUrl: run.baseUrl, dryRun: run.dryRun, assurance, scenarios: JSON.parse(run.scenarios) } });
+        // Held before the commit, so this process's own recovery never sees it unheld.
+        if (hold) this.hold((held = run.id));
+        return run;
       });
-      return run;
+    } catch (error) {
+      if (held !== null) this.release(held);
+      throw error;
     }
   }
 
+  /**
+   * Executes a queued run to its end; a run that cannot execute at all ends as 'error'. A run that is
+   * no longer queued (aborted by a recovery before its turn) is not executed, and one aborted while
+   * it executes stops: either way it is returned as it stands.
+   */
+  async execute(ctx: RequestContext, runId: number, onProgress?: ProgressListener): Promise<Run> {
+    this.hold(runId);
+    try {
+      const run = await this.claim(runId);
+      if (!run) return await this.get(runId);
+      try {
+        return await this.executeSteps(ctx, run, onProgress);
+      } catch (error) {
+        if (error instanceof RunNotRunningError) return await this.get(runId);
+        // Something beyond a step failed (the database, the disk): the run ends as an error, with why.
+        const message = (error as Error).message;
+        try {
+          return await this.finish(ctx, runId, 'error', { error: message }, { status: 'error', error: message });
+        } catch (finishing) {
+          if (finishing instanceof RunNotRunningError) return await this.get(runId);
+          throw finishing;
+        }
+      }
+    } finally {
+      this.release(runId);
+    }
+  }
+
+  /** queued → running, by this process; null when the run is not queued (any more). */
+  private async claim(runId: number): Promise<Run | null> {
+    const now = this.now().toISOString();
+    const [claimed] = await this.database.write((tx) =>
+      this.models.Run.update({ status: 'running', startedAt: now, heartbeatAt: now, runnerInstance: this.instance }, { where: { id: runId, status: 'queued' }, transaction: tx }),
+    );
+    return claimed ? this.get(runId) : null;
+  }
+
   private async executeSteps(ctx: RequestContext, run: Run, onProgress?: ProgressListener): Promise<Run> {
-    const startedAt = this.now();
-    await this.update(run, { status: 'running', startedAt: startedAt.toISOString() });
+    const startedAt = new Date(run.startedAt!);
     const planned = JSON.parse(run.scenarios) as Array<{ key: string; version: number }>;
     const scenarios = await Promise.all(planned.map((p) => this.scenarios.get(run.interfaceKey, p.key, p.version)));
     const compiled = this.contracts.compiledOf(await this.contracts.get(run.interfaceKey, run.contractVersion));
@@ -191,6 +264,8 @@ export class RunService {
         const context: TemplateContext = { random: seededRandom(Math.imul(Number(run.seed), 31) + first), now: this.now, vars: {} };
         let pending: RecordedStep[] = [];
         for (const [index, step] of definition.steps.entries()) {
+          // Ended by another process (its recovery found this run's heartbeat stale): start nothing more.
+          if (this.stopped.has(run.id)) throw new RunNotRunningError(run.id, 'aborted');
           const outcome = step.messages
             ? await this.executeMessageSet(ctx, run, step, compiled, context)
             : step.generate
@@ -211,24 +286,128 @@ export class RunService {
 
     const status: RunStatus = counts.error ? 'error' : counts.failed ? 'failed' : 'passed';
     const summary = { total, ...counts, durationMs: this.now().getTime() - startedAt.getTime() };
+    return this.finish(ctx, run.id, status, summary, { status, summary });
+  }
+
+  /**
+   * Records a run's end, with its audit event, only while it is still running: the row is locked and
+   * read again first, so an abort by another process in the meantime is noticed (RunNotRunningError)
+   * instead of being overwritten — or, as before, refused by the database and the refusal lost.
+   */
+  private async finish(ctx: RequestContext, runId: number, status: RunStatus, summary: unknown, after: Record<string, unknown>): Promise<Run> {
     return this.database.write(async (tx) => {
+      const run = await this.lockedRun(tx, runId, 'update');
+      if (run.status !== 'running') {
+        this.stopped.add(runId);
+        throw new RunNotRunningError(runId, run.status);
+      }
       await this.update(run, { status, summary: JSON.stringify(summary), finishedAt: this.now().toISOString() }, tx);
-      await this.audit.record(tx, ctx, { action: 'run.finished', entityType: 'run', entityId: run.id, change: 'event', after: { status, summary } });
+      await this.audit.record(tx, ctx, { action: 'run.finished', entityType: 'run', entityId: run.id, change: 'event', after });
       return run;
     });
   }
 
-  /** Runs left queued or running by a process that stopped are aborted, never resumed half-way. */
+  /**
+   * Aborts the runs whose holder is gone — never resumed half-way, never left running — and returns
+   * their ids. Called at every start and periodically while serving, by every process sharing the
+   * database, so a crashed instance's runs are aborted by the survivors. A run is interrupted when:
+   * - this very process holds it no longer (it queued it and never executed it, or its execution
+   *   ended without finishing it): only the holder can know that, so it decides at once;
+   * - or its last sign of life (heartbeat, else start, else queue time) is older than
+   *   `staleAfterSeconds`: its holder beats every min(15 s, a quarter of that), so a silent holder
+   *   has stopped (killed, crashed, or cut off from the database long enough to be treated so).
+   * The judgement relies on the servers' clocks agreeing to well within the threshold (NTP), as the
+   * rest of the record's times do. It is made again under a lock on the run's row, so a heartbeat or
+   * an end that lands in between wins; the abort is audited in the same transaction, as before.
+   */
   async abortInterrupted(ctx: RequestContext): Promise<number[]> {
-    const stuck = await this.models.Run.findAll({ where: { status: { [Op.in]: ['queued', 'running'] } } });
-    for (const run of stuck) {
-      await this.database.write(async (tx) => {
+    const candidates = await this.models.Run.findAll({ where: { status: { [Op.in]: [...ACTIVE] } }, order: [['id', 'ASC']] });
+    const aborted: number[] = [];
+    for (const candidate of candidates) {
+      if (!this.interruption(candidate)) continue;
+      const done = await this.database.write(async (tx) => {
+        const run = await this.lockedRun(tx, candidate.id, 'update');
+        const reason = ACTIVE.has(run.status) ? this.interruption(run) : null;
+        if (!reason) return false;
+        // Counted under the lock: on PostgreSQL a step being recorded holds the row FOR SHARE, so it
+        // either committed before this count or is refused after the abort (migration 0007).
         const steps = await this.models.RunStep.count({ where: { runId: run.id }, transaction: tx });
-        await this.update(run, { status: 'aborted', finishedAt: this.now().toISOString(), summary: JSON.stringify({ stepsRecorded: steps, reason: 'the server stopped while the run was in progress' }) }, tx);
-        await this.audit.record(tx, ctx, { action: 'run.aborted', entityType: 'run', entityId: run.id, change: 'status', before: { status: run.previous('status') ?? 'running' }, after: { status: 'aborted', stepsRecorded: steps }, reason: 'the server stopped while the run was in progress' });
+        const before = { status: run.status, runner: run.runnerInstance, heartbeatAt: run.heartbeatAt };
+        await this.update(run, { status: 'aborted', finishedAt: this.now().toISOString(), summary: JSON.stringify({ stepsRecorded: steps, reason }) }, tx);
+        await this.audit.record(tx, ctx, { action: 'run.aborted', entityType: 'run', entityId: run.id, change: 'status', before, after: { status: 'aborted', stepsRecorded: steps }, reason });
+        return true;
       });
+      if (done) aborted.push(candidate.id);
     }
-    return stuck.map((r) => r.id);
+    return aborted;
+  }
+
+  /** Why a queued or running run counts as interrupted; null while its holder is alive. */
+  private interruption(run: Run): string | null {
+    if (this.held.has(run.id)) return null;
+    if (run.runnerInstance === this.instance) return 'the process that queued the run holds it no longer: it was never executed, or its execution ended without finishing it';
+    if (holderIsGoneFromThisHost(run.runnerInstance)) return `the process holding the run (${run.runnerInstance}) is no longer running on this host: it stopped while the run was ${run.status}`;
+    const lastSign = run.heartbeatAt ?? run.startedAt ?? run.queuedAt;
+    const silentMs = this.now().getTime() - Date.parse(lastSign);
+    if (!(silentMs > this.settings.staleAfterSeconds * 1000)) return null;
+    return `the process holding the run (${run.runnerInstance ?? 'unknown'}) stopped while it was ${run.status}: no heartbeat since ${lastSign}, more than ${this.settings.staleAfterSeconds} s (GXPW_RUNNER_STALE_AFTER_SECONDS)`;
+  }
+
+  /** How often the holder of a run refreshes its heartbeat: a quarter of the stale threshold, at most 15 s. */
+  get heartbeatIntervalMs(): number {
+    return Math.min(15_000, Math.max(250, this.settings.staleAfterSeconds * 250));
+  }
+
+  /** How often a serving process runs the recovery: half the stale threshold, at most a minute. */
+  get recoveryIntervalMs(): number {
+    return Math.min(60_000, this.settings.staleAfterSeconds * 500);
+  }
+
+  private hold(runId: number): void {
+    this.held.add(runId);
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.beat(), this.heartbeatIntervalMs);
+    // The heartbeat never keeps a process alive on its own (a CLI run ends when its work does).
+    this.heartbeat.unref();
+  }
+
+  private release(runId: number): void {
+    this.held.delete(runId);
+    this.stopped.delete(runId);
+    if (this.held.size || !this.heartbeat) return;
+    clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /**
+   * Refreshes the heartbeat of every run this process holds, and notes those another process has
+   * ended meanwhile, so their execution stops. Heartbeats are operational, not part of the record:
+   * they are not audited (as the queued → running change is not). A failed beat is simply retried at
+   * the next one; a holder silent for too long is aborted by recovery and learns it here, or when
+   * it next records steps or its end.
+   */
+  private async beat(): Promise<void> {
+    const ids = [...this.held];
+    if (this.beating || !ids.length) return;
+    this.beating = true;
+    try {
+      await this.database.write((tx) =>
+        this.models.Run.update({ heartbeatAt: this.now().toISOString() }, { where: { id: { [Op.in]: ids }, status: { [Op.in]: [...ACTIVE] }, runnerInstance: this.instance }, transaction: tx }),
+      );
+      const rows = await this.models.Run.findAll({ where: { id: { [Op.in]: ids } }, attributes: ['id', 'status'] });
+      for (const row of rows) if (this.held.has(row.id) && !ACTIVE.has(row.status)) this.stopped.add(row.id);
+    } catch {
+      // The database is unreachable or closing: the next beat tries again.
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  /** The run's row, locked until the transaction ends (FOR UPDATE or FOR SHARE on PostgreSQL; SQLite serializes writes anyway). */
+  private async lockedRun(tx: Transaction, runId: number, mode: 'update' | 'share'): Promise<Run> {
+    const run = await this.models.Run.findByPk(runId, { transaction: tx, lock: mode === 'update' ? tx.LOCK.UPDATE : tx.LOCK.SHARE });
+    if (!run) throw new NotFoundError(`No run ${runId}.`, 'run_not_found');
+    return run;
   }
 
   async get(id: number): Promise<Run> {
@@ -270,6 +449,8 @@ export class RunService {
     const started = performance.now();
     const [method, template] = step.operation!.split(' ') as [string, string];
     let request: { method: string; url: string; headers: Record<string, string>; body: unknown };
+    let assertions: Assertion[];
+    let rendering = 'request';
     try {
       const params = render(step.pathParams ?? {}, context) as Record<string, unknown>;
       const path = template.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(String(params[name] ?? '')));
@@ -279,14 +460,24 @@ export class RunService {
       const body = source === undefined ? undefined : render(source, context);
       const headers = { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(render(step.headers ?? {}, context) as Record<string, string>) };
       request = { method, url: `${run.baseUrl.replace(/\/+$/, '')}${path}${query ? `?${query}` : ''}`, headers, body };
+      // The expectation's templates too ({{vars.orderNumber}} from an earlier step, …), before
+      // anything is sent: one that cannot be rendered errs this step, as one in the request does,
+      // instead of escaping the step and ending the whole run.
+      rendering = 'assertions';
+      assertions = render(step.expect?.assertions ?? [], context) as Assertion[];
     } catch (error) {
       if (!(error instanceof TemplateError || error instanceof UnusableEvidenceError)) throw error;
-      const message = error instanceof UnusableEvidenceError ? `The body fixture cannot be used: ${error.message}` : error.message;
+      const message =
+        error instanceof UnusableEvidenceError
+          ? `The body fixture cannot be used: ${error.message}`
+          : rendering === 'assertions'
+            ? `The step's assertions cannot be rendered, so nothing was sent: ${error.message}`
+            : error.message;
       return { status: 'error', expected: step.expect ?? {}, actual: {}, message, durationMs: 0, exchange: { request: { operation: step.operation, bodyFrom: step.bodyFrom }, response: null } };
     }
     const expectedStatuses = [step.expect?.status ?? []].flat();
     const domainRules = step.expect?.domainRules;
-    const expected = { status: expectedStatuses.length ? expectedStatuses : definition.category === 'negative' ? '4xx' : '2xx', schema: step.expect?.schema !== false, maxLatencyMs: step.expect?.maxLatencyMs ?? null, assertions: render(step.expect?.assertions ?? [], context), ...(domainRules ? { domainRules } : {}) };
+    const expected = { status: expectedStatuses.length ? expectedStatuses : definition.category === 'negative' ? '4xx' : '2xx', schema: step.expect?.schema !== false, maxLatencyMs: step.expect?.maxLatencyMs ?? null, assertions, ...(domainRules ? { domainRules } : {}) };
 
     let response: { status: number; headers: Record<string, string>; text: string };
     try {
@@ -313,7 +504,7 @@ export class RunService {
       schemaErrors = (validate.errors ?? []).slice(0, 20);
       problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
     }
-    const assertions = (expected.assertions as NonNullable<NonNullable<ScenarioStep['expect']>['assertions']>).map((assertion) => {
+    const checked = assertions.map((assertion) => {
       const value = body === undefined ? NOTHING : resolveJsonPointer(body, assertion.pointer);
       const failed = checkAssertion(assertion, value);
       if (failed) problems.push(`${assertion.pointer}: ${failed}`);
@@ -325,7 +516,7 @@ export class RunService {
       const value = body === undefined ? NOTHING : resolveJsonPointer(body, pointer);
       if (value !== NOTHING) context.vars[name] = value;
     }
-    return judged(problems, expected, { status: response.status, durationMs, schemaErrors, assertions, ...(ruleReports ? { domainRules: ruleReports } : {}) }, durationMs, { request, response: { status: response.status, headers: response.headers, body: response.text } });
+    return judged(problems, expected, { status: response.status, durationMs, schemaErrors, assertions: checked, ...(ruleReports ? { domainRules: ruleReports } : {}) }, durationMs, { request, response: { status: response.status, headers: response.headers, body: response.text } });
   }
 
   /**
@@ -452,12 +643,22 @@ export class RunService {
   }
 
   /**
-   * Catalogues a batch of steps and their evidence in one transaction: one commit (and fsync) per
-   * batch rather than per step. A run cut off between batches is aborted at the next start anyway.
+   * Catalogues a batch of steps (all of one run) and their evidence in one transaction: one commit
+   * (and fsync) per batch rather than per step. A run cut off between batches is aborted by recovery
+   * anyway once its heartbeat is stale.
    */
   private async recordSteps(ctx: RequestContext, steps: RecordedStep[]): Promise<void> {
     if (!steps.length) return;
     await this.database.write(async (tx) => {
+      // A step belongs to a running run only. Checked first, under a share lock on the run's row, so
+      // that an abort by another process is serialized with this batch (and the row is locked before
+      // the audit chain, the order every writer of a run keeps). The database refuses it too (0007).
+      const runId = steps[0]!.run.id;
+      const current = await this.lockedRun(tx, runId, 'share');
+      if (current.status !== 'running') {
+        this.stopped.add(runId);
+        throw new RunNotRunningError(runId, current.status);
+      }
       for (const { run, scenario, definition, position, step, outcome, requestFile, responseFile } of steps) {
         const belongsTo = { type: 'run', id: String(run.id) };
         const messageSet = outcome.exchange.requestFile;
@@ -592,4 +793,20 @@ async function runConcurrently(tasks: Array<() => Promise<void>>, limit: number)
   const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) throw failure.reason;
+}
+
+/**
+ * True when `instance` (`random@host:pid`) names this host and no process with that pid exists: its
+ * runs can be aborted at once — a crash followed by a restart — without waiting for the heartbeat to
+ * go stale. A pid taken by another process since only means waiting for the stale heartbeat.
+ */
+function holderIsGoneFromThisHost(instance: string | null): boolean {
+  const match = instance?.match(/^[^@]+@(.+):(\d+)$/);
+  if (!match || match[1] !== os.hostname()) return false;
+  try {
+    process.kill(Number(match[2]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -1,4 +1,4 @@
-// Rows of scenarios, runs and run steps (migration 0005). JSON-valued columns hold JSON text.
+// Rows of scenarios, runs and run steps (migrations 0005, 0007). JSON-valued columns hold JSON text.
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
 
 export const RUN_STATUSES = ['queued', 'running', 'passed', 'failed', 'error', 'aborted'] as const;
@@ -40,6 +40,10 @@ export class Run extends Model<InferAttributes<Run>, InferCreationAttributes<Run
   declare queuedAt: string;
   declare startedAt: string | null;
   declare finishedAt: string | null;
+  /** Last sign of life of the process holding the run (queued in it or executing it), refreshed while it works (migration 0007). */
+  declare heartbeatAt: string | null;
+  /** Which process holds the run: recovery never aborts a run whose holder still beats. */
+  declare runnerInstance: string | null;
 }
 
 export class RunStep extends Model<InferAttributes<RunStep>, InferCreationAttributes<RunStep>> {
@@ -109,6 +113,8 @@ export function defineScenarioModels(sequelize: Sequelize): ScenarioModels {
       queuedAt: { type: STRING(24), allowNull: false },
       startedAt: { type: STRING(24), allowNull: true },
       finishedAt: { type: STRING(24), allowNull: true },
+      heartbeatAt: { type: STRING(24), allowNull: true },
+      runnerInstance: { type: STRING(64), allowNull: true },
     },
     { ...options, tableName: 'runs' },
   );

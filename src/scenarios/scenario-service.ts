@@ -12,6 +12,7 @@ import type { InterfaceService } from '../registry/interface-service.js';
 import { shapeAtPointer } from '../registry/schema-shape.js';
 import type { Scenario, ScenarioModels } from './scenario-models.js';
 import { MAX_BODY_FIXTURE_BYTES, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
+import { templateProblems } from './scenario-templates.js';
 
 export class ScenarioService {
   constructor(
@@ -32,8 +33,11 @@ export class ScenarioService {
     const compiled = this.contracts.compiledOf(contract).targets;
     const targets = new Set(compiled.map((t) => t.name));
     const problems: ErrorDetail[] = [];
+    const captured = new Set<string>();
     for (const [index, step] of definition.steps.entries()) {
       const field = `body.steps.${index}`;
+      problems.push(...renderingProblems(step, field, captured));
+      for (const name of Object.keys(step.capture ?? {})) captured.add(name);
       if ((step.operation === undefined) === (step.messages === undefined)) {
         problems.push({ field, rule: 'oneOf', message: 'a step is either an exchange (operation) or a message set (messages): name exactly one' });
         continue;
@@ -163,4 +167,22 @@ export function presentScenario(scenario: Scenario, interfaceKey: string) {
     createdAt: scenario.createdAt,
     createdBy: { id: scenario.createdBy, name: scenario.createdByName },
   };
+}
+
+/**
+ * What a run could not render or compile in a step, found at save rather than at run time: the
+ * templates of the parts the runner renders, and each `matches` pattern (compiled as the runner does).
+ */
+function renderingProblems(step: ScenarioStep, field: string, captured: ReadonlySet<string>): ErrorDetail[] {
+  const rendered = { pathParams: step.pathParams, query: step.query, headers: step.headers, body: step.body, 'expect.assertions': step.expect?.assertions, 'messages.source.inline': step.messages?.source.inline };
+  const problems: ErrorDetail[] = Object.entries(rendered).flatMap(([part, value]) => templateProblems(value, captured).map((message) => ({ field: `${field}.${part}`, rule: 'template', message })));
+  for (const [i, assertion] of (step.expect?.assertions ?? []).entries()) {
+    if (assertion.matches === undefined || /\{\{/.test(assertion.matches)) continue;
+    try {
+      new RegExp(assertion.matches, 'u');
+    } catch (error) {
+      problems.push({ field: `${field}.expect.assertions.${i}.matches`, rule: 'pattern', message: `not a valid regular expression: ${(error as Error).message}` });
+    }
+  }
+  return problems;
 }

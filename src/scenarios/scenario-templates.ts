@@ -28,6 +28,33 @@ export interface TemplateContext {
 }
 
 const PLACEHOLDER = /\{\{\s*([a-zA-Z]+(?:[.:][A-Za-z0-9_]+)?)\s*\}\}/g;
+const PLAIN_TEMPLATES: ReadonlySet<string> = new Set(['uuid', 'now', 'today', 'gtin', 'sscc', 'gln', 'serial']);
+
+/**
+ * Why the templates in `value` could not be rendered, checked when a scenario is saved: unknown
+ * names, {{digits:N}} outside 1–64, and {{vars.NAME}} that no earlier step of the scenario captures.
+ * (A capture can still miss at run time; that errs the step then.)
+ */
+export function templateProblems(value: unknown, captured: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const visit = (inner: unknown): void => {
+    if (typeof inner === 'string') {
+      for (const [, name] of inner.matchAll(PLACEHOLDER)) {
+        if (name!.startsWith('vars.')) {
+          if (!captured.has(name!.slice(5))) problems.push(`{{${name}}}: no earlier step of this scenario captures '${name!.slice(5)}'`);
+        } else if (name!.startsWith('digits:')) {
+          const count = Number(name!.slice(7));
+          if (!(Number.isInteger(count) && count >= 1 && count <= 64)) problems.push(`{{${name}}}: digits:N takes N from 1 to 64`);
+        } else if (!PLAIN_TEMPLATES.has(name!)) {
+          problems.push(`{{${name}}} is not a known template`);
+        }
+      }
+    } else if (Array.isArray(inner)) inner.forEach(visit);
+    else if (inner && typeof inner === 'object') Object.values(inner).forEach(visit);
+  };
+  visit(value);
+  return problems;
+}
 
 /** Renders every string inside `value`; a string that is one placeholder keeps the value's JSON type. */
 export function render(value: unknown, context: TemplateContext): unknown {

@@ -5,6 +5,7 @@ import { registry } from './0003-registry.js';
 import { evidence } from './0004-evidence.js';
 import { scenariosAndRuns } from './0005-scenarios-and-runs.js';
 import { deviations } from './0006-deviations.js';
+import { runHeartbeats } from './0007-run-heartbeats.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns, deviations];
+export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns, deviations, runHeartbeats];

@@ -1,0 +1,101 @@
+// Templates: what can be known when a scenario is saved is refused then (unknown names, values no
+// earlier step captures, bad patterns). A value an earlier step failed to capture at run time errs
+// the step that needs it, with its evidence, like a template in the request does; the rest of the run
+// goes on. It never ends the whole run as an error with no step recorded.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
+import { systemContext } from '../../src/platform/request-context.js';
+import type { RunStep } from '../../src/scenarios/scenario-models.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+
+const ORDER = {
+  orderNumber: '{{digits:10}}',
+  orderType: 'OR',
+  plant: 'US10',
+  requestedDeliveryDate: '{{today}}',
+  soldTo: { partnerNumber: '0000100200', name: 'Northstar Pharma Distribution' },
+  shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
+  lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
+};
+const lookup = (name: string, assertions?: unknown[]) => ({ name, operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404, ...(assertions ? { assertions } : {}) } });
+
+describeEachDatabase('runner: a template that cannot be rendered errs its step, not the run', (dialect) => {
+  let wb: TestWorkbench;
+  let server: Server;
+  let token: string;
+  const ctx = systemContext('test');
+  const save = (key: string, body: unknown) => request(wb.app).post(`/api/v1/interfaces/${key}/scenarios`).set('Authorization', `Bearer ${token}`).send(body as object);
+  const byName = (steps: RunStep[]) => Object.fromEntries(steps.map((s) => [s.name, s]));
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
+    server = wb.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    for (const key of ['IF-TPL-001', 'IF-TPL-002']) {
+      await wb.services.interfaces.create(ctx, { key, name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
+      await wb.services.contracts.register(ctx, key, { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
+    }
+    token = await wb.login('it');
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('refuses at save what a run could not render or compile: unknown templates, uncaptured values, digits:N out of range, a bad pattern', async () => {
+    const count = async () => (await wb.services.scenarios.current('IF-TPL-001')).length;
+    const before = await count();
+    const refused = await save('IF-TPL-001', {
+      key: 'a-bogus-assertion',
+      name: 'A lookup with bogus templates',
+      category: 'smoke',
+      steps: [
+        lookup('Look up, asserting a bogus template', [{ pointer: '/error', equals: '{{bogus}}' }, { pointer: '/error/message', matches: '([' }]),
+        { ...lookup('Look up with an uncaptured value'), pathParams: { orderNumber: '{{vars.orderNumber}}' }, headers: { 'x-trace': '{{digits:0}}' } },
+        { ...lookup('Capture it only now'), capture: { orderNumber: '/error/code' } },
+        lookup('Use it afterwards', [{ pointer: '/error/code', equals: '{{vars.orderNumber}}' }]),
+      ],
+    });
+    expect(refused.status).to.equal(400);
+    expect(refused.body.error.code).to.equal('scenario_invalid');
+    expect(refused.body.error.details).to.deep.equal([
+      { field: 'body.steps.0.expect.assertions', rule: 'template', message: '{{bogus}} is not a known template' },
+      { field: 'body.steps.0.expect.assertions.1.matches', rule: 'pattern', message: refused.body.error.details[1].message },
+      { field: 'body.steps.1.pathParams', rule: 'template', message: "{{vars.orderNumber}}: no earlier step of this scenario captures 'orderNumber'" },
+      { field: 'body.steps.1.headers', rule: 'template', message: '{{digits:0}}: digits:N takes N from 1 to 64' },
+    ]);
+    expect(refused.body.error.details[1].message).to.match(/^not a valid regular expression/);
+    expect(await count(), 'nothing saved').to.equal(before);
+  });
+
+  it('errs a step whose assertion uses a value no earlier step captured, and goes on with the next steps', async () => {
+    const saved = await save('IF-TPL-002', {
+      key: 'capture-missing',
+      name: 'An order number that was never captured',
+      category: 'positive',
+      steps: [
+        { name: 'Create an order, capturing from a field the answer lacks', operation: 'POST /orders', body: ORDER, expect: { status: 201 }, capture: { orderNumber: '/noSuchField' } },
+        lookup('Assert on the uncaptured order number', [{ pointer: '/error/message', equals: '{{vars.orderNumber}}' }]),
+        lookup('Look up afterwards'),
+      ],
+    });
+    expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+    const run = await wb.services.runs.runToEnd(ctx, { interface: 'IF-TPL-002', dryRun: true });
+    const named = byName(await wb.services.runs.steps(run.id));
+    expect(named['Create an order, capturing from a field the answer lacks']!.status).to.equal('passed');
+    const errored = named['Assert on the uncaptured order number']!;
+    expect(errored.status).to.equal('error');
+    expect(errored.message).to.equal("The step's assertions cannot be rendered, so nothing was sent: {{vars.orderNumber}} has no value: no earlier step captured 'orderNumber'");
+    expect(errored.requestEvidence).to.match(/^[0-9a-f]{64}$/);
+    expect(named['Look up afterwards']!.status).to.equal('passed');
+    expect(run.status).to.equal('error');
+    expect(JSON.parse(run.summary!)).to.include({ total: 3, passed: 2, error: 1 });
+  });
+});

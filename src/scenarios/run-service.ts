@@ -157,7 +157,7 @@ export class RunService {
     if (iface.status === 'retired') throw new ConflictError(`Interface ${iface.key} is retired.`, 'interface_retired');
     const environments = JSON.parse(iface.environments) as Record<string, string>;
     const environment = request.environment ?? ('test' in environments ? 'test' : Object.keys(environments)[0]);
-    if (environment === undefined || environments[environment] === undefined) {
+    if (environment === undefined || !Object.hasOwn(environments, environment)) {
       throw new ValidationError(`Interface ${iface.key} has no environment '${request.environment ?? ''}'.`, [{ field: 'body.environment', rule: 'enum', message: `must be one of ${Object.keys(environments).join(', ') || '(none registered)'}` }], 'unknown_environment');
     }
     if (!iface.currentContractVersion) throw new ConflictError(`Interface ${iface.key} has no contract to test against.`, 'no_contract');

@@ -238,6 +238,8 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       expect(run.steps.every((s: { status: string }) => s.status === 'error')).to.equal(true);
       expect(run.steps[0].message).to.match(/No usable response/);
       expect((await api('post', '/api/v1/runs').send({ interface: 'IF-RUN-002', environment: 'staging' })).body.error.code).to.equal('unknown_environment');
+      // Names every object inherits are not environments either.
+      for (const inherited of ['constructor']) expect((await api('post', '/api/v1/runs').send({ interface: 'IF-RUN-002', environment: inherited })).body.error?.code, inherited).to.equal('unknown_environment');
     });
 
     it('exports JUnit XML and CTRF JSON', async () => {

@@ -14,7 +14,7 @@ import { presentUser } from './auth/user-presenter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { runDemoScenarios, runDemoScenariosWithSimulators, seedDemoWorkspace, type DemoRunsReport, type DemoSeedResult } from './demo/demo-workspace.js';
 import { checkIntegrity, describeIntegrity } from './integrity/integrity-check.js';
-import { AppError, StartupError } from './platform/errors.js';
+import { AppError, StartupError, ValidationError } from './platform/errors.js';
 import { Keyring } from './platform/keyring.js';
 import { migrateUp } from './platform/migrator.js';
 import { systemContext } from './platform/request-context.js';
@@ -73,15 +73,17 @@ const COMMANDS: Record<string, Command> = {
       }),
   },
   user: {
-    summary: 'Manage users: add, deactivate, reset-password, list',
+    summary: 'Manage users: add, deactivate, reactivate, unlock, reset-password, list',
     usage: [
       'gxpw user add --username NAME --name "Printed Name" --role admin|it|qa|auditor [--email E] [--password-stdin] [--json]',
       'gxpw user deactivate --username NAME --reason "why" [--json]',
+      'gxpw user reactivate --username NAME --reason "why" [--json]',
+      'gxpw user unlock --username NAME --reason "why" [--json]',
       'gxpw user reset-password --username NAME --reason "why" [--password-stdin] [--json]',
       'gxpw user list [--json]',
       '',
       'Without --password-stdin a random password is generated and printed once; the user must',
-      'change it at first sign-in.',
+      'change it at first sign-in. A reset also lifts a lockout and ends the user\'s open sessions.',
     ].join('\n'),
     options: {
       username: { type: 'string' },
@@ -253,7 +255,7 @@ async function user(values: Record<string, string | boolean | undefined>, [actio
       const role = required(values, 'role');
       if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       const { password, generated } = await passwordFor(values);
-      const created = await services.users.create(ctx, { username, fullName: required(values, 'name'), role, password, email: (values.email as string) ?? null });
+      const created = await asUsage(() => services.users.create(ctx, { username, fullName: required(values, 'name'), role, password, email: (values.email as string) ?? null }));
       print(values, { user: presentUser(created), generatedPassword: generated ? password : undefined }, `Created user ${created.username} (id ${created.id}, ${role}).${generated ? `\nInitial password (shown once; must be changed at first sign-in): ${password}` : ''}`);
       return 0;
     }
@@ -264,15 +266,37 @@ async function user(values: Record<string, string | boolean | undefined>, [actio
       print(values, { user: presentUser(changed) }, `Deactivated ${changed.username}. Its signatures and audit history stay.`);
       return 0;
     }
+    if (action === 'reactivate') {
+      const changed = await services.users.reactivate(ctx, target.id, required(values, 'reason'));
+      print(values, { user: presentUser(changed) }, `Reactivated ${changed.username}.`);
+      return 0;
+    }
+    if (action === 'unlock') {
+      const changed = await services.users.unlock(ctx, target.id, required(values, 'reason'));
+      print(values, { user: presentUser(changed) }, `Unlocked ${changed.username}; failed sign-ins count from zero again.`);
+      return 0;
+    }
     if (action === 'reset-password') {
       const reason = required(values, 'reason');
       const { password, generated } = await passwordFor(values);
-      const changed = await services.users.resetPassword(ctx, target.id, password, reason);
-      print(values, { user: presentUser(changed), generatedPassword: generated ? password : undefined }, `Password of ${changed.username} reset; it must be changed at next sign-in.${generated ? `\nNew password (shown once): ${password}` : ''}`);
+      const changed = await asUsage(() => services.users.resetPassword(ctx, target.id, password, reason));
+      print(values, { user: presentUser(changed), generatedPassword: generated ? password : undefined }, `Password of ${changed.username} reset (unlocked, sessions ended); it must be changed at next sign-in.${generated ? `\nNew password (shown once): ${password}` : ''}`);
       return 0;
     }
-    throw new UsageError(`unknown user action '${action ?? ''}' (add, deactivate, reset-password, list)`);
+    throw new UsageError(`unknown user action '${action ?? ''}' (add, deactivate, reactivate, unlock, reset-password, list)`);
   });
+}
+
+/** Bad input to a user command (the same checks as the API's) is a usage error: exit 2, naming the option. */
+async function asUsage<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const options: Record<string, string> = { 'body.username': '--username', 'body.fullName': '--name', 'body.role': '--role', 'body.email': '--email', 'body.password': 'the password' };
+    const problems = error.details.map((d) => `${(d.field && options[d.field]) ?? d.field ?? ''} ${d.message}`.trim());
+    throw new UsageError(problems.length ? problems.join('; ') : error.message);
+  }
 }
 
 /** The CLI acts as the system, named after the operating-system account that ran it. */

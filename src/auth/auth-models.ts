@@ -53,10 +53,25 @@ export class SecurityAlert extends Model<InferAttributes<SecurityAlert>, InferCr
   declare acknowledgementNote: string | null;
 }
 
+/**
+ * Failed sign-ins for a user name that is not an active account (unknown or deactivated), kept in
+ * the database like a real account's counter and lock, so every instance, before and after a
+ * restart, answers such a name exactly as it would a real account (Part 11 §11.300(d)). Keyed by
+ * the SHA-256 of the normalized name; rows silent for long are pruned.
+ */
+export class LoginNameFailure extends Model<InferAttributes<LoginNameFailure>, InferCreationAttributes<LoginNameFailure>> {
+  declare keyHash: string;
+  declare failedCount: number;
+  declare lockedAt: Date | null;
+  declare firstFailedAt: Date;
+  declare lastFailedAt: Date;
+}
+
 export interface AuthModels {
   User: ModelStatic<User>;
   Session: ModelStatic<Session>;
   SecurityAlert: ModelStatic<SecurityAlert>;
+  LoginNameFailure: ModelStatic<LoginNameFailure>;
 }
 
 export function defineAuthModels(sequelize: Sequelize): AuthModels {
@@ -116,5 +131,16 @@ export function defineAuthModels(sequelize: Sequelize): AuthModels {
     },
     { sequelize, tableName: 'security_alerts', underscored: true, timestamps: false },
   );
-  return { User: BoundUser, Session: BoundSession, SecurityAlert: BoundSecurityAlert };
+  class BoundLoginNameFailure extends LoginNameFailure {}
+  BoundLoginNameFailure.init(
+    {
+      keyHash: { type: STRING(64), primaryKey: true },
+      failedCount: { type: INTEGER, allowNull: false },
+      lockedAt: { type: DATE, allowNull: true },
+      firstFailedAt: { type: DATE, allowNull: false },
+      lastFailedAt: { type: DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'login_name_failures', underscored: true, timestamps: false },
+  );
+  return { User: BoundUser, Session: BoundSession, SecurityAlert: BoundSecurityAlert, LoginNameFailure: BoundLoginNameFailure };
 }

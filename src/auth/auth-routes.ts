@@ -3,6 +3,7 @@ import type { ApiRouter } from '../platform/http/api-router.js';
 import type { AuthService, IssuedToken } from './auth-service.js';
 import { changePasswordBody, loginBody, type ChangePasswordBody, type LoginBody } from './auth-schemas.js';
 import type { PasswordPolicy } from './password-policy.js';
+import { bearerToken } from './request-guard.js';
 import { presentUser } from './user-presenter.js';
 
 export function registerAuthRoutes(api: ApiRouter, auth: AuthService, policy: PasswordPolicy, loginRateLimitPerMinute: number): void {
@@ -67,11 +68,13 @@ export function registerAuthRoutes(api: ApiRouter, auth: AuthService, policy: Pa
     path: '/api/v1/auth/password',
     permission: 'public',
     tag: 'auth',
-    summary: 'Change your own password (also when it has expired or must be changed)',
+    summary: 'Change your own password (also when it has expired or must be changed); ends your other sessions',
     body: changePasswordBody,
     rateLimit,
-    handler: async ({ body, ctx }) => {
-      const user = await auth.changePassword(ctx, body.username, body.currentPassword, body.newPassword);
+    handler: async ({ body, ctx, req }) => {
+      // No token is needed; sent with the signed-in session's token, that session stays open.
+      const token = bearerToken(req);
+      const user = await auth.changePassword(ctx, body.username, body.currentPassword, body.newPassword, token ? auth.sessionIdOfToken(token) : null);
       return { passwordChangedAt: new Date(user.passwordChangedAt).toISOString(), passwordExpiresAt: policy.expiresAt(user.passwordChangedAt)?.toISOString() ?? null };
     },
   });

@@ -5,16 +5,18 @@
 // too long) and its user (active, not locked): logging out or deactivating a user stops every
 // token at once. Failed attempts count toward a lockout that raises a security alert, and never
 // reveal whether a user name exists.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { Op, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, ForbiddenError, LockedError, UnauthenticatedError, ValidationError } from '../platform/errors.js';
-import type { RequestContext } from '../platform/request-context.js';
+import { ANONYMOUS, type RequestContext } from '../platform/request-context.js';
 import type { AuthModels, Session, User } from './auth-models.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordPolicy } from './password-policy.js';
 import type { SecurityAlertService } from './security-alert-service.js';
+import { endSessionsOfUser } from './session-ending.js';
 import { presentUser } from './user-presenter.js';
 import { normalizeUsername } from './user-service.js';
 
@@ -22,6 +24,10 @@ export interface AuthSettings {
   tokenTtlSeconds: number;
   sessionIdleSeconds: number;
   lockoutThreshold: number;
+  /** Failures of a name that is not an active account are forgotten after this many days without one (default 30). */
+  unknownNameRetentionDays?: number;
+  /** At most this many such names are kept; the longest silent go first (default 100,000). */
+  maxUnknownNames?: number;
 }
 
 export interface IssuedToken {
@@ -42,8 +48,14 @@ const TOKEN_AUDIENCE = 'gxpw-api';
 const TOKEN_ALGORITHM = 'HS256';
 /** last_seen_at is written at most this often per session, not on every request. */
 const TOUCH_INTERVAL_MS = 15_000;
-/** Failure counters kept for user names that do not exist (oldest dropped first). */
-const MAX_UNKNOWN_NAMES = 10_000;
+const DAY_MS = 86_400_000;
+const UNKNOWN_NAME_RETENTION_DAYS = 30;
+const MAX_UNKNOWN_NAMES = 100_000;
+
+/** The key of a user name's row in login_name_failures: the SHA-256 of the normalized name. */
+export function loginNameKey(normalizedName: string): string {
+  return createHash('sha256').update(`gxpw-login-name\0${normalizedName}`, 'utf8').digest('hex');
+}
 
 export const LOGIN_MESSAGES = {
   invalid: 'The user name or password is incorrect.',
@@ -53,8 +65,6 @@ export const LOGIN_MESSAGES = {
 };
 
 export class AuthService {
-  private readonly unknownNameFailures = new Map<string, number>();
-
   constructor(
     private readonly database: Database,
     private readonly models: AuthModels,
@@ -69,8 +79,7 @@ export class AuthService {
 
   async login(ctx: RequestContext, username: string, password: string): Promise<IssuedToken> {
     const user = await this.checkPassword(ctx, username, password);
-    if (user.mustChangePassword) throw new ForbiddenError(LOGIN_MESSAGES.mustChange, 'password_change_required');
-    if (this.policy.isExpired(user.passwordChangedAt, this.now())) throw new ForbiddenError(LOGIN_MESSAGES.expired, 'password_expired');
+    this.assertPasswordUsable(user);
     const rehash = this.hasher.needsRehash(user.passwordHash) ? await this.hasher.hash(password) : null;
     const session = await this.database.write(async (tx) => {
       const now = this.now();
@@ -98,6 +107,8 @@ export class AuthService {
   /** A new token for the caller's live session (tokens live at most 15 minutes). */
   async refresh(ctx: RequestContext): Promise<IssuedToken> {
     const { user, session } = await this.currentSession(ctx);
+    // The request guard has refused such a token already; a renewal must never outlive the rule.
+    this.assertPasswordUsable(user);
     return this.issue(user, session);
   }
 
@@ -112,8 +123,14 @@ export class AuthService {
     });
   }
 
-  /** Resolves a bearer token to its user and live session, or throws a 401 saying why. */
-  async authenticate(token: string): Promise<Authenticated> {
+  /**
+   * Resolves a bearer token to its user and live session, or throws a 401 saying why. The token of
+   * a user whose password must be changed (set by an administrator) or has expired is refused like
+   * such a sign-in is — 403 password_change_required / password_expired, pointing at
+   * POST /api/v1/auth/password, which needs no token — and its session is ended (audited), so
+   * neither the token nor a refresh of it works any more (Part 11 §11.300(b)).
+   */
+  async authenticate(token: string, ctx: Omit<RequestContext, 'actor' | 'sessionId'> | null = null): Promise<Authenticated> {
     let claims: jwt.JwtPayload;
     try {
       claims = jwt.verify(token, this.tokenSecret, {
@@ -145,6 +162,14 @@ export class AuthService {
       await this.endSession(session.id, 'account_inactive');
       throw new UnauthenticatedError('This account is no longer active: sign in again or ask an administrator.', 'account_inactive');
     }
+    const passwordProblem = this.passwordProblem(user);
+    if (passwordProblem) {
+      const requestCtx: RequestContext = { correlationId: randomUUID(), clientIp: null, userAgent: null, ...(ctx ?? {}), actor: ANONYMOUS, sessionId: null };
+      await this.database.write((tx) =>
+        endSessionsOfUser(tx, this.models, this.audit, actorContext(requestCtx, user, session.id), { userId: user.id, reason: passwordProblem.reason, at: now, onlySessionId: session.id }),
+      );
+      throw passwordProblem.error;
+    }
     if (idleMs > TOUCH_INTERVAL_MS) {
       await this.database.write((tx) => this.models.Session.update({ lastSeenAt: now }, { where: { id: session.id }, transaction: tx }));
       session.lastSeenAt = now;
@@ -152,8 +177,12 @@ export class AuthService {
     return { user, session };
   }
 
-  /** The user changes their own password, proving the current one (counts toward lockout). */
-  async changePassword(ctx: RequestContext, username: string, currentPassword: string, newPassword: string): Promise<User> {
+  /**
+   * The user changes their own password, proving the current one (counts toward lockout). Every
+   * other open session of the user ends (audited); the session of `keepSessionId` — the caller's,
+   * when the change was sent with its bearer token — stays open if it is this user's.
+   */
+  async changePassword(ctx: RequestContext, username: string, currentPassword: string, newPassword: string, keepSessionId: string | null = null): Promise<User> {
     const user = await this.checkPassword(ctx, username, currentPassword);
     this.policy.assertAcceptable(newPassword, user.username, 'body.newPassword');
     if (await this.hasher.verify(newPassword, user.passwordHash)) {
@@ -164,12 +193,16 @@ export class AuthService {
       const fresh = await this.models.User.findByPk(user.id, { transaction: tx, lock: tx.LOCK.UPDATE });
       if (!fresh) throw new ConflictError('The user changed meanwhile; try again.');
       const before = presentUser(fresh);
+      const now = this.now();
       fresh.passwordHash = passwordHash;
-      fresh.passwordChangedAt = this.now();
+      fresh.passwordChangedAt = now;
       fresh.mustChangePassword = false;
       fresh.failedLoginCount = 0;
       await fresh.save({ transaction: tx });
-      await this.audit.record(tx, actorContext(ctx, fresh, null), {
+      const kept = keepSessionId ? await this.models.Session.findOne({ where: { id: keepSessionId, userId: fresh.id, endedAt: null }, transaction: tx }) : null;
+      const userCtx = actorContext(ctx, fresh, kept?.id ?? null);
+      await endSessionsOfUser(tx, this.models, this.audit, userCtx, { userId: fresh.id, reason: 'password_changed', at: now, keepSessionId: kept?.id ?? null });
+      await this.audit.record(tx, userCtx, {
         action: 'user.password_changed',
         entityType: 'user',
         entityId: fresh.id,
@@ -211,7 +244,11 @@ export class AuthService {
    */
   async confirmPassword(ctx: RequestContext, user: User, password: string, failureAction: string, failureMessage: string): Promise<void> {
     if (user.lockedAt !== null) throw new LockedError(LOGIN_MESSAGES.locked);
-    if (await this.hasher.verify(password, user.passwordHash)) return;
+    if (await this.hasher.verify(password, user.passwordHash)) {
+      // A success ends the run of failures, as a successful sign-in does: only consecutive failures lock.
+      await this.resetFailures(user);
+      return;
+    }
     if (await this.recordFailure(ctx, user, failureAction)) throw new LockedError(LOGIN_MESSAGES.locked);
     throw new UnauthenticatedError(failureMessage, 'invalid_credentials');
   }
@@ -223,6 +260,39 @@ export class AuthService {
     return { user, session };
   }
 
+  /** The session id a bearer token names, when the token is one this server signed and unexpired; else null. */
+  sessionIdOfToken(token: string): string | null {
+    try {
+      const claims = jwt.verify(token, this.tokenSecret, {
+        algorithms: [TOKEN_ALGORITHM],
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        clockTimestamp: Math.floor(this.now().getTime() / 1000),
+      }) as jwt.JwtPayload;
+      return typeof claims.exp === 'number' && typeof claims.sid === 'string' ? claims.sid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** What keeps this user's password from being used now — the same refusal as at sign-in — or null. */
+  private passwordProblem(user: User): { reason: 'password_change_required' | 'password_expired'; error: ForbiddenError } | null {
+    if (user.mustChangePassword) return { reason: 'password_change_required', error: new ForbiddenError(LOGIN_MESSAGES.mustChange, 'password_change_required') };
+    if (this.policy.isExpired(user.passwordChangedAt, this.now())) return { reason: 'password_expired', error: new ForbiddenError(LOGIN_MESSAGES.expired, 'password_expired') };
+    return null;
+  }
+
+  private assertPasswordUsable(user: User): void {
+    const problem = this.passwordProblem(user);
+    if (problem) throw problem.error;
+  }
+
+  private async resetFailures(user: User): Promise<void> {
+    if (user.failedLoginCount === 0) return;
+    await this.database.write((tx) => this.models.User.update({ failedLoginCount: 0 }, { where: { id: user.id, lockedAt: null }, transaction: tx }));
+    user.failedLoginCount = 0;
+  }
+
   /**
    * Checks a user name and password. Wrong, unknown and deactivated all answer the same 401 after
    * the same amount of work; failures count toward the lockout, which answers 423.
@@ -231,7 +301,9 @@ export class AuthService {
     const name = normalizeUsername(username);
     const user = await this.models.User.findOne({ where: { username: name } });
     if (!user || user.status !== 'active') {
-      await this.hasher.verifyAgainstNothing(password);
+      // A locked account is refused before its password is checked; a locked name is too.
+      const counted = await this.models.LoginNameFailure.findByPk(loginNameKey(name));
+      if (!counted || counted.lockedAt === null || this.nameFailuresExpired(counted.lastFailedAt)) await this.hasher.verifyAgainstNothing(password);
       return this.refuseUnknownName(ctx, name, user);
     }
     if (user.lockedAt !== null) {
@@ -277,33 +349,76 @@ export class AuthService {
     });
   }
 
+  /**
+   * Counts a failure for a name that is not an active account in login_name_failures — in the
+   * database, like a real account's counter and lock, so all instances and restarts agree — and
+   * answers exactly as a real account would: 401, then 423 from the threshold on.
+   */
   private async refuseUnknownName(ctx: RequestContext, name: string, deactivated: User | null): Promise<never> {
-    const failures = (this.unknownNameFailures.get(name) ?? 0) + 1;
-    this.unknownNameFailures.delete(name);
-    this.unknownNameFailures.set(name, failures);
-    if (this.unknownNameFailures.size > MAX_UNKNOWN_NAMES) this.unknownNameFailures.delete(this.unknownNameFailures.keys().next().value!);
-    await this.database.write(async (tx) => {
+    const failures = await this.database.write(async (tx) => {
+      const counted = await this.countNameFailure(tx, loginNameKey(name));
       await this.audit.record(tx, ctx, {
         action: 'auth.login_failed',
         entityType: deactivated ? 'user' : 'login',
         entityId: deactivated ? deactivated.id : name.slice(0, 128),
         change: 'event',
-        after: { username: name.slice(0, 128), failedAttempts: failures, clientIp: ctx.clientIp, knownUser: deactivated !== null },
+        after: { username: name.slice(0, 128), failedAttempts: counted.failedCount, clientIp: ctx.clientIp, knownUser: deactivated !== null },
       });
-      if (failures === this.settings.lockoutThreshold) {
+      if (counted.lockedNow) {
         await this.alerts.raise(tx, ctx, {
           kind: 'repeated_failed_logins',
           severity: 'high',
           username: name.slice(0, 64),
           userId: deactivated?.id ?? null,
-          message: `${failures} failed sign-in attempts for ${deactivated ? 'deactivated' : 'unknown'} user name '${name.slice(0, 64)}'.`,
-          details: { failedAttempts: failures, clientIp: ctx.clientIp, userAgent: ctx.userAgent },
+          message: `${counted.failedCount} failed sign-in attempts for ${deactivated ? 'deactivated' : 'unknown'} user name '${name.slice(0, 64)}'.`,
+          details: { failedAttempts: counted.failedCount, clientIp: ctx.clientIp, userAgent: ctx.userAgent },
         });
       }
+      return counted;
     });
     // Behave exactly like a real account, lockout included, so the answer reveals nothing.
-    if (failures >= this.settings.lockoutThreshold) throw new LockedError(LOGIN_MESSAGES.locked);
+    if (failures.locked) throw new LockedError(LOGIN_MESSAGES.locked);
     throw new UnauthenticatedError(LOGIN_MESSAGES.invalid, 'invalid_credentials');
+  }
+
+  /** One more failure for the name's row (created when missing, restarted when silent too long). */
+  private async countNameFailure(tx: Transaction, keyHash: string): Promise<{ failedCount: number; locked: boolean; lockedNow: boolean }> {
+    const { LoginNameFailure } = this.models;
+    const now = this.now();
+    // Insert-if-missing, then lock the row: concurrent failures on any instance count one by one.
+    await LoginNameFailure.bulkCreate([{ keyHash, failedCount: 0, lockedAt: null, firstFailedAt: now, lastFailedAt: now }], { ignoreDuplicates: true, transaction: tx });
+    const row = (await LoginNameFailure.findByPk(keyHash, { transaction: tx, lock: tx.LOCK.UPDATE }))!;
+    const isNew = row.failedCount === 0;
+    if (this.nameFailuresExpired(row.lastFailedAt)) {
+      row.failedCount = 0;
+      row.lockedAt = null;
+      row.firstFailedAt = now;
+    }
+    row.failedCount += 1;
+    row.lastFailedAt = now;
+    const lockedNow = row.lockedAt === null && row.failedCount >= this.settings.lockoutThreshold;
+    if (lockedNow) row.lockedAt = now;
+    await row.save({ transaction: tx });
+    if (isNew) await this.pruneNameFailures(tx, now);
+    return { failedCount: row.failedCount, locked: row.lockedAt !== null, lockedNow };
+  }
+
+  private nameFailuresExpired(lastFailedAt: Date): boolean {
+    return new Date(lastFailedAt).getTime() < this.now().getTime() - this.retentionMs();
+  }
+
+  private retentionMs(): number {
+    return (this.settings.unknownNameRetentionDays ?? UNKNOWN_NAME_RETENTION_DAYS) * DAY_MS;
+  }
+
+  /** Keeps login_name_failures bounded: rows silent past the retention go, then the oldest beyond the cap. */
+  private async pruneNameFailures(tx: Transaction, now: Date): Promise<void> {
+    const { LoginNameFailure } = this.models;
+    await LoginNameFailure.destroy({ where: { lastFailedAt: { [Op.lt]: new Date(now.getTime() - this.retentionMs()) } }, transaction: tx });
+    await this.database.sequelize.query(
+      'DELETE FROM login_name_failures WHERE last_failed_at <= (SELECT last_failed_at FROM login_name_failures ORDER BY last_failed_at DESC LIMIT 1 OFFSET :cap)',
+      { replacements: { cap: this.settings.maxUnknownNames ?? MAX_UNKNOWN_NAMES }, transaction: tx },
+    );
   }
 
   private async recordRefusal(ctx: RequestContext, user: User, why: string): Promise<void> {

@@ -18,7 +18,7 @@ export function createRequestGuard(auth: AuthService): RequestGuard {
     if (permission === 'public') return { ...base, actor: ANONYMOUS, sessionId: null };
     const token = bearerToken(req);
     if (!token) throw new UnauthenticatedError('Sign in first: send Authorization: Bearer <token> from POST /api/v1/auth/login.');
-    const { user, session } = await auth.authenticate(token);
+    const { user, session } = await auth.authenticate(token, base);
     if (!isPermission(permission) || !roleHasPermission(user.role, permission)) {
       throw new ForbiddenError(`The ${user.role} role does not have the permission '${permission}'.`);
     }
@@ -26,7 +26,7 @@ export function createRequestGuard(auth: AuthService): RequestGuard {
   };
 }
 
-function bearerToken(req: Request): string | null {
+export function bearerToken(req: Request): string | null {
   const header = req.get('authorization');
   const match = header ? /^Bearer\s+([A-Za-z0-9\-_.]+)\s*$/i.exec(header) : null;
   return match ? match[1]! : null;

@@ -5,10 +5,13 @@ import type { AuditTrail, ChangeKind } from '../audit/audit-trail.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
+import { compileValidator, validateInput } from '../platform/validation.js';
 import type { AuthModels, User, UserStatus } from './auth-models.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordPolicy } from './password-policy.js';
 import type { Role } from './roles.js';
+import { createUserBody } from './auth-schemas.js';
+import { endSessionsOfUser } from './session-ending.js';
 import { presentUser } from './user-presenter.js';
 
 export interface NewUser {
@@ -46,7 +49,13 @@ export class UserService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * Creates a user. The input is checked here, against the same schema as POST /api/v1/users, so
+   * every way in (API, `gxpw user add`, seeding) gets the same checks and the same 400 naming
+   * the field (`body.username`, …); then the password policy.
+   */
   async create(ctx: RequestContext, input: NewUser): Promise<User> {
+    assertValidNewUser(input);
     const username = normalizeUsername(input.username);
     this.policy.assertAcceptable(input.password, username);
     const passwordHash = await this.hasher.hash(input.password);
@@ -109,17 +118,29 @@ export class UserService {
     });
   }
 
-  /** Sets a password chosen by an administrator; the user must change it at next login. */
+  /**
+   * Sets a password chosen by an administrator; the user must change it at next login. The reset
+   * also lifts a lockout (the administrator has just dealt with the account: Part 11 §11.300(c)),
+   * and ends every open session of the user, each audited as `auth.session_ended`: whoever held
+   * the old password holds no session either.
+   */
   async resetPassword(ctx: RequestContext, id: number, password: string, reason: string): Promise<User> {
     const user = await this.get(id);
     this.policy.assertAcceptable(password, user.username);
     const passwordHash = await this.hasher.hash(password);
-    return this.change(ctx, id, { action: 'user.password_reset', change: 'update', reason }, (u) => {
-      u.passwordHash = passwordHash;
-      u.passwordChangedAt = this.now();
-      u.mustChangePassword = true;
-      u.failedLoginCount = 0;
-    });
+    return this.change(
+      ctx,
+      id,
+      { action: 'user.password_reset', change: 'update', reason },
+      (u) => {
+        u.passwordHash = passwordHash;
+        u.passwordChangedAt = this.now();
+        u.mustChangePassword = true;
+        u.failedLoginCount = 0;
+        u.lockedAt = null;
+      },
+      (tx, u) => endSessionsOfUser(tx, this.models, this.audit, ctx, { userId: u.id, reason: 'password_reset', at: this.now() }),
+    );
   }
 
   async get(id: number): Promise<User> {
@@ -158,6 +179,7 @@ export class UserService {
     id: number,
     event: { action: string; change: ChangeKind; reason: string },
     mutate: (user: User) => void,
+    afterwards?: (tx: Transaction, user: User) => Promise<unknown>,
   ): Promise<User> {
     return this.database.write(async (tx: Transaction) => {
       const user = await this.models.User.findByPk(id, { transaction: tx, lock: tx.LOCK.UPDATE });
@@ -166,7 +188,23 @@ export class UserService {
       mutate(user);
       await user.save({ transaction: tx });
       await this.audit.record(tx, ctx, { ...event, entityType: 'user', entityId: user.id, before, after: presentUser(user) });
+      if (afterwards) await afterwards(tx, user);
       return user;
     });
   }
+}
+
+/** The fields of a new user that POST /api/v1/users takes, checked against its schema (400 naming each field). */
+function assertValidNewUser(input: NewUser): void {
+  const fields: Record<string, unknown> = {
+    username: input.username,
+    fullName: input.fullName,
+    role: input.role,
+    password: input.password,
+    email: input.email,
+    trainingCompletedAt: input.trainingCompletedAt,
+    qualification: input.qualification,
+  };
+  for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
+  validateInput(compileValidator(createUserBody, 'body'), fields, 'body');
 }

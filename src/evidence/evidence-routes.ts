@@ -135,6 +135,9 @@ function fromMultipart<T>(req: Request, maxBytes: number, onFile: (file: Readabl
     let result: Promise<T> | null = null;
     parser.on('file', (_field, file, info) => {
       if (result) return void file.resume();
+      // A body cut off inside the file part errors this stream, possibly before onFile has piped it
+      // anywhere (it checks the owner first); unhandled, that error would take the process down.
+      file.on('error', (error: Error) => reject(new ValidationError(`Malformed multipart body: ${error.message}`, [], 'malformed_multipart')));
       result = onFile(file, info);
       result.then(resolve, (error: unknown) => {
         file.resume();

@@ -112,6 +112,36 @@ describeEachDatabase('evidence store', (dialect) => {
     expect(empty.body.error.code).to.equal('no_file');
   });
 
+  it('answers a multipart body cut off inside its file part with 400, keeps serving, and stores nothing', async () => {
+    const before = await rows();
+    const server = wb.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const boundary = 'cut-off-boundary';
+      const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.json"\r\nContent-Type: application/json\r\n\r\n{"half":`;
+      // The body ends in the middle of the file part: no closing boundary ever arrives.
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', method: 'POST', path: '/api/v1/evidence?belongsToType=interface&belongsToId=IF-EVID-001', headers: { authorization: `Bearer ${it_}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': Buffer.byteLength(head) } }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        req.end(head);
+      });
+      expect(answer.status, answer.body).to.equal(400);
+      expect(JSON.parse(answer.body).error.code).to.equal('malformed_multipart');
+      // The process is still up and answering.
+      const after = await request(wb.app).get('/api/v1/evidence').set('Authorization', `Bearer ${auditor}`);
+      expect(after.status).to.equal(200);
+    } finally {
+      server.close();
+    }
+    await wb.services.evidence.store.settled();
+    expect(await rows()).to.equal(before);
+    expect(tempFiles()).to.deep.equal([]);
+  });
+
   it('serves a download after re-checking its digest', async () => {
     const body = Buffer.from([0, 1, 2, 3, 254, 255]);
     const stored = await upload(body, 'application/octet-stream', { name: 'bytes.bin' });

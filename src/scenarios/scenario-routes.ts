@@ -1,4 +1,5 @@
 // /api/v1/interfaces/:key/scenarios and /api/v1/runs.
+import { ConflictError } from '../platform/errors.js';
 import type { ApiRouter } from '../platform/http/api-router.js';
 import { idParams } from '../platform/http/common-schemas.js';
 import { interfaceKeyParams } from '../registry/registry-schemas.js';
@@ -29,6 +30,12 @@ const listRunsQuery = {
 } as const;
 
 export function registerScenarioRoutes(api: ApiRouter, scenarios: ScenarioService, runs: RunService): void {
+  /** Test reports describe a finished run only: a CI server would read a half-run as its result. */
+  const finishedRun = async (id: number) => {
+    const run = await runs.get(id);
+    if (run.status === 'queued' || run.status === 'running') throw new ConflictError(`Run ${id} is ${run.status}; its report exists once it has finished.`, 'run_not_finished');
+    return run;
+  };
   api.add<unknown, unknown, { key: string }>({
     method: 'get',
     path: '/api/v1/interfaces/:key/scenarios',
@@ -104,7 +111,7 @@ export function registerScenarioRoutes(api: ApiRouter, scenarios: ScenarioServic
     params: idParams,
     produces: ['application/xml'],
     handler: async ({ params }, res) => {
-      const run = await runs.get(params.id);
+      const run = await finishedRun(params.id);
       res.status(200).type('application/xml').send(junitOf(run, await runs.steps(run.id)));
       return undefined;
     },
@@ -118,7 +125,7 @@ export function registerScenarioRoutes(api: ApiRouter, scenarios: ScenarioServic
     summary: 'The run as CTRF JSON (Common Test Report Format)',
     params: idParams,
     handler: async ({ params }) => {
-      const run = await runs.get(params.id);
+      const run = await finishedRun(params.id);
       return ctrfOf(run, await runs.steps(run.id));
     },
   });

@@ -13,6 +13,7 @@ import { systemContext } from '../../src/platform/request-context.js';
 import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { gxpwAsync } from '../cli/cli-helpers.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
+import { junitOf } from '../../src/scenarios/run-presenter.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -261,6 +262,44 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       const ctrfCheck = ctrfValidate(ctrf);
       expect(ctrfCheck.errors ?? [], 'valid CTRF (reference validator)').to.deep.equal([]);
       expect(ctrfCheck.valid).to.equal(true);
+    });
+
+    it('reports an aborted run as an errored run outcome, never as green, and refuses a report of a run not yet finished (409)', async () => {
+      const schema = fs.readFileSync('test/fixtures/junit.xsd', 'utf8');
+      const queued = await wb.services.runs.create(systemContext('test'), { interface: 'IF-RUN-001' });
+      for (const format of ['junit', 'ctrf']) {
+        const early = await api('get', `/api/v1/runs/${queued.id}/${format}`);
+        expect(early.status, format).to.equal(409);
+        expect(early.body.error.code).to.equal('run_not_finished');
+      }
+      // Nobody executes it: recovery aborts it, with no step recorded.
+      expect(await wb.services.runs.abortInterrupted(systemContext('test'))).to.include(queued.id);
+      const junit = await api('get', `/api/v1/runs/${queued.id}/junit`);
+      expect(junit.status).to.equal(200);
+      expect(junit.text).to.match(/<testsuites [^>]*tests="1" failures="0" errors="1"/);
+      expect(junit.text).to.include('<property name="status" value="aborted"/>');
+      expect(junit.text).to.match(/<error message="The run ended aborted: [^"]+" type="aborted">/);
+      const junitCheck = await validateXML({ xml: [{ fileName: 'run.xml', contents: junit.text }], schema: [{ fileName: 'junit.xsd', contents: schema }] });
+      expect(junitCheck.errors).to.deep.equal([]);
+      const ctrf = (await api('get', `/api/v1/runs/${queued.id}/ctrf`)).body;
+      expect(ctrf.results.summary).to.include({ tests: 1, passed: 0, failed: 0, other: 1 });
+      expect(ctrf.results.tests[0]).to.include({ status: 'other', name: `run ${queued.id} outcome` });
+      expect(ctrf.results.environment.extra.runStatus).to.equal('aborted');
+      expect(ctrfValidate(ctrf).errors ?? []).to.deep.equal([]);
+    });
+
+    it('keeps the JUnit report well-formed whatever a step message holds: characters XML cannot carry are dropped', async () => {
+      const [latest] = (await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-001', status: 'failed' })).body.runs;
+      const run = await wb.services.runs.get(latest.id);
+      const steps = await wb.services.runs.steps(latest.id);
+      // In memory only: what an answer echoed into a message could hold.
+      steps[0]!.message = 'odd \uFFFE\uFFFF \uD800 lone surrogate \u0001 control, kept \u{1F600} & <tags>';
+      steps[0]!.status = 'failed';
+      const text = junitOf(run, steps);
+      expect(text).to.include('odd   lone surrogate  control, kept \u{1F600} &amp; &lt;tags&gt;');
+      const schema = fs.readFileSync('test/fixtures/junit.xsd', 'utf8');
+      const check = await validateXML({ xml: [{ fileName: 'run.xml', contents: text }], schema: [{ fileName: 'junit.xsd', contents: schema }] });
+      expect(check.errors).to.deep.equal([]);
     });
 
     it('keeps a finished run unchangeable in the database', async () => {

@@ -3,6 +3,7 @@
 // the server and for CI pipelines. Exit code 0 only on success; --json for machine-readable output.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AddressInfo } from 'node:net';
@@ -109,10 +110,12 @@ const COMMANDS: Record<string, Command> = {
   },
   run: {
     summary: 'Run an interface\'s scenarios at the depth its risk demands; exit 0 only when every step passed (a CI gate)',
-    usage: 'gxpw run --interface KEY [--env NAME] [--dry-run] [--junit FILE] [--ctrf FILE] [--json]\n\nShows a progress bar on a terminal, prints a summary, writes JUnit XML / CTRF JSON when asked.\nExit code 0 when the run passed, 1 when it failed or could not run.',
+    usage: 'gxpw run --interface KEY [--env NAME] [--dry-run] [--junit FILE] [--ctrf FILE] [--json]\n\nShows a progress bar on a terminal, prints a summary, writes JUnit XML / CTRF JSON when asked.\nExit code 0 when the run passed, 1 when it failed or could not run, 2 when the command is wrong\n(including a report path that cannot be written, checked before the run).',
     options: { interface: { type: 'string' }, env: { type: 'string' }, 'dry-run': { type: 'boolean' }, junit: { type: 'string' }, ctrf: { type: 'string' }, json },
     run: async (values) => {
       const key = required(values, 'interface');
+      // A report that cannot be written is found out before the run, not after minutes of it.
+      for (const flag of ['junit', 'ctrf'] as const) if (typeof values[flag] === 'string') assertWritableFile(flag, values[flag]);
       return withMigratedServices(async (services) => {
         const run = await withProgress(values, `Running ${key}`, (onProgress) =>
           services.runs.runToEnd(cliContext(), { interface: key, ...(typeof values.env === 'string' ? { environment: values.env } : {}), dryRun: values['dry-run'] === true }, onProgress),
@@ -315,6 +318,17 @@ function required(values: Record<string, string | boolean | undefined>, name: st
   const value = values[name];
   if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
   return value;
+}
+
+/** Refuses (exit 2) a report path that is a directory or sits where this user cannot write. */
+function assertWritableFile(flag: string, file: string): void {
+  const existing = fs.statSync(file, { throwIfNoEntry: false });
+  try {
+    if (existing?.isDirectory()) throw new Error('it is a directory');
+    fs.accessSync(existing ? file : path.dirname(path.resolve(file)), fs.constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--${flag} ${file} cannot be written: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 async function withServices<T>(work: (services: Services) => Promise<T>, config: Config = loadConfig()): Promise<T> {

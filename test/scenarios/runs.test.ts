@@ -386,6 +386,16 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       expect(JSON.parse(passing.stdout)).to.include({ status: 'passed', interface: 'IF-RUN-002' });
       fs.rmSync(junit, { force: true });
     });
+
+    it('gates CI: a report path that cannot be written is a usage error (exit 2) before anything runs', async () => {
+      const before = (await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-002' })).body.runs.length;
+      for (const [flag, target] of [['--junit', path.join(os.tmpdir(), 'no-such-dir', 'run.xml')], ['--ctrf', os.tmpdir()]] as const) {
+        const refused = await gxpwAsync(['run', '--interface', 'IF-RUN-002', flag, target], wb.env);
+        expect(refused.status, refused.stderr).to.equal(2);
+        expect(refused.stderr).to.include(`${flag} ${target} cannot be written`);
+      }
+      expect((await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-002' })).body.runs.length, 'no run was made').to.equal(before);
+    });
   });
 });
 

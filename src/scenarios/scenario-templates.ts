@@ -73,7 +73,7 @@ function resolve(name: string, context: TemplateContext): unknown {
   const withCheckDigit = (body: string) => `${body}${gs1CheckDigit(body)}`;
   if (name.startsWith('vars.')) {
     const key = name.slice(5);
-    if (!(key in context.vars)) throw new TemplateError(`{{${name}}} has no value: no earlier step captured '${key}'`);
+    if (!Object.hasOwn(context.vars, key)) throw new TemplateError(`{{${name}}} has no value: no earlier step captured '${key}'`);
     return context.vars[key];
   }
   if (name.startsWith('digits:')) return digits(Math.min(Number(name.slice(7)) || 1, 64));

@@ -10,6 +10,7 @@ import request from 'supertest';
 import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import type { RunStep } from '../../src/scenarios/scenario-models.js';
+import { render, TemplateError } from '../../src/scenarios/scenario-templates.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -97,5 +98,18 @@ describeEachDatabase('runner: a template that cannot be rendered errs its step, 
     expect(named['Look up afterwards']!.status).to.equal('passed');
     expect(run.status).to.equal('error');
     expect(JSON.parse(run.summary!)).to.include({ total: 3, passed: 2, error: 1 });
+  });
+});
+
+describe('templates: captured values are only what was captured', () => {
+  const context = (vars: Record<string, unknown>) => ({ random: () => 0.5, now: () => new Date('2026-01-01T00:00:00Z'), vars });
+  it('never resolves a name every object inherits (constructor, toString) to something no step captured', () => {
+    for (const inherited of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => render(`{{vars.${inherited}}}`, context({})), inherited).to.throw(TemplateError, `no earlier step captured '${inherited}'`);
+    }
+  });
+  it('resolves a value captured under such a name, keeping its JSON type', () => {
+    expect(render('{{vars.constructor}}', context({ constructor: 42 }))).to.equal(42);
+    expect(render('order {{vars.toString}}', context({ toString: 'A-1' }))).to.equal('order A-1');
   });
 });

@@ -2,6 +2,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
+import { create as contentDisposition } from 'content-disposition';
 import type { Request } from 'express';
 import type { ApiRouter } from '../platform/http/api-router.js';
 import { PayloadTooLargeError, ValidationError } from '../platform/errors.js';
@@ -85,7 +86,8 @@ export function registerEvidenceRoutes(api: ApiRouter, evidence: EvidenceService
       res.setHeader('Content-Length', String(first!.size));
       res.setHeader('ETag', `"${params.digest}"`);
       res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(params.digest, 'hex').toString('base64')}:`);
-      if (first!.originalName) res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(first!.originalName)}`);
+      // RFC 6266 with an RFC 8187 filename* and an ASCII filename= fallback for older clients.
+      if (first!.originalName) res.setHeader('Content-Disposition', contentDisposition(first!.originalName));
       await pipeline(stream, res);
       return undefined;
     },

@@ -153,7 +153,11 @@ describeEachDatabase('evidence store', (dialect) => {
     expect(response.status).to.equal(200);
     expect(Buffer.compare(response.body as Buffer, body)).to.equal(0);
     expect(response.headers['repr-digest']).to.equal(`sha-256=:${createHash('sha256').update(body).digest('base64')}:`);
-    expect(response.headers['content-disposition']).to.include('bytes.bin');
+    expect(response.headers['content-disposition']).to.equal('attachment; filename=bytes.bin');
+    // A name beyond ASCII: an RFC 8187 filename* (with ' ( ) * encoded too) and an ASCII fallback.
+    const named = await upload(Buffer.from('résumé'), 'text/plain', { name: "Prüfbericht (it's 1).txt" });
+    const header = (await request(wb.app).get(`/api/v1/evidence/${named.body.digest}`).set('Authorization', `Bearer ${auditor}`)).headers['content-disposition'];
+    expect(header).to.equal(`attachment; filename="Pr?fbericht (it's 1).txt"; filename*=UTF-8''Pr%C3%BCfbericht%20%28it%27s%201%29.txt`);
     expect((await request(wb.app).get(`/api/v1/evidence/${'0'.repeat(64)}`).set('Authorization', `Bearer ${auditor}`)).status).to.equal(404);
   });
 

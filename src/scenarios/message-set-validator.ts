@@ -9,9 +9,19 @@ import { Piscina } from 'piscina';
 import type { SchemaSpec } from '../registry/schema-compiler.js';
 import type { DomainRule, RuleReport } from './domain-rules.js';
 
+export type MessageSetFormat = 'ndjson' | 'json-array';
+
+/** Media types that declare newline-delimited JSON, whatever each line holds. */
+const NDJSON_MEDIA_TYPES: ReadonlySet<string> = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines']);
+
+/** The format a stored file's media type declares, or undefined when its content must tell. */
+export function messageSetFormatOf(mediaType: string): MessageSetFormat | undefined {
+  return NDJSON_MEDIA_TYPES.has(mediaType.split(';')[0]!.trim().toLowerCase()) ? 'ndjson' : undefined;
+}
+
 export interface MessageRangeTask {
   file: string;
-  format: 'ndjson' | 'json-array';
+  format: MessageSetFormat;
   /** Byte range [start, end): starts right after a line end, ends right after one (or at the file's end). */
   start: number;
   end: number;
@@ -80,10 +90,15 @@ export class MessageSetValidator {
     this.pool = new Piscina({ filename: WORKER_SCRIPT.href, minThreads: 0, maxThreads: options.threads, idleTimeout: 60_000 });
   }
 
-  async validate(request: { file: string; spec: SchemaSpec; specKey: string; rules: DomainRule[]; maxFailures: number }): Promise<MessageSetResult> {
+  /**
+   * `format` is told when it is known (a set the runner wrote, a fixture stored as NDJSON); otherwise
+   * a file opening with '[' is one JSON array and anything else NDJSON — which is why NDJSON whose
+   * lines are arrays must be stored with an NDJSON media type.
+   */
+  async validate(request: { file: string; format?: MessageSetFormat; spec: SchemaSpec; specKey: string; rules: DomainRule[]; maxFailures: number }): Promise<MessageSetResult> {
     if (this.closed) throw new MessageSetValidationError('the message-set validator was closed');
     const size = (await fs.promises.stat(request.file)).size;
-    const format = (await firstCharacterOf(request.file)) === '[' ? 'json-array' : 'ndjson';
+    const format = request.format ?? ((await firstCharacterOf(request.file)) === '[' ? 'json-array' : 'ndjson');
     const parts = format === 'json-array' || request.rules.length ? 1 : Math.max(1, Math.min(this.options.threads, Math.floor(size / this.minRangeBytes)));
     const ranges = await splitAtLineEnds(request.file, size, parts);
     const answers = await Promise.all(ranges.map(([start, end]) => this.run({ file: request.file, format, start, end, spec: request.spec, specKey: request.specKey, rules: request.rules, maxFailures: request.maxFailures })));

@@ -26,7 +26,7 @@ import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } fr
 import { applyDomainRules, type RuleReport } from './domain-rules.js';
 import { CATEGORIES_BY_DEPTH, MAX_BODY_FIXTURE_BYTES, type ResponseDomainRules, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
-import { MessageSetReadError, MessageSetValidationError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
+import { messageSetFormatOf, MessageSetReadError, MessageSetValidationError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
 
 export const RUNNER_VERSION = 'gxpw-runner/1.0';
@@ -583,6 +583,7 @@ export class RunService {
     }
     const validation = this.messageSets.validate({
       file: this.evidence.store.pathOf(requestFile.digest),
+      format: messageSetFormatOf(requestFile.mediaType),
       spec: { schema: target.schema, dialect: compiled.dialect, apiAnnotations: compiled.apiAnnotations },
       // A contract version is immutable: interface, version and target name one schema.
       specKey: `${run.interfaceKey}@${run.contractVersion}#${set.target}`,
@@ -608,6 +609,8 @@ export class RunService {
     if (rulesProblem) problems.push(rulesProblem);
     const durationMs = Math.round(performance.now() - started);
     const report = { messages, valid: messages - invalid, invalid, failures, rules };
+    // A set with no message shows nothing about the contract: the step errs rather than passing empty.
+    if (messages === 0) return { status: 'error', expected, actual: { messages, invalid, violations, durationMs }, message: 'The message set holds no message, so nothing was validated.', durationMs, exchange: { request: null, requestFile, response: report } };
     return judged(problems, expected, { messages, invalid, violations, durationMs }, durationMs, { request: null, requestFile, response: report });
   }
 

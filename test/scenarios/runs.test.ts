@@ -367,6 +367,29 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       expect(JSON.stringify(alerts)).to.include(fixture.body.digest);
     });
 
+    it('reads a fixture stored as NDJSON line by line even when its lines are arrays, and errs a step whose set holds no message', async () => {
+      const arrays = await api('post', '/api/v1/evidence').set('Content-Type', 'application/x-ndjson').send('["not", "an event"]\n[1, 2]\n');
+      const saved = await api('post', '/api/v1/interfaces/IF-RUN-003/scenarios').send({
+        key: 'set-shapes',
+        name: 'Message sets of odd shapes',
+        category: 'negative',
+        steps: [
+          { name: 'NDJSON of arrays', messages: { target: 'message CommissioningEvent', source: { evidence: arrays.body.digest }, expect: { invalid: 2 } } },
+          { name: 'An empty set', messages: { target: 'message CommissioningEvent', source: { inline: [] } } },
+        ],
+      });
+      expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+      const run = await runOf((await startRun({ interface: 'IF-RUN-003' })).body.id);
+      const byName = (name: string) => run.steps.find((s: { name: string }) => s.name === name);
+      // Two messages (each an array, so each invalid) — not one JSON array that fails to parse.
+      expect(byName('NDJSON of arrays'), JSON.stringify(byName('NDJSON of arrays'))).to.deep.include({ status: 'passed' });
+      expect(byName('NDJSON of arrays').actual).to.include({ messages: 2, invalid: 2 });
+      const empty = byName('An empty set');
+      expect(empty.status).to.equal('error');
+      expect(empty.message).to.equal('The message set holds no message, so nothing was validated.');
+      expect(empty.evidence.request, 'what was (not) validated is still evidence').to.match(/^[0-9a-f]{64}$/);
+    });
+
     it('marks a run interrupted by a stop as aborted at the next start', async () => {
       const queued = await wb.services.runs.create(systemContext('test'), { interface: 'IF-RUN-002' });
       expect(await wb.services.runs.abortInterrupted(systemContext('server start'))).to.deep.equal([queued.id]);

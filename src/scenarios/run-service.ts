@@ -82,6 +82,10 @@ export interface Assurance {
   model: { id: string; version: string } | null;
   assessmentId: number | null;
   categories: string[];
+  /** When the assessment's periodic review falls due (GAMP 5 periodic review); null for a dry run without one. */
+  reviewDue?: string | null;
+  /** True when that date had passed as the run was queued: the run is still made, and says so. */
+  reviewOverdue?: boolean;
   reason: string;
 }
 
@@ -217,6 +221,8 @@ export class RunService {
       const run = await this.claim(runId);
       if (!run) return await this.get(runId);
       try {
+        const stale = await this.stalePlan(run);
+        if (stale) return await this.finish(ctx, runId, 'aborted', { reason: stale }, { status: 'aborted', reason: stale });
         return await this.executeSteps(ctx, run, onProgress);
       } catch (error) {
         if (error instanceof RunNotRunningError) return await this.get(runId);
@@ -232,6 +238,19 @@ export class RunService {
     } finally {
       this.release(runId);
     }
+  }
+
+  /**
+   * Why a run's plan no longer holds when its turn comes, or null. Depth and contract are fixed when a
+   * run is queued; if the interface was reassessed or given a new contract while it waited, running
+   * the old plan for record would test at a depth the current risk no longer asks for (CSA).
+   */
+  private async stalePlan(run: Run): Promise<string | null> {
+    const iface = await this.interfaces.get(run.interfaceKey);
+    const planned = (JSON.parse(run.assurance) as Assurance).assessmentId;
+    if (!run.dryRun && iface.currentAssessmentId !== planned) return `the interface was reassessed while the run was queued (assessment ${iface.currentAssessmentId ?? 'none'} replaced ${planned ?? 'none'}), so its depth no longer holds; start it again`;
+    if (iface.currentContractVersion !== run.contractVersion) return `contract v${iface.currentContractVersion ?? '?'} replaced v${run.contractVersion} while the run was queued; start it again`;
+    return null;
   }
 
   /** queued → running, by this process; null when the run is not queued (any more). */
@@ -435,13 +454,16 @@ export class RunService {
     const assessment = await this.assessments.get(assessmentId);
     const result = JSON.parse(assessment.result) as RiskResult;
     const categories = CATEGORIES_BY_DEPTH[result.assurance.testDepth] ?? CATEGORIES_BY_DEPTH.full!;
+    const reviewOverdue = assessment.reviewDue !== null && assessment.reviewDue < this.now().toISOString();
     return {
       level: result.level,
       testDepth: result.assurance.testDepth,
       model: { id: assessment.modelId, version: assessment.modelVersion },
       assessmentId,
       categories,
-      reason: `assurance level ${result.level} (${assessment.modelId} ${assessment.modelVersion}, assessment ${assessmentId}): ${result.assurance.testDepth} depth runs ${categories.join(', ')} scenarios${dryRun ? '; dry run, not for record' : ''}`,
+      reviewDue: assessment.reviewDue,
+      reviewOverdue,
+      reason: `assurance level ${result.level} (${assessment.modelId} ${assessment.modelVersion}, assessment ${assessmentId}): ${result.assurance.testDepth} depth runs ${categories.join(', ')} scenarios${reviewOverdue ? `; the assessment's periodic review was due ${assessment.reviewDue!.slice(0, 10)} and is overdue` : ''}${dryRun ? '; dry run, not for record' : ''}`,
     };
   }
 

@@ -1,0 +1,80 @@
+// A run's plan — depth from the current risk assessment, the current contract — is fixed when it is
+// queued and checked again when its turn comes: a run that waited while the interface was reassessed
+// or given a new contract does not execute a stale plan for record. An assessment whose periodic
+// review is overdue still runs, and the run says so.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
+import { systemContext } from '../../src/platform/request-context.js';
+import { auditEvents } from '../support/audit-assertions.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+
+const CONTRACT = fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8');
+
+describeEachDatabase('runs: the plan is checked again when the run is claimed', (dialect) => {
+  let wb: TestWorkbench;
+  let server: Server;
+  let qa: string;
+  const ctx = systemContext('test');
+  const assess = (key: string, processRisk: string) =>
+    request(wb.app).post(`/api/v1/interfaces/${key}/risk-assessments`).set('Authorization', `Bearer ${qa}`).send({ modelId: 'fda-csa', answers: { intendedUse: 'direct-gxp', processRisk, dataIntegrityImpact: 'transports-gxp-records' } }).expect(201);
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
+    server = wb.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    for (const key of ['IF-PLAN-001', 'IF-PLAN-002', 'IF-PLAN-003']) {
+      await wb.services.interfaces.create(ctx, { key, name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
+      await wb.services.contracts.register(ctx, key, { format: 'openapi', document: CONTRACT });
+      await wb.services.scenarios.save(ctx, key, { key: 'unknown-order', name: 'An unknown order is 404', category: 'smoke', steps: [{ name: 'Look up an unknown order', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] });
+    }
+    qa = await wb.login('qa');
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('aborts, unexecuted, a run whose interface was reassessed while it waited, saying why', async () => {
+    const first = await assess('IF-PLAN-001', 'not-high');
+    const queued = await wb.services.runs.create(ctx, { interface: 'IF-PLAN-001' });
+    expect(JSON.parse(queued.assurance).assessmentId).to.equal(first.body.id);
+    const second = await assess('IF-PLAN-001', 'high');
+    const ended = await wb.services.runs.execute(ctx, queued.id);
+    expect(ended.status).to.equal('aborted');
+    expect(JSON.parse(ended.summary!).reason).to.equal(`the interface was reassessed while the run was queued (assessment ${second.body.id} replaced ${first.body.id}), so its depth no longer holds; start it again`);
+    expect(await wb.services.runs.steps(queued.id)).to.deep.equal([]);
+    const [event] = await auditEvents(wb.services, { action: 'run.finished', entityType: 'run', entityId: String(queued.id) });
+    expect(event?.after).to.deep.include({ status: 'aborted' });
+    // Started again, it runs at the new depth.
+    const again = await wb.services.runs.runToEnd(ctx, { interface: 'IF-PLAN-001' });
+    expect(JSON.parse(again.assurance).assessmentId).to.equal(second.body.id);
+    expect(['passed', 'failed']).to.include(again.status);
+  });
+
+  it('aborts a run whose contract was replaced while it waited', async () => {
+    await assess('IF-PLAN-002', 'not-high');
+    const queued = await wb.services.runs.create(ctx, { interface: 'IF-PLAN-002' });
+    await wb.services.contracts.register(ctx, 'IF-PLAN-002', { format: 'openapi', document: CONTRACT.replace(/^(\s*version:\s*).*$/m, '$1 9.9.9') });
+    const ended = await wb.services.runs.execute(ctx, queued.id);
+    expect(ended.status).to.equal('aborted');
+    expect(JSON.parse(ended.summary!).reason).to.match(/^contract v2 replaced v1 while the run was queued/);
+  });
+
+  it('runs for an assessment whose periodic review is overdue, recording that in the run', async () => {
+    const assessed = await assess('IF-PLAN-003', 'not-high');
+    const fresh = await wb.services.runs.create(ctx, { interface: 'IF-PLAN-003' });
+    expect(JSON.parse(fresh.assurance)).to.include({ reviewOverdue: false, reviewDue: assessed.body.reviewDue });
+    wb.clock.advance(10 * 366 * 24 * 3600 * 1000);
+    const late = await wb.services.runs.create(ctx, { interface: 'IF-PLAN-003' });
+    const assurance = JSON.parse(late.assurance);
+    expect(assurance.reviewOverdue).to.equal(true);
+    expect(assurance.reason).to.include(`the assessment's periodic review was due ${String(assessed.body.reviewDue).slice(0, 10)} and is overdue`);
+  });
+});

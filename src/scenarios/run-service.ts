@@ -86,6 +86,8 @@ export interface Assurance {
   reviewDue?: string | null;
   /** True when that date had passed as the run was queued: the run is still made, and says so. */
   reviewOverdue?: boolean;
+  /** Scenarios at this depth left out because their newest version targets another contract version. */
+  notRun?: Array<{ key: string; version: number; category: string; contractVersion: number }>;
   reason: string;
 }
 
@@ -166,8 +168,15 @@ export class RunService {
     }
     if (!iface.currentContractVersion) throw new ConflictError(`Interface ${iface.key} has no contract to test against.`, 'no_contract');
     const contract = await this.contracts.get(iface.key, iface.currentContractVersion);
-    const assurance = await this.assuranceOf(iface.currentAssessmentId, request.dryRun === true, iface.key);
-    const selected = (await this.scenarios.current(iface.key)).filter((s) => s.contractVersion === contract.version && assurance.categories.includes(s.category));
+    const assessed = await this.assuranceOf(iface.currentAssessmentId, request.dryRun === true, iface.key);
+    const atDepth = (await this.scenarios.current(iface.key)).filter((s) => assessed.categories.includes(s.category));
+    const selected = atDepth.filter((s) => s.contractVersion === contract.version);
+    // A scenario whose newest version was written for another contract version cannot run against
+    // this one; the run names each so a reviewer sees what it did not cover, instead of silence.
+    const notRun = atDepth.filter((s) => s.contractVersion !== contract.version).map((s) => ({ key: s.key, version: s.version, category: s.category, contractVersion: s.contractVersion }));
+    const assurance: Assurance = notRun.length
+      ? { ...assessed, notRun, reason: `${assessed.reason}; not run, written for another contract version than v${contract.version}: ${notRun.map((s) => `${s.key} (v${s.contractVersion})`).join(', ')}` }
+      : assessed;
     if (!selected.length) throw new ConflictError(`Interface ${iface.key} has no ${assurance.categories.join('/')} scenarios for contract v${contract.version}.`, 'no_scenarios');
 
     let held: number | null = null;

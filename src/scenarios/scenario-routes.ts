@@ -11,6 +11,8 @@ import { presentScenario, type ScenarioService } from './scenario-service.js';
 
 const scenarioParams = { ...interfaceKeyParams, required: ['key', 'scenario'], properties: { ...interfaceKeyParams.properties, scenario: scenarioDefinitionSchema.properties.key } } as const;
 
+const scenarioVersionQuery = { type: 'object', additionalProperties: false, properties: { version: { type: 'integer', minimum: 1, maximum: 2147483647 } } } as const;
+
 const startRunBody = {
   $id: 'StartRun',
   type: 'object',
@@ -58,14 +60,15 @@ export function registerScenarioRoutes(api: ApiRouter, scenarios: ScenarioServic
     handler: async ({ params, body, ctx }) => presentScenario(await scenarios.save(ctx, params.key, body), params.key),
   });
 
-  api.add<unknown, unknown, { key: string; scenario: string }>({
+  api.add<unknown, { version?: number }, { key: string; scenario: string }>({
     method: 'get',
     path: '/api/v1/interfaces/:key/scenarios/:scenario',
     permission: 'registry:read',
     tag: 'scenarios',
-    summary: 'The newest version of one scenario',
+    summary: 'One scenario: its newest version, or ?version=N (the version a run names)',
     params: scenarioParams,
-    handler: async ({ params }) => presentScenario(await scenarios.get(params.key, params.scenario), params.key),
+    query: scenarioVersionQuery,
+    handler: async ({ params, query }) => presentScenario(await scenarios.get(params.key, params.scenario, query.version), params.key),
   });
 
   api.add<StartRun>({

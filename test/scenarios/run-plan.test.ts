@@ -29,7 +29,7 @@ describeEachDatabase('runs: the plan is checked again when the run is claimed', 
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
-    for (const key of ['IF-PLAN-001', 'IF-PLAN-002', 'IF-PLAN-003']) {
+    for (const key of ['IF-PLAN-001', 'IF-PLAN-002', 'IF-PLAN-003', 'IF-PLAN-004']) {
       await wb.services.interfaces.create(ctx, { key, name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
       await wb.services.contracts.register(ctx, key, { format: 'openapi', document: CONTRACT });
       await wb.services.scenarios.save(ctx, key, { key: 'unknown-order', name: 'An unknown order is 404', category: 'smoke', steps: [{ name: 'Look up an unknown order', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] });
@@ -67,6 +67,29 @@ describeEachDatabase('runs: the plan is checked again when the run is claimed', 
     expect(JSON.parse(ended.summary!).reason).to.match(/^contract v2 replaced v1 while the run was queued/);
   });
 
+  it('names in the run the scenarios written for another contract version, which it cannot run; any saved version can be read back', async () => {
+    await assess('IF-PLAN-004', 'not-high');
+    await wb.services.contracts.register(ctx, 'IF-PLAN-004', { format: 'openapi', document: CONTRACT.replace(/^(\s*version:\s*).*$/m, '$1 9.9.9') });
+    await wb.services.scenarios.save(ctx, 'IF-PLAN-004', { key: 'on-v2', name: 'Written for v2', category: 'smoke', steps: [{ name: 'Look up an unknown order', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] });
+    const run = await wb.services.runs.create(ctx, { interface: 'IF-PLAN-004' });
+    const assurance = JSON.parse(run.assurance);
+    expect(JSON.parse(run.scenarios).map((s: { key: string }) => s.key)).to.deep.equal(['on-v2']);
+    expect(assurance.notRun).to.deep.equal([{ key: 'unknown-order', version: 1, category: 'smoke', contractVersion: 1 }]);
+    expect(assurance.reason).to.include('not run, written for another contract version than v2: unknown-order (v1)');
+    await wb.services.runs.abortInterrupted(ctx);
+
+    const it_ = await wb.login('it');
+    await wb.services.scenarios.save(ctx, 'IF-PLAN-004', { key: 'on-v2', name: 'Written for v2, renamed', category: 'smoke', steps: [{ name: 'Look up an unknown order', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] });
+    const read = (query: Record<string, string>) => request(wb.app).get('/api/v1/interfaces/IF-PLAN-004/scenarios/on-v2').query(query).set('Authorization', `Bearer ${it_}`);
+    expect((await read({})).body).to.include({ version: 2, name: 'Written for v2, renamed' });
+    expect((await read({ version: '1' })).body).to.include({ version: 1, name: 'Written for v2' });
+    const missing = await read({ version: '3' });
+    expect(missing.status).to.equal(404);
+    expect(missing.body.error.code).to.equal('scenario_not_found');
+    for (const bad of ['0', 'abc', '1.5']) expect((await read({ version: bad })).status, bad).to.equal(400);
+  });
+
+  // Last: it moves the clock ten years on.
   it('runs for an assessment whose periodic review is overdue, recording that in the run', async () => {
     const assessed = await assess('IF-PLAN-003', 'not-high');
     const fresh = await wb.services.runs.create(ctx, { interface: 'IF-PLAN-003' });

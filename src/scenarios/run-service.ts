@@ -27,6 +27,7 @@ import { applyDomainRules, type RuleReport } from './domain-rules.js';
 import { CATEGORIES_BY_DEPTH, MAX_BODY_FIXTURE_BYTES, type ResponseDomainRules, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
 import { messageSetFormatOf, MessageSetReadError, MessageSetValidationError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
+import { PatternTimeoutError, type PatternAnswer, type PatternMatcher } from './pattern-matcher.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
 
 export const RUNNER_VERSION = 'gxpw-runner/1.0';
@@ -126,6 +127,7 @@ export class RunService {
     private readonly scenarios: ScenarioService,
     private readonly evidence: EvidenceService,
     private readonly messageSets: MessageSetValidator,
+    private readonly patterns: PatternMatcher,
     private readonly audit: AuditTrail,
     private readonly settings: RunnerSettings,
     private readonly now: () => Date = () => new Date(),
@@ -535,9 +537,17 @@ export class RunService {
       schemaErrors = (validate.errors ?? []).slice(0, 20);
       problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
     }
-    const checked = assertions.map((assertion) => {
-      const value = body === undefined ? NOTHING : resolveJsonPointer(body, assertion.pointer);
-      const failed = checkAssertion(assertion, value);
+    const values = assertions.map((assertion) => (body === undefined ? NOTHING : resolveJsonPointer(body, assertion.pointer)));
+    let matched: Array<PatternAnswer | undefined>;
+    try {
+      matched = await this.matchPatterns(assertions, values);
+    } catch (error) {
+      if (!(error instanceof PatternTimeoutError)) throw error;
+      return { status: 'error', expected, actual: { status: response.status, durationMs }, message: `The step's assertions could not be checked: ${error.message}`, durationMs, exchange: { request, response: { status: response.status, headers: response.headers, body: response.text } } };
+    }
+    const checked = assertions.map((assertion, i) => {
+      const value = values[i];
+      const failed = checkAssertion(assertion, value, matched[i]);
       if (failed) problems.push(`${assertion.pointer}: ${failed}`);
       return { ...assertion, passed: failed === null, actual: value === NOTHING ? null : value };
     });
@@ -643,6 +653,15 @@ export class RunService {
     // A set with no message shows nothing about the contract: the step errs rather than passing empty.
     if (messages === 0) return { status: 'error', expected, actual: { messages, invalid, violations, durationMs }, message: 'The message set holds no message, so nothing was validated.', durationMs, exchange: { request: null, requestFile, response: report } };
     return judged(problems, expected, { messages, invalid, violations, durationMs }, durationMs, { request: null, requestFile, response: report });
+  }
+
+  /** The `matches` answers of a step's assertions, tested together off the event loop (undefined: no pattern or no string). */
+  private async matchPatterns(assertions: Assertion[], values: unknown[]): Promise<Array<PatternAnswer | undefined>> {
+    const wanted = assertions.flatMap((assertion, i) => (assertion.matches !== undefined && typeof values[i] === 'string' ? [i] : []));
+    const answers = await this.patterns.test(wanted.map((i) => ({ pattern: assertions[i]!.matches!, value: values[i] as string })));
+    const matched: Array<PatternAnswer | undefined> = assertions.map(() => undefined);
+    wanted.forEach((index, k) => (matched[index] = answers[k]));
+    return matched;
   }
 
   /** One HTTP exchange: no retry, a hard timeout, and a cap on the size of the answer. */
@@ -771,19 +790,14 @@ function violationsProblem(reports: readonly RuleReport[], expected: number): st
   return `${violations} domain-rule violations (expected ${expected})${first ? `; first: ${first.rule} at message ${first.index}: ${first.message}` : ''}`;
 }
 
-/** null when the assertion holds, else what is wrong. */
-function checkAssertion(assertion: { equals?: unknown; matches?: string; exists?: boolean; length?: number }, value: unknown): string | null {
+/** null when the assertion holds, else what is wrong; `matched` is the pattern matcher's answer for `matches`. */
+function checkAssertion(assertion: { equals?: unknown; matches?: string; exists?: boolean; length?: number }, value: unknown, matched: PatternAnswer | undefined): string | null {
   const present = value !== NOTHING;
   if (assertion.exists !== undefined && assertion.exists !== present) return assertion.exists ? 'is missing' : 'should not be there';
   if (assertion.equals !== undefined && JSON.stringify(value === NOTHING ? null : value) !== JSON.stringify(assertion.equals)) return `is ${present ? JSON.stringify(value) : 'missing'}, expected ${JSON.stringify(assertion.equals)}`;
   if (assertion.matches !== undefined) {
-    let pattern: RegExp;
-    try {
-      pattern = new RegExp(assertion.matches, 'u');
-    } catch {
-      return `'${assertion.matches}' is not a valid regular expression`;
-    }
-    if (typeof value !== 'string' || !pattern.test(value)) return `${present ? JSON.stringify(value) : 'missing'} does not match /${assertion.matches}/`;
+    if (matched === 'invalid') return `'${assertion.matches}' is not a valid regular expression`;
+    if (matched !== true) return `${present ? JSON.stringify(value) : 'missing'} does not match /${assertion.matches}/`;
   }
   if (assertion.length !== undefined) {
     const length = typeof value === 'string' || Array.isArray(value) ? value.length : null;

@@ -113,3 +113,49 @@ describe('templates: captured values are only what was captured', () => {
     expect(render('order {{vars.toString}}', context({ toString: 'A-1' }))).to.equal('order A-1');
   });
 });
+
+describeEachDatabase('runner: a pattern that backtracks catastrophically errs its step, without stalling the server', (dialect) => {
+  let wb: TestWorkbench;
+  let server: Server;
+  let token: string;
+  const ctx = systemContext('test');
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
+    server = wb.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    await wb.services.interfaces.create(ctx, { key: 'IF-PAT-001', name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
+    await wb.services.contracts.register(ctx, 'IF-PAT-001', { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
+    token = await wb.login('it');
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('stops the pattern on its thread after the time limit; the step errs, the others are judged, the API answers meanwhile', async () => {
+    const saved = await request(wb.app).post('/api/v1/interfaces/IF-PAT-001/scenarios').set('Authorization', `Bearer ${token}`).send({
+      key: 'catastrophic-pattern',
+      name: 'A pattern that would run for ages on a timestamp',
+      category: 'positive',
+      steps: [
+        { name: 'Create, asserting with a catastrophic pattern', operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^((.*?)*)*x$' }] } },
+        { name: 'Create, asserting with a sane pattern', operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^\\d{4}-' }, { pointer: '/status', matches: '^x' }] } },
+      ],
+    });
+    expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+    const running = wb.services.runs.runToEnd(ctx, { interface: 'IF-PAT-001', dryRun: true });
+    // The event loop is free while the pattern runs on its thread.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await request(wb.app).get('/healthz')).status).to.equal(200);
+    const run = await running;
+    const [stuck, sane] = await wb.services.runs.steps(run.id);
+    expect(stuck!.status, stuck!.message ?? '').to.equal('error');
+    expect(stuck!.message).to.match(/^The step's assertions could not be checked: a pattern did not finish within 2000 ms/);
+    expect(stuck!.responseEvidence).to.match(/^[0-9a-f]{64}$/);
+    expect(sane!.status, 'the thread was replaced and judges the next step').to.equal('failed');
+    expect(JSON.parse(sane!.actual).assertions.map((a: { passed: boolean }) => a.passed)).to.deep.equal([true, false]);
+  });
+});

@@ -3,17 +3,14 @@
 // or given a new contract does not execute a stale plan for record. An assessment whose periodic
 // review is overdue still runs, and the run says so.
 import { expect } from 'chai';
-import fs from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { auditEvents } from '../support/audit-assertions.js';
+import { listenOnLoopback, SALES_ORDERS_CONTRACT, salesOrderInterfaces } from '../support/runner-fixtures.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
-const CONTRACT = fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8');
 
 describeEachDatabase('runs: the plan is checked again when the run is claimed', (dialect) => {
   let wb: TestWorkbench;
@@ -25,13 +22,10 @@ describeEachDatabase('runs: the plan is checked again when the run is claimed', 
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
-    server = wb.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
+    let base: string;
+    ({ server, base } = await listenOnLoopback(wb));
+    await salesOrderInterfaces(wb, ['IF-PLAN-001', 'IF-PLAN-002', 'IF-PLAN-003', 'IF-PLAN-004'], { test: `${base}/sim/wms` });
     for (const key of ['IF-PLAN-001', 'IF-PLAN-002', 'IF-PLAN-003', 'IF-PLAN-004']) {
-      await wb.services.interfaces.create(ctx, { key, name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
-      await wb.services.contracts.register(ctx, key, { format: 'openapi', document: CONTRACT });
       await wb.services.scenarios.save(ctx, key, { key: 'unknown-order', name: 'An unknown order is 404', category: 'smoke', steps: [{ name: 'Look up an unknown order', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] });
     }
     qa = await wb.login('qa');
@@ -61,7 +55,7 @@ describeEachDatabase('runs: the plan is checked again when the run is claimed', 
   it('aborts a run whose contract was replaced while it waited', async () => {
     await assess('IF-PLAN-002', 'not-high');
     const queued = await wb.services.runs.create(ctx, { interface: 'IF-PLAN-002' });
-    await wb.services.contracts.register(ctx, 'IF-PLAN-002', { format: 'openapi', document: CONTRACT.replace(/^(\s*version:\s*).*$/m, '$1 9.9.9') });
+    await wb.services.contracts.register(ctx, 'IF-PLAN-002', { format: 'openapi', document: SALES_ORDERS_CONTRACT.replace(/^(\s*version:\s*).*$/m, '$1 9.9.9') });
     const ended = await wb.services.runs.execute(ctx, queued.id);
     expect(ended.status).to.equal('aborted');
     expect(JSON.parse(ended.summary!).reason).to.match(/^contract v2 replaced v1 while the run was queued/);
@@ -69,7 +63,7 @@ describeEachDatabase('runs: the plan is checked again when the run is claimed', 
 
   it('names in the run the scenarios written for another contract version, which it cannot run; any saved version can be read back', async () => {
     await assess('IF-PLAN-004', 'not-high');
-    await wb.services.contracts.register(ctx, 'IF-PLAN-004', { format: 'openapi', document: CONTRACT.replace(/^(\s*version:\s*).*$/m, '$1 9.9.9') });
+    await wb.services.contracts.register(ctx, 'IF-PLAN-004', { format: 'openapi', document: SALES_ORDERS_CONTRACT.replace(/^(\s*version:\s*).*$/m, '$1 9.9.9') });
     await wb.services.scenarios.save(ctx, 'IF-PLAN-004', { key: 'on-v2', name: 'Written for v2', category: 'smoke', steps: [{ name: 'Look up an unknown order', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] });
     const run = await wb.services.runs.create(ctx, { interface: 'IF-PLAN-004' });
     const assurance = JSON.parse(run.assurance);

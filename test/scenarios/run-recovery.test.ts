@@ -4,15 +4,13 @@
 // queued run nobody executes. A run aborted by another process stops, and never gains steps again.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { createServices, type Services } from '../../src/services.js';
 import { freePort, MAIN } from '../cli/cli-helpers.js';
 import { auditEvents } from '../support/audit-assertions.js';
+import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, TestClock, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -55,12 +53,9 @@ describeEachDatabase('run recovery: heartbeats of live runs', (dialect) => {
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_CONCURRENCY: '1', GXPW_RUNNER_STALE_AFTER_SECONDS: String(STALE_SECONDS), GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
-    server = wb.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
-    await wb.services.interfaces.create(ctx, { key: KEY, name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
-    await wb.services.contracts.register(ctx, KEY, { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
+    let base: string;
+    ({ server, base } = await listenOnLoopback(wb));
+    await salesOrderInterfaces(wb, [KEY], { test: `${base}/sim/wms` });
     for (const scenario of SCENARIOS) await wb.services.scenarios.save(ctx, KEY, scenario);
     token = await wb.login('it');
     otherClock = new TestClock();

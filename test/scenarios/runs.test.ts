@@ -14,6 +14,7 @@ import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { gxpwAsync } from '../cli/cli-helpers.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { junitOf } from '../../src/scenarios/run-presenter.js';
+import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -58,15 +59,8 @@ describeEachDatabase('scenarios and runs', (dialect) => {
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '2000' } });
-    server = wb.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const ctx = systemContext('test');
-    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
-    for (const key of ['IF-RUN-001', 'IF-RUN-002']) {
-      await wb.services.interfaces.create(ctx, { key, name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms`, faulty: `${base}/sim/wms-missing`, down: 'http://127.0.0.1:9' }, status: 'active' });
-      await wb.services.contracts.register(ctx, key, { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
-    }
+    ({ server, base } = await listenOnLoopback(wb));
+    await salesOrderInterfaces(wb, ['IF-RUN-001', 'IF-RUN-002'], { test: `${base}/sim/wms`, faulty: `${base}/sim/wms-missing`, down: 'http://127.0.0.1:9' });
     it_ = await wb.login('it');
     qa = await wb.login('qa');
   });
@@ -471,9 +465,8 @@ describeEachDatabase('runner: domain rules over an answer', (dialect) => {
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '2000' } });
-    server = wb.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    let base: string;
+    ({ server, base } = await listenOnLoopback(wb));
     const ctx = systemContext('test');
     for (const name of ['TraceLink', 'Northstar Pharma Distribution']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
     await wb.services.interfaces.create(ctx, { key: 'IF-EPC-001', name: 'EPCIS events', sourceSystem: 'TraceLink', targetSystem: 'Northstar Pharma Distribution', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['EPCISDocument'], dataDomains: ['serialization-events'], platforms: ['TraceLink 2026.08'], gxpRelevant: true, intendedUse: 'Shipping events', owner: 'Partners', environments: { test: `${base}/sim/trading-partner` }, status: 'active' });
@@ -541,13 +534,9 @@ describeEachDatabase('runner: request bodies from fixtures', (dialect) => {
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on' } });
-    server = wb.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const ctx = systemContext('test');
-    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
-    await wb.services.interfaces.create(ctx, { key: 'IF-FIX-001', name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
-    await wb.services.contracts.register(ctx, 'IF-FIX-001', { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
+    let base: string;
+    ({ server, base } = await listenOnLoopback(wb));
+    await salesOrderInterfaces(wb, ['IF-FIX-001'], { test: `${base}/sim/wms` });
     token = await wb.login('it');
   });
   after(async () => {

@@ -3,14 +3,12 @@
 // the step that needs it, with its evidence, like a template in the request does; the rest of the run
 // goes on. It never ends the whole run as an error with no step recorded.
 import { expect } from 'chai';
-import fs from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import type { RunStep } from '../../src/scenarios/scenario-models.js';
 import { render, TemplateError } from '../../src/scenarios/scenario-templates.js';
+import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -35,14 +33,9 @@ describeEachDatabase('runner: a template that cannot be rendered errs its step, 
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
-    server = wb.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
-    for (const key of ['IF-TPL-001', 'IF-TPL-002']) {
-      await wb.services.interfaces.create(ctx, { key, name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
-      await wb.services.contracts.register(ctx, key, { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
-    }
+    let base: string;
+    ({ server, base } = await listenOnLoopback(wb));
+    await salesOrderInterfaces(wb, ['IF-TPL-001', 'IF-TPL-002'], { test: `${base}/sim/wms` });
     token = await wb.login('it');
   });
   after(async () => {
@@ -122,12 +115,9 @@ describeEachDatabase('runner: a pattern that backtracks catastrophically errs it
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
-    server = wb.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    for (const name of ['SAP S/4HANA', 'Manhattan Active WM']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
-    await wb.services.interfaces.create(ctx, { key: 'IF-PAT-001', name: 'Sales orders', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['SalesOrder'], dataDomains: ['orders'], platforms: ['MuleSoft Runtime 4.6'], gxpRelevant: true, intendedUse: 'Order release', owner: 'ERP team', environments: { test: `${base}/sim/wms` }, status: 'active' });
-    await wb.services.contracts.register(ctx, 'IF-PAT-001', { format: 'openapi', document: fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8') });
+    let base: string;
+    ({ server, base } = await listenOnLoopback(wb));
+    await salesOrderInterfaces(wb, ['IF-PAT-001'], { test: `${base}/sim/wms` });
     token = await wb.login('it');
   });
   after(async () => {

@@ -144,7 +144,7 @@ async function answer(operation: Operation, store: Map<string, unknown>, req: Re
   const params = req.params as Record<string, string>;
   if (operation.request && !operation.request(req.body)) {
     const status = operation.statuses.includes('422') ? '422' : '400';
-    return void respond(operation, res, status, { ...req.body, ...params }, { code: 'validation_failed', message: 'The request does not match the contract.', details: operation.request.errors ?? [] }, fault);
+    return void respond(operation, res, status, { ...req.body, ...params }, { code: 'validation_failed', message: 'The request does not match the contract.', details: (operation.request.errors ?? []).map((e) => ({ pointer: e.instancePath, message: e.message ?? e.keyword })) }, fault);
   }
   if (script) {
     const scripted = script({ query: req.query as Record<string, string | string[] | undefined>, fault });
@@ -181,7 +181,7 @@ function respond(operation: Operation, res: Response, status: string, echo: Reco
 }
 
 /** A response body that satisfies the contract: generated from the schema, the request's values echoed where they fit. */
-function bodyFor(operation: Operation, status: string, echo: Record<string, unknown>, error: { code: string; message: string } | null = null): unknown {
+function bodyFor(operation: Operation, status: string, echo: Record<string, unknown>, error: { code: string; message: string; details?: unknown } | null = null): unknown {
   const response = operation.responses.get(status);
   if (!response) return {};
   // Generated data can miss a constraint the generator does not model: try again, a few times.
@@ -194,7 +194,15 @@ function bodyFor(operation: Operation, status: string, echo: Record<string, unkn
     }
     const echoed: Record<string, unknown> = { ...generated };
     for (const key of Object.keys(generated)) if (echo[key] !== undefined) echoed[key] = echo[key];
-    if (error && isObject(echoed.error)) echoed.error = { ...echoed.error, code: error.code, message: error.message };
+    if (error && isObject(echoed.error)) {
+      // The error's own details where the contract has room for them; never generated filler.
+      const { details: _filler, ...rest } = echoed.error;
+      const told = { ...rest, code: error.code, message: error.message };
+      for (const candidate of error.details === undefined ? [told] : [{ ...told, details: error.details }, told]) {
+        if (response.validate({ ...echoed, error: candidate })) return { ...echoed, error: candidate };
+      }
+      echoed.error = told;
+    }
     if (error && 'title' in echoed) Object.assign(echoed, { title: error.message, detail: error.message });
     if (response.validate(echoed)) return echoed;
     if (response.validate(generated)) return generated;

@@ -68,6 +68,9 @@ describe('reference simulators', function () {
     const invalid = await request(app).post('/sim/wms/orders').send({ ...order(), orderNumber: 'ABC' });
     expect(invalid.status).to.equal(422);
     expect(validator('POST /orders → 422')(invalid.body)).to.equal(true);
+    // The details say what is wrong with the request, not generated filler.
+    expect(invalid.body.error).to.include({ code: 'validation_failed', message: 'The request does not match the contract.' });
+    expect(invalid.body.error.details).to.deep.include({ pointer: '/orderNumber', message: 'must match pattern "^\\d{10}$"' });
     const garbage = await request(app).post('/sim/wms/orders').set('Content-Type', 'application/json').send('{"orderNumber": ');
     expect(garbage.status).to.equal(400);
     expect((await request(app).get('/sim/nowhere/x')).status).to.equal(404);

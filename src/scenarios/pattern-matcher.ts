@@ -27,8 +27,19 @@ export class PatternMatcher {
     this.pool = new Piscina({ filename: WORKER_SCRIPT.href, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
   }
 
-  async test(checks: PatternCheck[]): Promise<PatternAnswer[]> {
-    if (!checks.length) return [];
+  /** Batches wait their turn here, not in the pool: each one's time limit starts when it starts. */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  test(checks: PatternCheck[]): Promise<PatternAnswer[]> {
+    if (!checks.length) return Promise.resolve([]);
+    // One batch at a time: a batch queued inside piscina behind one that is stopped would share its
+    // fate (queued tasks are not started once the thread is ended), and its clock would already run.
+    const answer = this.turn.then(() => this.testNow(checks));
+    this.turn = answer.catch(() => undefined);
+    return answer;
+  }
+
+  private async testNow(checks: PatternCheck[]): Promise<PatternAnswer[]> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       return await this.pool.run(checks, { signal });

@@ -538,18 +538,22 @@ export class RunService {
       problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
     }
     const values = assertions.map((assertion) => (body === undefined ? NOTHING : resolveJsonPointer(body, assertion.pointer)));
-    let matched: Array<PatternAnswer | undefined>;
+    // Patterns stopped for taking too long leave their assertions unchecked; everything else is still judged.
+    let matched: Array<PatternAnswer | undefined> = [];
+    let unchecked: string | null = null;
     try {
       matched = await this.matchPatterns(assertions, values);
     } catch (error) {
       if (!(error instanceof PatternTimeoutError)) throw error;
-      return { status: 'error', expected, actual: { status: response.status, durationMs }, message: `The step's assertions could not be checked: ${error.message}`, durationMs, exchange: { request, response: { status: response.status, headers: response.headers, body: response.text } } };
+      unchecked = error.message;
     }
     const checked = assertions.map((assertion, i) => {
       const value = values[i];
-      const failed = checkAssertion(assertion, value, matched[i]);
+      const unresolved = unchecked !== null && assertion.matches !== undefined && typeof value === 'string';
+      const { matches: _pattern, ...withoutPattern } = assertion;
+      const failed = checkAssertion(unresolved ? withoutPattern : assertion, value, matched[i]);
       if (failed) problems.push(`${assertion.pointer}: ${failed}`);
-      return { ...assertion, passed: failed === null, actual: value === NOTHING ? null : value };
+      return { ...assertion, passed: failed === null && !unresolved, ...(unresolved ? { unchecked: true } : {}), actual: value === NOTHING ? null : value };
     });
     const ruleReports = domainRules ? checkResponseRules(domainRules, body, problems) : undefined;
     if (expected.maxLatencyMs !== null && durationMs > expected.maxLatencyMs) problems.push(`took ${durationMs} ms, more than ${expected.maxLatencyMs} ms`);
@@ -557,7 +561,14 @@ export class RunService {
       const value = body === undefined ? NOTHING : resolveJsonPointer(body, pointer);
       if (value !== NOTHING) context.vars[name] = value;
     }
-    return judged(problems, expected, { status: response.status, durationMs, schemaErrors, assertions: checked, ...(ruleReports ? { domainRules: ruleReports } : {}) }, durationMs, { request, response: { status: response.status, headers: response.headers, body: response.text } });
+    const actual = { status: response.status, durationMs, schemaErrors, assertions: checked, ...(ruleReports ? { domainRules: ruleReports } : {}) };
+    const exchange = { request, response: { status: response.status, headers: response.headers, body: response.text } };
+    if (unchecked !== null) {
+      // A failure found elsewhere stands; with none, the step could not be judged: an error.
+      if (problems.length) return judged([...problems, `some patterns could not be checked: ${unchecked}`], expected, actual, durationMs, exchange);
+      return { status: 'error', expected, actual, message: `The step's assertions could not all be checked: ${unchecked}`, durationMs, exchange };
+    }
+    return judged(problems, expected, actual, durationMs, exchange);
   }
 
   /**

@@ -21,6 +21,7 @@ const ORDER = {
   shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
   lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
 };
+const byName = (steps: RunStep[]) => Object.fromEntries(steps.map((s) => [s.name, s]));
 const lookup = (name: string, assertions?: unknown[]) => ({ name, operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404, ...(assertions ? { assertions } : {}) } });
 
 describeEachDatabase('runner: a template that cannot be rendered errs its step, not the run', (dialect) => {
@@ -29,7 +30,6 @@ describeEachDatabase('runner: a template that cannot be rendered errs its step, 
   let token: string;
   const ctx = systemContext('test');
   const save = (key: string, body: unknown) => request(wb.app).post(`/api/v1/interfaces/${key}/scenarios`).set('Authorization', `Bearer ${token}`).send(body as object);
-  const byName = (steps: RunStep[]) => Object.fromEntries(steps.map((s) => [s.name, s]));
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
@@ -114,7 +114,7 @@ describeEachDatabase('runner: a pattern that backtracks catastrophically errs it
   const ctx = systemContext('test');
 
   before(async () => {
-    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000', GXPW_RUNNER_CONCURRENCY: '2' } });
     let base: string;
     ({ server, base } = await listenOnLoopback(wb));
     await salesOrderInterfaces(wb, ['IF-PAT-001'], { test: `${base}/sim/wms` });
@@ -125,27 +125,40 @@ describeEachDatabase('runner: a pattern that backtracks catastrophically errs it
     await wb?.close();
   });
 
-  it('stops the pattern on its thread after the time limit; the step errs, the others are judged, the API answers meanwhile', async () => {
-    const saved = await request(wb.app).post('/api/v1/interfaces/IF-PAT-001/scenarios').set('Authorization', `Bearer ${token}`).send({
+  it('stops the pattern on its thread after the time limit; the step errs, other checks and scenarios are judged, the API answers meanwhile', async () => {
+    const save = (body: object) => request(wb.app).post('/api/v1/interfaces/IF-PAT-001/scenarios').set('Authorization', `Bearer ${token}`).send(body);
+    const catastrophic = { pointer: '/receivedAt', matches: '^((.*?)*)*x$' };
+    const saved = await save({
       key: 'catastrophic-pattern',
       name: 'A pattern that would run for ages on a timestamp',
       category: 'positive',
       steps: [
-        { name: 'Create, asserting with a catastrophic pattern', operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^((.*?)*)*x$' }] } },
+        { name: 'Create, asserting with a catastrophic pattern', operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [catastrophic] } },
         { name: 'Create, asserting with a sane pattern', operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^\\d{4}-' }, { pointer: '/status', matches: '^x' }] } },
+        { name: 'Create, expecting the wrong status, with the catastrophic pattern', operation: 'POST /orders', body: ORDER, expect: { status: 409, assertions: [catastrophic] } },
       ],
     });
     expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+    // Run beside it (GXPW_RUNNER_CONCURRENCY=2): its patterns wait for the stopped one, and are judged.
+    const beside = await save({ key: 'sane-patterns', name: 'Sane patterns only', category: 'positive', steps: Array.from({ length: 4 }, (_, i) => ({ name: `Sane ${i + 1}`, operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^\\d{4}-' }] } })) });
+    expect(beside.status, JSON.stringify(beside.body)).to.equal(201);
     const running = wb.services.runs.runToEnd(ctx, { interface: 'IF-PAT-001', dryRun: true });
     // The event loop is free while the pattern runs on its thread.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await request(wb.app).get('/healthz')).status).to.equal(200);
     const run = await running;
-    const [stuck, sane] = await wb.services.runs.steps(run.id);
-    expect(stuck!.status, stuck!.message ?? '').to.equal('error');
-    expect(stuck!.message).to.match(/^The step's assertions could not be checked: a pattern did not finish within 2000 ms/);
-    expect(stuck!.responseEvidence).to.match(/^[0-9a-f]{64}$/);
-    expect(sane!.status, 'the thread was replaced and judges the next step').to.equal('failed');
-    expect(JSON.parse(sane!.actual).assertions.map((a: { passed: boolean }) => a.passed)).to.deep.equal([true, false]);
+    const named = byName(await wb.services.runs.steps(run.id));
+    const stuck = named['Create, asserting with a catastrophic pattern']!;
+    expect(stuck.status, stuck.message ?? '').to.equal('error');
+    expect(stuck.message).to.match(/^The step's assertions could not all be checked: a pattern did not finish within 2000 ms/);
+    expect(JSON.parse(stuck.actual).assertions[0]).to.include({ passed: false, unchecked: true });
+    expect(stuck.responseEvidence).to.match(/^[0-9a-f]{64}$/);
+    const sane = named['Create, asserting with a sane pattern']!;
+    expect(sane.status, 'the thread was replaced and judges the next step').to.equal('failed');
+    expect(JSON.parse(sane.actual).assertions.map((a: { passed: boolean }) => a.passed)).to.deep.equal([true, false]);
+    const wrongStatus = named['Create, expecting the wrong status, with the catastrophic pattern']!;
+    expect(wrongStatus.status, 'a failure found elsewhere stands').to.equal('failed');
+    expect(wrongStatus.message).to.match(/^status 201, expected 409; some patterns could not be checked/);
+    for (let i = 1; i <= 4; i += 1) expect(named[`Sane ${i}`]!.status, `Sane ${i}: ${named[`Sane ${i}`]!.message}`).to.equal('passed');
   });
 });

@@ -322,8 +322,9 @@ function required(values: Record<string, string | boolean | undefined>, name: st
 
 /** Refuses (exit 2) a report path that is a directory or sits where this user cannot write. */
 function assertWritableFile(flag: string, file: string): void {
-  const existing = fs.statSync(file, { throwIfNoEntry: false });
   try {
+    // Inside: stat still throws for ENOTDIR (a file used as a directory) and EACCES.
+    const existing = fs.statSync(file, { throwIfNoEntry: false });
     if (existing?.isDirectory()) throw new Error('it is a directory');
     fs.accessSync(existing ? file : path.dirname(path.resolve(file)), fs.constants.W_OK);
   } catch (error) {

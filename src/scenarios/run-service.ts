@@ -233,7 +233,7 @@ export class RunService {
       if (!run) return await this.get(runId);
       try {
         const stale = await this.stalePlan(run);
-        if (stale) return await this.finish(ctx, runId, 'aborted', { reason: stale }, { status: 'aborted', reason: stale });
+        if (stale) return await this.finish(ctx, runId, 'aborted', { stepsRecorded: 0, reason: stale }, { status: 'aborted', stepsRecorded: 0 });
         return await this.executeSteps(ctx, run, onProgress);
       } catch (error) {
         if (error instanceof RunNotRunningError) return await this.get(runId);
@@ -324,7 +324,7 @@ export class RunService {
    * read again first, so an abort by another process in the meantime is noticed (RunNotRunningError)
    * instead of being overwritten — or, as before, refused by the database and the refusal lost.
    */
-  private async finish(ctx: RequestContext, runId: number, status: RunStatus, summary: unknown, after: Record<string, unknown>): Promise<Run> {
+  private async finish(ctx: RequestContext, runId: number, status: RunStatus, summary: Record<string, unknown>, after: Record<string, unknown>): Promise<Run> {
     return this.database.write(async (tx) => {
       const run = await this.lockedRun(tx, runId, 'update');
       if (run.status !== 'running') {
@@ -332,7 +332,9 @@ export class RunService {
         throw new RunNotRunningError(runId, run.status);
       }
       await this.update(run, { status, summary: JSON.stringify(summary), finishedAt: this.now().toISOString() }, tx);
-      await this.audit.record(tx, ctx, { action: 'run.finished', entityType: 'run', entityId: run.id, change: 'event', after });
+      // An abort is audited as every abort is (run.aborted, with its reason), whoever makes it.
+      if (status === 'aborted') await this.audit.record(tx, ctx, { action: 'run.aborted', entityType: 'run', entityId: run.id, change: 'status', before: { status: 'running' }, after, reason: String(summary.reason) });
+      else await this.audit.record(tx, ctx, { action: 'run.finished', entityType: 'run', entityId: run.id, change: 'event', after });
       return run;
     });
   }
@@ -619,7 +621,10 @@ export class RunService {
     let requestFile: StoredContent & { mediaType: string };
     let integrity: Promise<ContentCheck> | null = null;
     if (set.source.evidence) {
-      const [fixture] = await this.evidence.list({ digest: set.source.evidence, limit: 1 });
+      // The same bytes may be catalogued more than once, under different media types: one that
+      // declares NDJSON settles how they are read, whichever upload said so.
+      const rows = await this.evidence.list({ digest: set.source.evidence, limit: 1000 });
+      const fixture = rows.find((row) => messageSetFormatOf(row.mediaType)) ?? rows[0];
       if (!fixture) return readFailure(new Error(`fixture ${set.source.evidence} is not in the evidence catalogue`));
       requestFile = { digest: fixture.digest, size: Number(fixture.size), created: false, mediaType: fixture.mediaType };
       // Re-hashed while the threads read it; a fixture changed on disk is audited and alerted, and errs the step.

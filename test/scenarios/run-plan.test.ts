@@ -44,8 +44,11 @@ describeEachDatabase('runs: the plan is checked again when the run is claimed', 
     expect(ended.status).to.equal('aborted');
     expect(JSON.parse(ended.summary!).reason).to.equal(`the interface was reassessed while the run was queued (assessment ${second.body.id} replaced ${first.body.id}), so its depth no longer holds; start it again`);
     expect(await wb.services.runs.steps(queued.id)).to.deep.equal([]);
-    const [event] = await auditEvents(wb.services, { action: 'run.finished', entityType: 'run', entityId: String(queued.id) });
-    expect(event?.after).to.deep.include({ status: 'aborted' });
+    // Audited as every abort is, so a filter on run.aborted finds it.
+    const [event] = await auditEvents(wb.services, { action: 'run.aborted', entityType: 'run', entityId: String(queued.id) });
+    expect(event?.after).to.deep.equal({ status: 'aborted', stepsRecorded: 0 });
+    expect(event?.reason).to.equal(JSON.parse(ended.summary!).reason);
+    expect(await auditEvents(wb.services, { action: 'run.finished', entityType: 'run', entityId: String(queued.id) })).to.deep.equal([]);
     // Started again, it runs at the new depth.
     const again = await wb.services.runs.runToEnd(ctx, { interface: 'IF-PLAN-001' });
     expect(JSON.parse(again.assurance).assessmentId).to.equal(second.body.id);

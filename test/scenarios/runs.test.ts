@@ -362,7 +362,10 @@ describeEachDatabase('scenarios and runs', (dialect) => {
     });
 
     it('reads a fixture stored as NDJSON line by line even when its lines are arrays, and errs a step whose set holds no message', async () => {
+      // First catalogued without a type that tells, then again as NDJSON: the NDJSON row settles it.
+      const untold = await api('post', '/api/v1/evidence').set('Content-Type', 'application/octet-stream').send(Buffer.from('["not", "an event"]\n[1, 2]\n'));
       const arrays = await api('post', '/api/v1/evidence').set('Content-Type', 'application/x-ndjson').send('["not", "an event"]\n[1, 2]\n');
+      expect(arrays.body).to.include({ digest: untold.body.digest, deduplicated: true });
       const saved = await api('post', '/api/v1/interfaces/IF-RUN-003/scenarios').send({
         key: 'set-shapes',
         name: 'Message sets of odd shapes',
@@ -406,7 +409,7 @@ describeEachDatabase('scenarios and runs', (dialect) => {
 
     it('gates CI: a report path that cannot be written is a usage error (exit 2) before anything runs', async () => {
       const before = (await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-002' })).body.runs.length;
-      for (const [flag, target] of [['--junit', path.join(os.tmpdir(), 'no-such-dir', 'run.xml')], ['--ctrf', os.tmpdir()]] as const) {
+      for (const [flag, target] of [['--junit', path.join(os.tmpdir(), 'no-such-dir', 'run.xml')], ['--ctrf', os.tmpdir()], ['--junit', path.resolve('package.json', 'run.xml')]] as const) {
         const refused = await gxpwAsync(['run', '--interface', 'IF-RUN-002', flag, target], wb.env);
         expect(refused.status, refused.stderr).to.equal(2);
         expect(refused.stderr).to.include(`${flag} ${target} cannot be written`);

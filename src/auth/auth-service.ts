@@ -191,7 +191,9 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(newPassword);
     return this.database.write(async (tx) => {
       const fresh = await this.models.User.findByPk(user.id, { transaction: tx, lock: tx.LOCK.UPDATE });
-      if (!fresh) throw new ConflictError('The user changed meanwhile; try again.');
+      // The password proven above must still be the current one: an administrator's reset (or
+      // another change) that committed while this one was hashing wins, never silently undone.
+      if (!fresh || fresh.passwordHash !== user.passwordHash) throw new ConflictError('The password was changed or reset meanwhile; sign in again with the current one.', 'password_changed_meanwhile');
       const before = presentUser(fresh);
       const now = this.now();
       fresh.passwordHash = passwordHash;

@@ -87,6 +87,31 @@ describeEachDatabase('sessions end when credentials change', (dialect) => {
     expect(await auditEvents(wb.services, { action: 'auth.session_ended', entityType: 'session', entityId: sessionIdOf(changer) })).to.have.length(0);
   });
 
+  it("never lets a password change that was proven before an administrator's reset undo the reset (409, nothing written)", async () => {
+    const user = await createActiveUser(wb, 'reset-race');
+    // The reset lands while the change is hashing its new password: after the old password was
+    // proven, before the change is written (the hasher is the real one; the reset is timed into it).
+    const hasher = (wb.services.auth as unknown as { hasher: { hash(password: string): Promise<string> } }).hasher;
+    const hash = hasher.hash;
+    hasher.hash = async function (this: unknown, password: string) {
+      const hashed = await hash.call(this, password);
+      if (password === NEW_PASSWORD) await request(wb.app).post(`/api/v1/users/${user.id}/reset-password`).set(bearer(adminToken)).send({ password: 'temporary-passphrase-31', reason: 'password disclosed' }).expect(200);
+      return hashed;
+    };
+    let changed: request.Response;
+    try {
+      changed = await request(wb.app).post('/api/v1/auth/password').send({ username: user.username, currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD });
+    } finally {
+      hasher.hash = hash;
+    }
+    expect(changed.status).to.equal(409);
+    expect(changed.body.error.code).to.equal('password_changed_meanwhile');
+    const after = await wb.services.models.User.findByPk(user.id);
+    expect(after!.mustChangePassword, 'the reset stands').to.equal(true);
+    expect((await attemptLogin(wb, user.username, NEW_PASSWORD)).status).to.equal(401);
+    expect(await auditEvents(wb.services, { action: 'user.password_changed', entityType: 'user', entityId: String(user.id) })).to.deep.equal([]);
+  });
+
   it('ends all sessions at a password change sent without a token (or with the token of someone else)', async () => {
     const user = await createActiveUser(wb, 'change-all');
     const mine = await wb.login(user.username);

@@ -20,7 +20,7 @@ import { Keyring } from './platform/keyring.js';
 import { migrateUp } from './platform/migrator.js';
 import { systemContext } from './platform/request-context.js';
 import { createServices, type Services } from './services.js';
-import { ctrfOf, junitOf, presentRun } from './scenarios/run-presenter.js';
+import { ctrfOf, junitOf, presentRun, refusedRunReports } from './scenarios/run-presenter.js';
 import type { Run, RunStep } from './scenarios/scenario-models.js';
 import { serveSimulators } from './simulators/contract-simulator.js';
 
@@ -116,13 +116,26 @@ const COMMANDS: Record<string, Command> = {
       const key = required(values, 'interface');
       // A report that cannot be written is found out before the run, not after minutes of it.
       for (const flag of ['junit', 'ctrf'] as const) if (typeof values[flag] === 'string') assertWritableFile(flag, values[flag]);
+      const writeReports = (junit: string, ctrf: unknown) => {
+        if (typeof values.junit === 'string') fs.writeFileSync(values.junit, junit);
+        if (typeof values.ctrf === 'string') fs.writeFileSync(values.ctrf, `${JSON.stringify(ctrf, null, 2)}\n`);
+      };
       return withMigratedServices(async (services) => {
-        const run = await withProgress(values, `Running ${key}`, (onProgress) =>
-          services.runs.runToEnd(cliContext(), { interface: key, ...(typeof values.env === 'string' ? { environment: values.env } : {}), dryRun: values['dry-run'] === true }, onProgress),
-        );
+        let run: Run;
+        try {
+          run = await withProgress(values, `Running ${key}`, (onProgress) =>
+            services.runs.runToEnd(cliContext(), { interface: key, ...(typeof values.env === 'string' ? { environment: values.env } : {}), dryRun: values['dry-run'] === true }, onProgress),
+          );
+        } catch (error) {
+          // Refused before it began: the reports still say why, for the CI server that reads them.
+          if (error instanceof AppError) {
+            const { junit, ctrf } = refusedRunReports(key, error.message, new Date());
+            writeReports(junit, ctrf);
+          }
+          throw error;
+        }
         const steps = await services.runs.steps(run.id);
-        if (typeof values.junit === 'string') fs.writeFileSync(values.junit, junitOf(run, steps));
-        if (typeof values.ctrf === 'string') fs.writeFileSync(values.ctrf, `${JSON.stringify(ctrfOf(run, steps), null, 2)}\n`);
+        writeReports(junitOf(run, steps), ctrfOf(run, steps));
         print(values, presentRun(run, steps), describeRun(run, steps));
         return run.status === 'passed' ? 0 : 1;
       });

@@ -136,3 +136,36 @@ export function ctrfOf(run: Run, steps: RunStep[]) {
     },
   };
 }
+
+/**
+ * The reports of a run that could not even be created (no assessment, no scenarios, an unknown
+ * environment…): one errored test saying why, so a CI server shows the reason instead of
+ * "no test report found".
+ */
+export function refusedRunReports(interfaceKey: string, reason: string, at: Date): { junit: string; ctrf: unknown } {
+  const name = `${interfaceKey} run could not start`;
+  const junit = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${xml(name)}" tests="1" failures="0" errors="1" time="0.000">`,
+    `  <testsuite name="run" tests="1" failures="0" errors="1" skipped="0" time="0.000" timestamp="${at.toISOString().slice(0, 19)}">`,
+    `    <testcase classname="${xml(`${interfaceKey}.run`)}" name="run outcome" time="0.000">`,
+    `      <error message="${xml(reason)}" type="not_started"/>`,
+    '    </testcase>',
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+  const ctrf = {
+    reportFormat: 'CTRF',
+    specVersion: '0.0.0',
+    generatedBy: RUNNER_VERSION,
+    timestamp: at.toISOString(),
+    results: {
+      tool: { name: 'gxpw', version: RUNNER_VERSION },
+      summary: { tests: 1, passed: 0, failed: 0, pending: 0, skipped: 0, other: 1, start: at.getTime(), stop: at.getTime() },
+      tests: [{ name: 'run outcome', status: 'other', duration: 0, suite: [interfaceKey, 'run'], message: reason }],
+      environment: { appName: interfaceKey, extra: { runStatus: 'not_started' } },
+    },
+  };
+  return { junit, ctrf };
+}

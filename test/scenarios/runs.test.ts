@@ -407,6 +407,27 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       fs.rmSync(junit, { force: true });
     });
 
+    it('gates CI: a run refused before it begins still leaves JUnit and CTRF reports saying why (exit 1)', async () => {
+      const junit = path.join(os.tmpdir(), `gxpw-refused-${process.pid}.xml`);
+      const ctrfFile = path.join(os.tmpdir(), `gxpw-refused-${process.pid}.json`);
+      try {
+        const refused = await gxpwAsync(['run', '--interface', 'IF-RUN-002', '--env', 'staging', '--junit', junit, '--ctrf', ctrfFile], wb.env);
+        expect(refused.status, refused.stderr).to.equal(1);
+        expect(refused.stderr).to.include("Interface IF-RUN-002 has no environment 'staging'.");
+        const text = fs.readFileSync(junit, 'utf8');
+        expect(text).to.match(/<error message="Interface IF-RUN-002 has no environment &apos;staging&apos;." type="not_started"\/>/);
+        const check = await validateXML({ xml: [{ fileName: 'run.xml', contents: text }], schema: [{ fileName: 'junit.xsd', contents: fs.readFileSync('test/fixtures/junit.xsd', 'utf8') }] });
+        expect(check.errors).to.deep.equal([]);
+        const ctrf = JSON.parse(fs.readFileSync(ctrfFile, 'utf8'));
+        expect(ctrf.results.summary).to.include({ tests: 1, passed: 0, other: 1 });
+        expect(ctrf.results.tests[0].message).to.equal("Interface IF-RUN-002 has no environment 'staging'.");
+        expect(ctrfValidate(ctrf).errors ?? []).to.deep.equal([]);
+      } finally {
+        fs.rmSync(junit, { force: true });
+        fs.rmSync(ctrfFile, { force: true });
+      }
+    });
+
     it('gates CI: a report path that cannot be written is a usage error (exit 2) before anything runs', async () => {
       const before = (await api('get', '/api/v1/runs').query({ interface: 'IF-RUN-002' })).body.runs.length;
       for (const [flag, target] of [['--junit', path.join(os.tmpdir(), 'no-such-dir', 'run.xml')], ['--ctrf', os.tmpdir()], ['--junit', path.resolve('package.json', 'run.xml')]] as const) {

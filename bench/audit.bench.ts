@@ -97,6 +97,7 @@ async function seedTrail(workbench: Awaited<ReturnType<typeof createBenchWorkben
         after,
         reason: before ? 'quantity corrected after cycle count' : null,
         correlationId: `bench-${seq}`,
+        states: null,
       };
       const leaf = leafHashOf(content);
       chain = chainHashOf(chain, leaf);

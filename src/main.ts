@@ -18,6 +18,7 @@ import { checkIntegrity, describeIntegrity } from './integrity/integrity-check.j
 import { AppError, StartupError, ValidationError } from './platform/errors.js';
 import { Keyring } from './platform/keyring.js';
 import { migrateUp } from './platform/migrator.js';
+import { attestRecordsOnUpgrade } from './audit/record-reconciliation.js';
 import { systemContext } from './platform/request-context.js';
 import { createServices, type Services } from './services.js';
 import { ctrfOf, junitOf, presentRun, refusedRunReports } from './scenarios/run-presenter.js';
@@ -48,7 +49,7 @@ const COMMANDS: Record<string, Command> = {
     options: { json },
     run: async (values) =>
       withServices(async (services) => {
-        const applied = await migrateUp(services.database);
+        const applied = await migrate(services);
         print(values, { applied }, applied.length ? `Applied ${applied.join(', ')}.` : 'The database is up to date.');
         return 0;
       }),
@@ -199,7 +200,7 @@ async function serve(): Promise<number> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const services = await createServices(config);
   const { logger } = services;
-  const applied = await migrateUp(services.database);
+  const applied = await migrate(services);
   if (applied.length) logger.info({ applied }, 'database migrated');
   // A run cut off by a stop or a crash is marked aborted: never resumed half-way, never left running.
   // Only runs whose holder went silent (stale heartbeat): another instance on the same database, or
@@ -355,9 +356,17 @@ async function withServices<T>(work: (services: Services) => Promise<T>, config:
   }
 }
 
+/** Brings the schema up to date; on the upgrade that adds record-state digests, attests the records found. */
+async function migrate(services: Services): Promise<string[]> {
+  const applied = await migrateUp(services.database);
+  const attested = await attestRecordsOnUpgrade(services.database, services.audit, applied);
+  if (attested) services.logger.info({ attested }, 'record states of existing records attested in the audit trail');
+  return applied;
+}
+
 function withMigratedServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   return withServices(async (services) => {
-    await migrateUp(services.database);
+    await migrate(services);
     return work(services);
   });
 }

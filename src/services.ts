@@ -5,7 +5,8 @@ import { defineAuditModels, type AuditModels } from './audit/audit-models.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { CheckpointService } from './audit/checkpoint-service.js';
 import { CheckpointWitness } from './audit/checkpoint-witness.js';
-import { defineAuthModels, type AuthModels } from './auth/auth-models.js';
+import { RecordStates } from './audit/record-states.js';
+import { AUTH_RECORD_STATES, defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { PasswordPolicy } from './auth/password-policy.js';
@@ -16,23 +17,23 @@ import { openDatabase, type Database } from './platform/database.js';
 import { Keyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { ContractService } from './registry/contract-service.js';
-import { defineEvidenceModel } from './evidence/evidence-model.js';
+import { defineEvidenceModel, EVIDENCE_RECORD_STATES } from './evidence/evidence-model.js';
 import { EvidenceService } from './evidence/evidence-service.js';
 import { EvidenceStore } from './evidence/evidence-store.js';
 import { InterfaceService } from './registry/interface-service.js';
-import { defineRegistryModels, type RegistryModels } from './registry/registry-models.js';
+import { defineRegistryModels, REGISTRY_RECORD_STATES, type RegistryModels } from './registry/registry-models.js';
 import { RegistryTransfer } from './registry/registry-transfer.js';
 import { SystemService } from './registry/system-service.js';
-import { defineRiskAssessmentModel } from './risk/assessment-model.js';
+import { ASSESSMENT_RECORD_STATES, defineRiskAssessmentModel } from './risk/assessment-model.js';
 import { AssessmentService } from './risk/assessment-service.js';
 import { RiskModelRegistry } from './risk/risk-model-registry.js';
-import { defineDeviationModels, DeviationService } from './scenarios/deviation-service.js';
+import { defineDeviationModels, DEVIATION_RECORD_STATES, DeviationService } from './scenarios/deviation-service.js';
 import { MessageSetValidator } from './scenarios/message-set-validator.js';
 import { PATTERN_TIMEOUT_MS, PatternMatcher } from './scenarios/pattern-matcher.js';
 import { RunService } from './scenarios/run-service.js';
-import { defineScenarioModels } from './scenarios/scenario-models.js';
+import { defineScenarioModels, SCENARIO_RECORD_STATES } from './scenarios/scenario-models.js';
 import { ScenarioService } from './scenarios/scenario-service.js';
-import { defineSignatureModel } from './signatures/signature-model.js';
+import { defineSignatureModel, SIGNATURE_RECORD_STATES } from './signatures/signature-model.js';
 import { SignatureService } from './signatures/signature-service.js';
 
 export interface Services {
@@ -69,6 +70,22 @@ export interface ServiceOptions {
   now?: () => Date;
 }
 
+/**
+ * Every table, accounted for: a record type whose state each audit event digests and `gxpw verify`
+ * reconciles, or a table exempt for the reason given (DESIGN.md §7; a test enforces the rule).
+ */
+function recordStatesOfEveryFeature(): RecordStates {
+  const states = new RecordStates();
+  states.register(...AUTH_RECORD_STATES, ...REGISTRY_RECORD_STATES, ...ASSESSMENT_RECORD_STATES, ...SCENARIO_RECORD_STATES, ...DEVIATION_RECORD_STATES);
+  states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES);
+  states.exempt('audit_events', 'the audit trail itself, proven by its hash chain and signed checkpoints');
+  states.exempt('audit_checkpoints', 'signed by the server key and checked against the trail and the witness');
+  states.exempt('schema_migrations', 'migration bookkeeping, no regulated content');
+  states.exempt('sessions', 'sign-in sessions are operational state; every start and end is an audit event of its own');
+  states.exempt('login_name_failures', 'failure counters of names that are not accounts; every failure is an audit event of its own');
+  return states;
+}
+
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
@@ -79,7 +96,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize), ...defineRegistryModels(database.sequelize) };
 
   const checkpoints = new CheckpointService(models, keyring, new CheckpointWitness(path.join(config.dataDir, 'audit-witness.json')), logger, now);
-  const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, now);
+  const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, recordStatesOfEveryFeature(), now);
   const hasher = new PasswordHasher(config.auth.scryptLogN);
   const passwordPolicy = new PasswordPolicy(config.auth.passwordMinLength, config.auth.passwordMaxAgeDays);
   const users = new UserService(database, models, audit, hasher, passwordPolicy, now);

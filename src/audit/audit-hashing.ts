@@ -20,6 +20,11 @@ export interface AuditEventContent {
   after: unknown;
   reason: string | null;
   correlationId: string | null;
+  /**
+   * Digest of the state after the change of every record it touched, keyed `type:id`
+   * (record-states.ts); null on events that touch no record and on events older than migration 0010.
+   */
+  states: Record<string, string> | null;
 }
 
 /** The stored row, as both databases return it from a raw query. */
@@ -36,6 +41,7 @@ export interface AuditEventRow {
   after_value: string | null;
   reason: string | null;
   correlation_id: string | null;
+  states: string | null;
   leaf_hash: string;
   chain_hash: string;
 }
@@ -45,6 +51,7 @@ export interface AuditEventRow {
  * and the two hashes. One mapping for the trail and for anything that writes rows directly.
  */
 export function auditEventRowOf(content: AuditEventContent, texts: { before: string | null; after: string | null }, leafHash: string, chainHash: string): AuditEventRow {
+  const states = content.states ?? null;
   return {
     seq: content.seq,
     occurred_at: content.occurredAt,
@@ -58,6 +65,7 @@ export function auditEventRowOf(content: AuditEventContent, texts: { before: str
     after_value: texts.after,
     reason: content.reason,
     correlation_id: content.correlationId,
+    states: states === null ? null : JSON.stringify(states),
     leaf_hash: leafHash,
     chain_hash: chainHash,
   };
@@ -77,6 +85,7 @@ export const AUDIT_EVENT_COLUMNS = [
   'after_value',
   'reason',
   'correlation_id',
+  'states',
   'leaf_hash',
   'chain_hash',
 ] as const satisfies ReadonlyArray<keyof AuditEventRow>;
@@ -95,7 +104,10 @@ const LEAF_PREFIX = Buffer.from([0]);
 const NODE_PREFIX = Buffer.from([1]);
 
 export function leafHashOf(content: AuditEventContent): string {
-  const canonical = canonicalJson({ v: 1, ...content, before: content.before ?? null, after: content.after ?? null });
+  // `states` is hashed only where an event has it, so events written before it existed keep their hash.
+  const { states, ...rest } = content;
+  const hashed = { v: 1, ...rest, before: content.before ?? null, after: content.after ?? null };
+  const canonical = canonicalJson(states ? { ...hashed, states } : hashed);
   return createHash('sha256').update(LEAF_PREFIX).update(canonical).digest('hex');
 }
 
@@ -117,6 +129,7 @@ export function contentOfRow(row: AuditEventRow): AuditEventContent {
     after: row.after_value === null ? null : JSON.parse(row.after_value),
     reason: row.reason,
     correlationId: row.correlation_id,
+    states: row.states === null || row.states === undefined ? null : JSON.parse(row.states),
   };
 }
 

@@ -15,6 +15,8 @@ export class AuditEvent extends Model<InferAttributes<AuditEvent>, InferCreation
   declare afterValue: string | null;
   declare reason: string | null;
   declare correlationId: string | null;
+  /** JSON: digests of the states of the records the change touched (migration 0010). */
+  declare states: string | null;
   declare leafHash: string;
   declare chainHash: string;
 }
@@ -52,6 +54,7 @@ export function defineAuditModels(sequelize: Sequelize): AuditModels {
       afterValue: { type: TEXT, allowNull: true },
       reason: { type: TEXT, allowNull: true },
       correlationId: { type: STRING(64), allowNull: true },
+      states: { type: TEXT, allowNull: true },
       leafHash: { type: STRING(64), allowNull: false },
       chainHash: { type: STRING(64), allowNull: false },
     },

@@ -8,6 +8,7 @@ import { auditCsvRow, AUDIT_CSV_COLUMNS, presentAuditEvent, presentCheckpoint } 
 import { auditQuery, type AuditQuery } from './audit-schemas.js';
 import type { AuditFilter, AuditTrail } from './audit-trail.js';
 import { verifyAuditTrail } from './audit-verifier.js';
+import { reconcileRecordStates, withRecordReconciliation } from './record-reconciliation.js';
 import type { CheckpointService } from './checkpoint-service.js';
 
 export function registerAuditRoutes(api: ApiRouter, audit: AuditTrail, checkpoints: CheckpointService, database: Database, keyring: Keyring): void {
@@ -32,8 +33,8 @@ export function registerAuditRoutes(api: ApiRouter, audit: AuditTrail, checkpoin
     path: '/api/v1/audit/verify',
     permission: 'audit:verify',
     tag: 'audit',
-    summary: 'Recompute every hash, the chain and every checkpoint signature; names the first bad sequence number',
-    handler: () => verifyAuditTrail(database, keyring, { witness: checkpoints.witness.read() }),
+    summary: 'Recompute every hash, the chain and every checkpoint signature, and reconcile every record with the state its latest audit event recorded; names the first bad sequence number and every record changed, unaccounted for or gone',
+    handler: async () => withRecordReconciliation(await verifyAuditTrail(database, keyring, { witness: checkpoints.witness.read() }), await reconcileRecordStates(database, audit.recordStates)),
   });
 
   api.add({

@@ -7,6 +7,7 @@ import type { RequestContext } from '../platform/request-context.js';
 import { auditEventRowOf, auditEventValues, chainHashOf, GENESIS_CHAIN_HASH, insertAuditEventsSql, leafHashOf, type AuditEventContent, type AuditEventRow } from './audit-hashing.js';
 import type { AuditCheckpoint, AuditEvent, AuditModels } from './audit-models.js';
 import type { CheckpointService } from './checkpoint-service.js';
+import { recordKey, type RecordRef, type RecordStates } from './record-states.js';
 
 /** What kind of change an event records; updates, status changes and deletions need a reason. */
 export type ChangeKind = 'create' | 'update' | 'status' | 'delete' | 'event';
@@ -19,6 +20,12 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
   reason?: string | null;
+  /**
+   * Other records the change touched besides its entity (a contract saved under its interface, the
+   * interface a new assessment re-levels): their states after the change are digested into the
+   * event too. Call `record` after the change is written, so the digests are of the new state.
+   */
+  states?: RecordRef[];
 }
 
 export interface AuditFilter {
@@ -60,6 +67,8 @@ export class AuditTrail {
     private readonly models: AuditModels,
     private readonly checkpoints: CheckpointService,
     private readonly checkpointEvery: number,
+    /** Which record types events digest the state of (registered by the features). */
+    readonly recordStates: RecordStates,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -75,6 +84,9 @@ export class AuditTrail {
    */
   async recordMany(tx: Transaction, ctx: RequestContext, entries: AuditEntry[]): Promise<RecordedAuditEvent[]> {
     const head = await this.headWithin(tx);
+    // Part 11 §11.10(a): each event binds the state its change left each record in (record-states.ts).
+    const refsOf = (entry: AuditEntry): RecordRef[] => [{ type: entry.entityType, id: entry.entityId }, ...(entry.states ?? [])];
+    const digests = await this.recordStates.digestsWithin(this.database, tx, entries.flatMap(refsOf));
     const recorded: RecordedAuditEvent[] = [];
     let pending: AuditEventRow[] = [];
     const flush = async () => {
@@ -83,7 +95,12 @@ export class AuditTrail {
       pending = [];
     };
     for (const entry of entries) {
-      const { content, row } = this.eventOf(head, ctx, entry);
+      const states: Record<string, string> = {};
+      for (const ref of refsOf(entry)) {
+        const key = recordKey(ref.type, ref.id);
+        if (digests[key]) states[key] = digests[key]!;
+      }
+      const { content, row } = this.eventOf(head, ctx, entry, Object.keys(states).length ? states : null);
       pending.push(row);
       head.seq = content.seq;
       head.chainHash = row.chain_hash;
@@ -99,7 +116,7 @@ export class AuditTrail {
     return recorded;
   }
 
-  private eventOf(head: ChainHead, ctx: RequestContext, entry: AuditEntry): { content: AuditEventContent; row: AuditEventRow } {
+  private eventOf(head: ChainHead, ctx: RequestContext, entry: AuditEntry, states: Record<string, string> | null): { content: AuditEventContent; row: AuditEventRow } {
     const reason = entry.reason?.trim() || null;
     if (NEEDS_REASON.has(entry.change) && !reason) {
       throw new ValidationError(
@@ -124,6 +141,7 @@ export class AuditTrail {
       after: afterValue === null ? null : JSON.parse(afterValue),
       reason,
       correlationId: ctx.correlationId,
+      states,
     };
     const leafHash = leafHashOf(content);
     const chainHash = chainHashOf(head.chainHash, leafHash);

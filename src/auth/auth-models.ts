@@ -3,8 +3,35 @@
 // (Part 11 §11.100).
 import { DataTypes, Model, type CreationOptional, type ForeignKey, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
 import type { Role } from './roles.js';
+import type { RecordStateDefinition } from '../audit/record-states.js';
 
 export type UserStatus = 'active' | 'deactivated';
+
+/**
+ * The columns of a user that matter to `gxpw verify` (record-states.ts): identity, role, status,
+ * credentials and qualification. The failed-attempt counter and updated_at change without an event
+ * of their own by design (a sign-in resets the counter); the lock they lead to is audited.
+ */
+export const AUTH_RECORD_STATES: RecordStateDefinition[] = [
+  {
+    type: 'user',
+    table: 'users',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: {
+      username: 'text', full_name: 'text', email: 'text', role: 'text', status: 'text', password_hash: 'text', password_changed_at: 'time',
+      must_change_password: 'boolean', locked_at: 'time', training_completed_at: 'time', qualification: 'text', signature_policy_acknowledged_at: 'time',
+      deactivated_at: 'time', created_at: 'time',
+    },
+  },
+  {
+    type: 'security-alert',
+    table: 'security_alerts',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: { kind: 'text', severity: 'text', username: 'text', user_id: 'integer', message: 'text', details: 'text', created_at: 'time', acknowledged_at: 'time', acknowledged_by: 'integer', acknowledgement_note: 'text' },
+  },
+];
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<number>;

@@ -98,6 +98,8 @@ export class AuthService {
         entityId: created.id,
         change: 'event',
         after: { userId: fresh.id, clientIp: ctx.clientIp },
+        // A sign-in may upgrade the stored password hash (scrypt cost): the user's new state.
+        states: [{ type: 'user', id: fresh.id }],
       });
       return created;
     });

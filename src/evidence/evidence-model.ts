@@ -1,5 +1,20 @@
 // One catalogue row per captured evidence item; insert-only (migration 0004).
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
+import type { RecordStateDefinition } from '../audit/record-states.js';
+
+/** Evidence catalogue rows as `gxpw verify` reconciles them (record-states.ts); the files themselves are re-hashed by `--evidence`. */
+export const EVIDENCE_RECORD_STATES: RecordStateDefinition[] = [
+  {
+    type: 'evidence',
+    table: 'evidence_items',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: {
+      digest: 'text', size: 'integer', media_type: 'text', original_name: 'text', captured_at: 'text', captured_by: 'integer', captured_by_name: 'text',
+      belongs_to_type: 'text', belongs_to_id: 'text',
+    },
+  },
+];
 
 export class EvidenceItem extends Model<InferAttributes<EvidenceItem>, InferCreationAttributes<EvidenceItem>> {
   declare id: CreationOptional<number>;

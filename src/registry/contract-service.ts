@@ -95,6 +95,7 @@ export class ContractService {
       entityId: iface.key,
       change: 'create',
       after: { version: contract.version, format: read.format, specVersion: read.specVersion, digest, targets: read.targets.map((t) => t.name), warnings: warnings.length, note },
+      states: [{ type: 'contract', id: contract.id }],
     });
     this.compiled.set(contract.id, compiled);
     return contract;

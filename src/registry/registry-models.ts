@@ -1,6 +1,7 @@
 // Rows of the interface registry. JSON-valued columns are TEXT holding JSON, read through the
 // presenters, so SQLite and PostgreSQL store the very same bytes.
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
+import type { RecordStateDefinition } from '../audit/record-states.js';
 
 export const SYSTEM_KINDS = ['erp', 'wms', 'serialization', 'mes', 'qms', 'lims', 'integration-platform', 'event-broker', 'data-hub', 'control-tower', 'trading-partner'] as const;
 export const LAYERS = ['source-system', 'integration-platform', 'event-streaming', 'data-hub-master-data', 'visibility-control-tower'] as const;
@@ -15,6 +16,40 @@ export const INTERFACE_STATUSES = ['draft', 'active', 'retired'] as const;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
 export type Layer = (typeof LAYERS)[number];
 export type InterfaceStatus = (typeof INTERFACE_STATUSES)[number];
+
+/** Systems, interfaces (with their platform index) and contracts, as `gxpw verify` reconciles them (record-states.ts). */
+export const REGISTRY_RECORD_STATES: RecordStateDefinition[] = [
+  {
+    type: 'system',
+    table: 'systems',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: { name: 'text', kind: 'text', vendor: 'text', product: 'text', version: 'text', gamp_category: 'integer', layer: 'text', owner: 'text', status: 'text', created_at: 'time' },
+  },
+  {
+    type: 'interface',
+    table: 'interfaces',
+    idColumn: 'key',
+    idKind: 'text',
+    columns: {
+      id: 'integer', name: 'text', source_system_id: 'integer', target_system_id: 'integer', layer: 'text', pattern: 'text', direction: 'text', message_types: 'text',
+      data_domains: 'text', platforms: 'text', gxp_relevant: 'boolean', intended_use: 'text', owner: 'text', environments: 'text', status: 'text', retired_reason: 'text',
+      revision: 'integer', current_contract_version: 'integer', current_assessment_id: 'integer', risk_level: 'text', review_due: 'text', created_at: 'time',
+    },
+    // The platform index answers "which interfaces run on this platform" for change control.
+    parts: { table: 'interface_platforms', parentColumn: 'interface_id', parentKey: 'id', orderBy: ['platform'], columns: { platform: 'text' } },
+  },
+  {
+    type: 'contract',
+    table: 'contracts',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: {
+      interface_id: 'integer', version: 'integer', format: 'text', spec_version: 'text', digest: 'text', document: 'text', targets: 'text', warnings: 'text', note: 'text',
+      created_at: 'text', created_by: 'integer', created_by_name: 'text',
+    },
+  },
+];
 
 export class System extends Model<InferAttributes<System>, InferCreationAttributes<System>> {
   declare id: CreationOptional<number>;

@@ -1,6 +1,8 @@
 // One row per risk assessment; insert-only (migration 0003). A new assessment supersedes the old
 // one for the same interface and scope; history is never rewritten.
+
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
+import type { RecordStateDefinition } from '../audit/record-states.js';
 
 export class RiskAssessment extends Model<InferAttributes<RiskAssessment>, InferCreationAttributes<RiskAssessment>> {
   declare id: CreationOptional<number>;
@@ -19,6 +21,20 @@ export class RiskAssessment extends Model<InferAttributes<RiskAssessment>, Infer
   declare reviewDue: string | null;
   declare supersedesId: number | null;
 }
+
+/** Assessments as `gxpw verify` reconciles them (record-states.ts). */
+export const ASSESSMENT_RECORD_STATES: RecordStateDefinition[] = [
+  {
+    type: 'risk-assessment',
+    table: 'risk_assessments',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: {
+      interface_id: 'integer', scope: 'text', model_id: 'text', model_version: 'text', model_digest: 'text', answers: 'text', result: 'text', notes: 'text',
+      assessed_by: 'integer', assessed_by_name: 'text', assessed_at: 'text', review_due: 'text', supersedes_id: 'integer',
+    },
+  },
+];
 
 export function defineRiskAssessmentModel(sequelize: Sequelize): ModelStatic<RiskAssessment> {
   const { INTEGER, STRING, TEXT } = DataTypes;

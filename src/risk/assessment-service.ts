@@ -68,6 +68,8 @@ export class AssessmentService {
         entityId: row.id,
         change: 'create',
         after: { interface: interfaceKey, scope, model: { id: model.id, version: model.version, digest }, answers: input.answers, level: result.level, supersedes: row.supersedesId },
+        // The interface takes the new level and review date in the same change.
+        states: [{ type: 'interface', id: iface.key }],
       });
       return row;
     });

@@ -4,6 +4,7 @@
 // reason; a signed version is locked, so nothing changes after closure.
 import { DataTypes, Model, Op, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { RecordStateDefinition } from '../audit/record-states.js';
 import type { Database } from '../platform/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/request-context.js';
@@ -12,6 +13,23 @@ import type { RunService } from './run-service.js';
 
 export const DEVIATION_STATUSES = ['open', 'investigating', 'resolved'] as const;
 export type DeviationStatus = (typeof DEVIATION_STATUSES)[number];
+
+/** Deviations with every version, as `gxpw verify` reconciles them (record-states.ts). */
+export const DEVIATION_RECORD_STATES: RecordStateDefinition[] = [
+  {
+    type: 'deviation',
+    table: 'deviations',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: { run_id: 'integer', step_position: 'integer', interface_key: 'text', current_version: 'integer', status: 'text', opened_at: 'text' },
+    parts: {
+      table: 'deviation_versions',
+      parentColumn: 'deviation_id',
+      orderBy: ['version', 'id'],
+      columns: { id: 'integer', version: 'integer', content: 'text', changed_at: 'text', changed_by: 'integer', changed_by_name: 'text', reason: 'text' },
+    },
+  },
+];
 
 export interface DeviationContent {
   runId: number;

@@ -1,9 +1,46 @@
 // Rows of scenarios, runs and run steps (migrations 0005, 0007). JSON-valued columns hold JSON text.
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
+import type { RecordStateDefinition } from '../audit/record-states.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'passed', 'failed', 'error', 'aborted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type StepStatus = 'passed' | 'failed' | 'error';
+
+/**
+ * Scenarios and runs (with their steps) as `gxpw verify` reconciles them (record-states.ts). A run's
+ * heartbeat and holder change without events by design; while it executes, its steps are written
+ * without an event each, so it is compared once its end (finished or aborted) is audited.
+ */
+export const SCENARIO_RECORD_STATES: RecordStateDefinition[] = [
+  {
+    type: 'scenario',
+    table: 'scenarios',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: { interface_id: 'integer', key: 'text', version: 'integer', name: 'text', category: 'text', contract_version: 'integer', definition: 'text', digest: 'text', created_at: 'text', created_by: 'integer', created_by_name: 'text' },
+  },
+  {
+    type: 'run',
+    table: 'runs',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: {
+      interface_id: 'integer', interface_key: 'text', contract_version: 'integer', contract_digest: 'text', environment: 'text', base_url: 'text', dry_run: 'boolean',
+      assurance: 'text', scenarios: 'text', runner_version: 'text', seed: 'text', status: 'text', summary: 'text', started_by: 'integer', started_by_name: 'text',
+      queued_at: 'text', started_at: 'text', finished_at: 'text',
+    },
+    parts: {
+      table: 'run_steps',
+      parentColumn: 'run_id',
+      orderBy: ['position', 'id'],
+      columns: {
+        id: 'integer', position: 'integer', scenario_key: 'text', scenario_version: 'integer', name: 'text', category: 'text', requirements: 'text', status: 'text',
+        expected: 'text', actual: 'text', message: 'text', duration_ms: 'integer', request_evidence: 'text', response_evidence: 'text',
+      },
+    },
+    inProgress: { column: 'status', values: ['queued', 'running'], settledBy: ['run.finished', 'run.aborted'] },
+  },
+];
 
 export class Scenario extends Model<InferAttributes<Scenario>, InferCreationAttributes<Scenario>> {
   declare id: CreationOptional<number>;

@@ -95,7 +95,7 @@ export class ScenarioService {
         },
         { transaction: tx },
       );
-      await this.audit.record(tx, ctx, { action: 'scenario.saved', entityType: 'interface', entityId: interfaceKey, change: 'create', after: { key: scenario.key, version: scenario.version, category: scenario.category, contractVersion, digest: scenario.digest } });
+      await this.audit.record(tx, ctx, { action: 'scenario.saved', entityType: 'interface', entityId: interfaceKey, change: 'create', after: { key: scenario.key, version: scenario.version, category: scenario.category, contractVersion, digest: scenario.digest }, states: [{ type: 'scenario', id: scenario.id }] });
       return scenario;
     });
   }

@@ -1,5 +1,20 @@
 // One row per electronic signature; insert-only in the database itself (migration 0002).
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
+import type { RecordStateDefinition } from '../audit/record-states.js';
+
+/** Signature rows as `gxpw verify` reconciles them (record-states.ts): a deleted signature is found too. */
+export const SIGNATURE_RECORD_STATES: RecordStateDefinition[] = [
+  {
+    type: 'signature',
+    table: 'signatures',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: {
+      record_type: 'text', record_id: 'text', record_version: 'integer', record_digest: 'text', meaning: 'text', reason: 'text', signer_id: 'integer',
+      signer_username: 'text', signer_name: 'text', signer_role: 'text', signed_at: 'text', auth_method: 'text', session_id: 'text', key_id: 'text', server_signature: 'text',
+    },
+  },
+];
 
 export class Signature extends Model<InferAttributes<Signature>, InferCreationAttributes<Signature>> {
   declare id: CreationOptional<number>;

@@ -379,6 +379,7 @@ export class SignatureService {
       change: 'event',
       after: { signatureId: signature.id, version: target.version, meaning, recordDigest: unsigned.recordDigest, ...(batchId ? { batchId } : {}) },
       reason,
+      states: [{ type: 'signature', id: signature.id }],
     });
     return signature;
   }

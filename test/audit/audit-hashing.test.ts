@@ -72,6 +72,7 @@ function buildEvent(overrides: Partial<AuditEventContent> = {}): AuditEventConte
     before: { fullName: 'Ingrid Integration', role: 'it', training: { completedAt: null, modules: ['gmp', 'part11'] } },
     after: { fullName: 'Ingrid Integration-Meyer', role: 'it', training: { completedAt: '2025-03-01', modules: ['gmp', 'part11'] } },
     reason: 'Name changed after marriage (HR ticket 4711)',
+    states: null,
     correlationId: 'req-0a1b2c3d',
     ...overrides,
   };

@@ -82,6 +82,11 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
       return response.body.token as string;
     },
     async close() {
+      if (process.env.GXPW_TEST_RECONCILE === 'report') {
+        const { reconcileRecordStates } = await import('../../src/audit/record-reconciliation.js');
+        const records = await reconcileRecordStates(services.database, services.audit.recordStates);
+        if (!records.ok) console.error(`RECONCILE ${JSON.stringify(records.problems.slice(0, 5))}`);
+      }
       await services.close();
       if (dialect === 'postgres') await dropPostgresSchema(schema);
       fs.rmSync(dataDir, { recursive: true, force: true });

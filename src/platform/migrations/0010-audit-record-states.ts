@@ -2,15 +2,15 @@
 // §11.10(a)): `gxpw verify` proves every live row, signed or not, is what its audit trail says.
 // Older events have none; the column is part of an event's hashed content only where it is set,
 // so their leaf hashes stay as they were (history is never rewritten).
-import { DataTypes } from 'sequelize';
 import type { Migration } from './migration.js';
 
 export const auditRecordStates: Migration = {
   name: '0010-audit-record-states',
-  async up({ queryInterface: qi }) {
-    await qi.addColumn('audit_events', 'states', { type: DataTypes.TEXT, allowNull: true });
+  // Plain ALTER TABLE, as in 0002: addColumn qualifies the table with "public" on PostgreSQL.
+  async up({ sequelize }) {
+    await sequelize.query('ALTER TABLE audit_events ADD COLUMN states TEXT NULL');
   },
-  async down({ queryInterface: qi }) {
-    await qi.removeColumn('audit_events', 'states');
+  async down({ sequelize }) {
+    await sequelize.query('ALTER TABLE audit_events DROP COLUMN states');
   },
 };

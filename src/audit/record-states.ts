@@ -186,6 +186,16 @@ export class RecordStates {
   }
 }
 
+/**
+ * The state digest of one record from its raw row (and its parts' rows, in order): the same value
+ * the trail stores, for code that holds the rows already (the benchmark baseline, imports).
+ */
+export function stateDigestOfRow(definition: RecordStateDefinition, row: Record<string, unknown>, partRows: Array<Record<string, unknown>> = []): string {
+  const state: RecordState = { type: definition.type, id: String(row[definition.idColumn]), columns: normalized(row, definition.columns) };
+  if (definition.parts) state.parts = partRows.map((part) => normalized(part, definition.parts!.columns));
+  return digestOf(state);
+}
+
 interface RecordState {
   type: string;
   id: string;

@@ -12,6 +12,8 @@ export function presentAuditEvent(event: AuditEvent) {
     after: event.afterValue === null ? null : JSON.parse(event.afterValue),
     reason: event.reason,
     correlationId: event.correlationId,
+    /** Digests of the states the change left its records in, keyed `type:id` (part of the leaf hash). */
+    states: event.states === null ? null : (JSON.parse(event.states) as Record<string, string>),
     leafHash: event.leafHash,
     chainHash: event.chainHash,
   };

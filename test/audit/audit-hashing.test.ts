@@ -72,7 +72,7 @@ function buildEvent(overrides: Partial<AuditEventContent> = {}): AuditEventConte
     before: { fullName: 'Ingrid Integration', role: 'it', training: { completedAt: null, modules: ['gmp', 'part11'] } },
     after: { fullName: 'Ingrid Integration-Meyer', role: 'it', training: { completedAt: '2025-03-01', modules: ['gmp', 'part11'] } },
     reason: 'Name changed after marriage (HR ticket 4711)',
-    states: null,
+    states: { 'user:7': 'c0ffee'.padEnd(64, '0') },
     correlationId: 'req-0a1b2c3d',
     ...overrides,
   };
@@ -125,6 +125,12 @@ describe('audit hashing', () => {
       expect(leafHashOf(event)).to.equal(expected);
     });
 
+    it('leaves out `states` where an event has none, so events written before record-state digests keep their hash', () => {
+      const { states: _states, ...older } = buildEvent({ states: null });
+      const expected = sha256(Buffer.from([0x00]), Buffer.from(sortedKeyJson({ v: 1, ...older }), 'utf8')).toString('hex');
+      expect(leafHashOf(buildEvent({ states: null }))).to.equal(expected);
+    });
+
     it('is the same whatever the key order of the before and after values (RFC 8785)', () => {
       const event = buildEvent();
       const reordered = buildEvent({ before: withKeysReordered(event.before, 1), after: withKeysReordered(event.after, 2) });
@@ -168,6 +174,8 @@ describe('audit hashing', () => {
         ['reason', 'no reason', { reason: null }],
         ['correlationId', 'another request', { correlationId: 'req-0a1b2c3e' }],
         ['correlationId', 'no request', { correlationId: null }],
+        ['states', 'another record state', { states: { 'user:7': 'c0ffee'.padEnd(64, '1') } }],
+        ['states', 'no record state', { states: null }],
       ];
       const covered = new Set(changes.map(([field]) => field));
       expect([...covered].sort(), 'every field of the event is covered').to.deep.equal(Object.keys(base).sort());

@@ -342,8 +342,9 @@ describeEachDatabase('audit trail: signed checkpoints', (dialect) => {
 
   it('refuses an on-demand checkpoint of an empty trail (409)', async () => {
     const empty = await createTestWorkbench(dialect, { seedUsers: false });
+    // Every sign-in is audited, so a token for an empty trail needs a user and a session written without one.
+    empty.tamperedWith();
     try {
-      // Every sign-in is audited, so a token for an empty trail needs a session opened without one.
       const { User, Session } = empty.services.models;
       const user = await User.create({
         username: 'quinn',

@@ -53,6 +53,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
 
   before(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '5000' } });
+    wb.tamperedWith();
     let base: string;
     ({ server, base } = await listenOnLoopback(wb));
     await salesOrderInterfaces(wb, ['IF-REC-001'], { test: `${base}/sim/wms`, faulty: `${base}/sim/faulty/schema/wms` });
@@ -215,6 +216,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
 describeEachDatabase('record states: an upgraded database attests the records it had', (dialect) => {
   it('attests the records found when the migration is applied to a trail without states, and proves them from then on', async () => {
     const wb = await createTestWorkbench(dialect, { seedUsers: false });
+    wb.tamperedWith();
     try {
       const { sequelize } = wb.services.database;
       // As before migration 0010: a record and an event that carries no state digest.

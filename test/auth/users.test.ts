@@ -291,6 +291,7 @@ describeEachDatabase('users: ids are never reused', (dialect) => {
   after(async () => wb?.close());
 
   it('gives a new user a fresh id even if the newest user row were removed behind the application’s back', async () => {
+    wb.tamperedWith();
     const adminToken = await wb.login('admin');
     const created = await request(wb.app)
       .post('/api/v1/users')

@@ -135,6 +135,7 @@ describeEachDatabase('risk assessments', (dialect) => {
     const [signed] = (await wb.services.signatures.list('risk-assessment', String((await history('IF-RISK-002')).body.riskAssessments[0].id))).filter((s) => s.meaning === 'authored');
     expect((await gxpwAsync(['verify', '--json'], wb.env)).status, 'intact before tampering').to.equal(0);
     const { sequelize } = wb.services.database;
+    wb.tamperedWith();
     await sequelize.query(dialect === 'sqlite' ? 'DROP TRIGGER risk_assessments_refuse_update' : 'DROP TRIGGER risk_assessments_refuse_update ON risk_assessments');
     await sequelize.query(`UPDATE risk_assessments SET answers = '{"intendedUse":"non-gxp","processRisk":"not-high","dataIntegrityImpact":"no-gxp-records"}' WHERE id = ${signed!.recordId}`);
 

@@ -213,6 +213,7 @@ describeEachDatabase('signature requirements, locking, batch signing and the sig
       const altered = await sign(qa, 'V-2', 'approved');
       (docs.versions.get('V-1')![0]!.content as { title: string }).title = 'edited behind the signature';
       const { sequelize } = wb.services.database;
+      wb.tamperedWith();
       await sequelize.query(dialect === 'sqlite' ? 'DROP TRIGGER signatures_refuse_update' : 'DROP TRIGGER signatures_refuse_update ON signatures');
       await sequelize.query(`UPDATE signatures SET reason = 'approved without reading' WHERE id = ${altered.body.id}`);
 

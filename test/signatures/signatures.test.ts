@@ -128,6 +128,7 @@ describeEachDatabase('electronic signatures', (dialect) => {
   it('detects a signature row altered or moved to another record in the database', async () => {
     const { sequelize } = wb.services.database;
     const [target] = await wb.services.signatures.list('test-document', 'DOC-1');
+    wb.tamperedWith();
     await sequelize.query(dialect === 'sqlite' ? 'DROP TRIGGER signatures_refuse_update' : 'DROP TRIGGER signatures_refuse_update ON signatures');
     await sequelize.query(`UPDATE signatures SET record_id = 'DOC-3' WHERE id = ${target!.id}`);
     const moved = await wb.services.signatures.verify(await wb.services.signatures.get(target!.id));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp, type AppOptions } from '../../src/app.js';
+import { reconcileRecordStates } from '../../src/audit/record-reconciliation.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
 import { migrateUp } from '../../src/platform/migrator.js';
@@ -34,6 +35,12 @@ export interface TestWorkbench {
   clock: TestClock;
   /** Signs in and returns the bearer token. */
   login(username: string, password?: string): Promise<string>;
+  /**
+   * Says this suite edits the database behind the application's back (tamper tests). Otherwise
+   * `close` proves every record still matches its audit trail: every suite that only uses the
+   * application checks that each audited change recorded the state it left its records in.
+   */
+  tamperedWith(): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +76,7 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
   await migrateUp(services.database);
   if (options.seedUsers !== false) await seedDemoWorkspace(services, TEST_PASSWORD, { registry: options.demoRegistry ?? false });
   const app = createApp(services, options);
+  let tampered = false;
   return {
     dialect,
     config,
@@ -81,15 +89,20 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
       if (response.status !== 200) throw new Error(`login of ${username} failed: ${response.status} ${JSON.stringify(response.body)}`);
       return response.body.token as string;
     },
+    tamperedWith() {
+      tampered = true;
+    },
     async close() {
-      if (process.env.GXPW_TEST_RECONCILE === 'report') {
-        const { reconcileRecordStates } = await import('../../src/audit/record-reconciliation.js');
-        const records = await reconcileRecordStates(services.database, services.audit.recordStates);
-        if (!records.ok) console.error(`RECONCILE ${JSON.stringify(records.problems.slice(0, 5))}`);
+      try {
+        if (!tampered) {
+          const records = await reconcileRecordStates(services.database, services.audit.recordStates);
+          if (!records.ok) throw new Error(`records do not match their audit trail after this suite: ${JSON.stringify(records.problems.slice(0, 5))}`);
+        }
+      } finally {
+        await services.close();
+        if (dialect === 'postgres') await dropPostgresSchema(schema);
+        fs.rmSync(dataDir, { recursive: true, force: true });
       }
-      await services.close();
-      if (dialect === 'postgres') await dropPostgresSchema(schema);
-      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

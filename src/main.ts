@@ -20,6 +20,7 @@ import { Keyring } from './platform/keyring.js';
 import { migrateUp } from './platform/migrator.js';
 import { systemContext } from './platform/request-context.js';
 import { createServices, type Services } from './services.js';
+import { originOf } from './scenarios/environment-reference.js';
 import { ctrfOf, junitOf, presentRun, refusedRunReports } from './scenarios/run-presenter.js';
 import type { Run, RunStep } from './scenarios/scenario-models.js';
 import { serveSimulators } from './simulators/contract-simulator.js';
@@ -225,11 +226,14 @@ async function serve(): Promise<number> {
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const where = config.database.dialect === 'sqlite' ? `SQLite ${config.database.storage}` : 'PostgreSQL';
   console.log(`GxP Integration Workbench listening on http://${config.host}:${config.port} (${where})`);
-  // The demo's runs need the simulators answering, so they start once the server listens.
-  const port = (server.address() as AddressInfo).port;
+  // `self:` environments (the demo's simulators) resolve to where this server listens now, whatever
+  // port the workspace was seeded on. The demo's runs need the simulators answering, so they start
+  // once the server listens.
+  const origin = originOf(config.host, (server.address() as AddressInfo).port);
+  services.runs.listeningOn(origin);
   const demoRuns =
     config.demo.enabled && config.simulators
-      ? runDemoScenarios(services, `http://127.0.0.1:${port}`).then(
+      ? runDemoScenarios(services, origin).then(
           (count) => count && console.log(`Demo runs finished: ${count} runs against the simulators (the fault showcases failing, each with an open deviation).`),
           (error: unknown) => logger.error({ err: error }, 'demo runs failed'),
         )

@@ -29,6 +29,7 @@ import { RiskModelRegistry } from './risk/risk-model-registry.js';
 import { defineDeviationModels, DeviationService } from './scenarios/deviation-service.js';
 import { MessageSetValidator } from './scenarios/message-set-validator.js';
 import { PATTERN_TIMEOUT_MS, PatternMatcher } from './scenarios/pattern-matcher.js';
+import { configuredSelfOrigin } from './scenarios/environment-reference.js';
 import { RunService } from './scenarios/run-service.js';
 import { defineScenarioModels } from './scenarios/scenario-models.js';
 import { ScenarioService } from './scenarios/scenario-service.js';
@@ -97,7 +98,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, evidence, audit, now);
   const messageSets = new MessageSetValidator({ threads: config.runner.validationThreads });
   const patterns = new PatternMatcher(PATTERN_TIMEOUT_MS);
-  const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, messageSets, patterns, audit, config.runner, now);
+  const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, messageSets, patterns, audit, config.runner, now, configuredSelfOrigin(config));
   const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));

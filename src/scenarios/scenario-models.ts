@@ -27,7 +27,10 @@ export class Run extends Model<InferAttributes<Run>, InferCreationAttributes<Run
   declare contractVersion: number;
   declare contractDigest: string;
   declare environment: string;
+  /** The URL the run's requests went to (a `self:` reference resolved). */
   declare baseUrl: string;
+  /** The environment's base URL as the interface gives it, when it is a `self:` reference (migration 0009); null otherwise. */
+  declare environmentReference: CreationOptional<string | null>;
   declare dryRun: boolean;
   declare assurance: string;
   declare scenarios: string;
@@ -101,6 +104,7 @@ export function defineScenarioModels(sequelize: Sequelize): ScenarioModels {
       contractDigest: { type: STRING(64), allowNull: false },
       environment: { type: STRING(32), allowNull: false },
       baseUrl: { type: STRING(500), allowNull: false },
+      environmentReference: { type: STRING(500), allowNull: true },
       dryRun: { type: BOOLEAN, allowNull: false },
       assurance: { type: TEXT, allowNull: false },
       scenarios: { type: TEXT, allowNull: false },

@@ -221,6 +221,9 @@ async function serve(): Promise<number> {
     const demo = await seedDemoWorkspace(services, config.demo.password);
     if (demo.usersCreated.length || demo.interfacesCreated) console.log(describeDemo(demo));
   }
+  // No unsigned window across a restart: what the last run of the server, the recovery above and
+  // the demo seeding recorded is signed before the first request (Part 11 §11.10(a)).
+  await signCheckpoint(services, 'start');
   const app = createApp(services);
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -257,9 +260,23 @@ async function serve(): Promise<number> {
     };
     process.once('SIGINT', stop).once('SIGTERM', stop);
   });
+  // Intake has stopped (server closed): once the runs in progress have recorded their end, the last
+  // events are signed before the database closes, so a clean stop leaves nothing unsigned.
   await demoRuns;
+  await services.runs.idle();
+  await signCheckpoint(services, 'shutdown');
   await services.close();
   return 0;
+}
+
+/** Signs a checkpoint over every event recorded so far; a failure is logged, never stops the server. */
+async function signCheckpoint(services: Services, when: 'start' | 'shutdown'): Promise<void> {
+  try {
+    const signed = await services.audit.checkpointNow(null);
+    if (signed?.created) services.logger.info({ treeSize: signed.checkpoint.treeSize }, `audit checkpoint signed at ${when}`);
+  } catch (error) {
+    services.logger.error({ err: error }, `the audit checkpoint at ${when} could not be signed`);
+  }
 }
 
 async function user(values: Record<string, string | boolean | undefined>, [action]: string[]): Promise<number> {

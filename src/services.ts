@@ -4,7 +4,7 @@ import path from 'node:path';
 import { defineAuditModels, type AuditModels } from './audit/audit-models.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { CheckpointService } from './audit/checkpoint-service.js';
-import { CheckpointWitness } from './audit/checkpoint-witness.js';
+import { CheckpointWitness, EVIDENCE_WITNESS_FILE } from './audit/checkpoint-witness.js';
 import { defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
@@ -79,7 +79,16 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const database = await openDatabase(config.database);
   const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize), ...defineRegistryModels(database.sequelize) };
 
-  const checkpoints = new CheckpointService(models, keyring, new CheckpointWitness(path.join(config.dataDir, 'audit-witness.json')), logger, now);
+  // The newest checkpoint is kept outside the database twice, the copy on the evidence volume
+  // (the store's own scans never look at files at its root); verification compares the two.
+  const witness = new CheckpointWitness(
+    [
+      { file: path.join(config.dataDir, 'audit-witness.json'), label: 'the checkpoint witness in GXPW_DATA_DIR' },
+      { file: path.join(config.evidenceDir, EVIDENCE_WITNESS_FILE), label: 'the checkpoint witness copy in EVIDENCE_DIR' },
+    ],
+    { checkpointEvery: config.audit.checkpointEvery, intervalSeconds: config.audit.checkpointIntervalSeconds },
+  );
+  const checkpoints = new CheckpointService(models, keyring, witness, logger, now);
   const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, now);
   const hasher = new PasswordHasher(config.auth.scryptLogN);
   const passwordPolicy = new PasswordPolicy(config.auth.passwordMinLength, config.auth.passwordMaxAgeDays);

@@ -6,6 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_INTERFACES } from '../../src/demo/reference-architecture.js';
+import { checkIntegrity } from '../../src/integrity/integrity-check.js';
+import { systemContext } from '../../src/platform/request-context.js';
+import { auditEvents } from '../support/audit-assertions.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
 import { freePort, gxpwAsync, MAIN } from './cli-helpers.js';
 
 interface Running {
@@ -111,5 +116,78 @@ describe('gxpw serve (quick start)', function () {
     } finally {
       await stop(running);
     }
+  });
+});
+
+// No unsigned window around a restart (Part 11 §11.10(a)): `gxpw serve` signs a checkpoint at start,
+// after its run recovery, and at a clean stop, after intake ended. And the demo's `self:`
+// environments follow the server: seeded for port 3000, run on another port, they pass.
+describeEachDatabase('gxpw serve: checkpoints at start and stop, self: environments on another port', (dialect) => {
+  let wb: TestWorkbench;
+  let cwd: string;
+  let running: Running | null = null;
+  let staleRunId: number;
+  let token: string;
+  const api = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${running!.base}${route}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const newestCheckpoint = async () => (await wb.services.checkpoints.latest())?.treeSize ?? 0;
+
+  before(async function () {
+    this.timeout(120_000);
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'gxpw-serve-'));
+    // Seeded as configured for port 3000 (the default); served below on a free port.
+    wb = await createTestWorkbench(dialect, { demoRegistry: true, env: { GXPW_SIMULATORS: 'on' } });
+    // A run queued by a process that went silent ten minutes ago: the server's start recovery aborts it.
+    wb.clock.advance(-10 * 60_000);
+    staleRunId = (await wb.services.runs.create(systemContext('test'), { interface: 'IF-ERP-WMS-001' })).id;
+    wb.clock.advance(10 * 60_000);
+  });
+  after(async () => {
+    if (running) await stop(running);
+    await wb?.close();
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('signs a checkpoint at start, after recovery: the aborted run and everything before are signed before the first request', async function () {
+    this.timeout(90_000);
+    expect(await newestCheckpoint(), 'nothing signed before the start').to.be.lessThan(await wb.services.audit.lastSeq());
+    running = await startServer(cwd, wb.env);
+    expect((await wb.services.runs.get(staleRunId)).status).to.equal('aborted');
+    const [aborted] = await auditEvents(wb.services, { action: 'run.aborted', entityType: 'run', entityId: String(staleRunId) });
+    const lastSeq = await wb.services.audit.lastSeq();
+    expect(aborted!.seq).to.be.at.most(lastSeq);
+    expect(await newestCheckpoint()).to.equal(lastSeq);
+    for (const witness of [path.join(wb.config.dataDir, 'audit-witness.json'), path.join(wb.config.evidenceDir, '.audit-witness.json')]) {
+      expect(JSON.parse(fs.readFileSync(witness, 'utf8')).treeSize, witness).to.equal(lastSeq);
+    }
+  });
+
+  it('runs a demo interface seeded for port 3000 against its own simulators on the port it listens on now', async function () {
+    this.timeout(90_000);
+    expect(running!.base).to.not.equal('http://127.0.0.1:3000');
+    const login = await fetch(`${running!.base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'it', password: TEST_PASSWORD }) });
+    token = ((await login.json()) as { token: string }).token;
+    const queued = await api('POST', '/api/v1/runs', { interface: 'IF-ERP-WMS-001' });
+    expect(queued.status, JSON.stringify(queued.body)).to.equal(201);
+    let run: Record<string, unknown> = queued.body;
+    for (const deadline = Date.now() + 60_000; ['queued', 'running'].includes(run.status as string) && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      run = (await api('GET', `/api/v1/runs/${String(queued.body.id)}`)).body;
+    }
+    expect(run.status, JSON.stringify(run.summary)).to.equal('passed');
+    expect(run.environment).to.deep.equal({ name: 'test', baseUrl: `${running!.base}/sim/wms`, reference: 'self:/sim/wms' });
+  });
+
+  it('signs a checkpoint at a clean stop: the newest event is covered once the server exited', async function () {
+    this.timeout(90_000);
+    expect(await newestCheckpoint(), 'the sign-in and the run are not signed yet').to.be.lessThan(await wb.services.audit.lastSeq());
+    expect(await stop(running!)).to.equal(0);
+    running = null;
+    const lastSeq = await wb.services.audit.lastSeq();
+    expect(await newestCheckpoint()).to.equal(lastSeq);
+    expect(JSON.parse(fs.readFileSync(path.join(wb.config.evidenceDir, '.audit-witness.json'), 'utf8')).treeSize).to.equal(lastSeq);
+    const verification = await checkIntegrity(wb.services);
+    expect(verification.auditTrail).to.include({ ok: true, witnessTreeSize: lastSeq });
   });
 });

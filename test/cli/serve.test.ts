@@ -19,15 +19,18 @@ interface Running {
   base: string;
 }
 
-async function startServer(cwd: string, env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
+async function startServer(cwd: string, env: Record<string, string>, chosenPort?: number): Promise<Running> {
+  const port = chosenPort ?? (await freePort());
   const child = spawn(process.execPath, [MAIN, 'serve'], { cwd, env: { PATH: process.env.PATH!, PORT: String(port), LOG_LEVEL: 'warn', GXPW_SCRYPT_LOG_N: '12', ...env } });
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   while (!out.includes('listening on')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${out}`);
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, stdout: () => out, base: `http://127.0.0.1:${port}` };
@@ -189,5 +192,50 @@ describeEachDatabase('gxpw serve: checkpoints at start and stop, self: environme
     expect(JSON.parse(fs.readFileSync(path.join(wb.config.evidenceDir, '.audit-witness.json'), 'utf8')).treeSize).to.equal(lastSeq);
     const verification = await checkIntegrity(wb.services);
     expect(verification.auditTrail).to.include({ ok: true, witnessTreeSize: lastSeq });
+  });
+});
+
+// `gxpw serve` and `gxpw demo` started together on an empty database: one of them creates the demo
+// and its runs, the other waits and finds it done — no duplicate seeding, no doubled runs, and the
+// server gets its port (a `gxpw demo` never serves simulators there while the server starts).
+describeEachDatabase('gxpw serve and gxpw demo started together', (dialect) => {
+  let wb: TestWorkbench;
+  let cwd: string;
+  before(async () => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'gxpw-serve-'));
+    wb = await createTestWorkbench(dialect, { seedUsers: false });
+  });
+  after(async () => {
+    await wb?.close();
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('creates the demo once: four accounts, the reference architecture and one set of demo runs, and both processes succeed', async function () {
+    this.timeout(180_000);
+    const port = await freePort();
+    const env = { ...wb.env, PORT: String(port), GXPW_DEMO: 'on', GXPW_DEMO_PASSWORD: 'a-demo-password-1' };
+    const child = spawn(process.execPath, [MAIN, 'demo', '--json'], { env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (out += chunk));
+    const demo = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (status) => resolve({ status, stdout: out, stderr: '' })));
+    let running: Running | null = null;
+    try {
+      running = await startServer(cwd, env, port);
+      const result = await demo;
+      expect(result.status, result.stderr + result.stdout).to.equal(0);
+      expect((await wb.services.users.list({})).map((u) => u.username)).to.have.members(['admin', 'it', 'qa', 'auditor']);
+      expect((await wb.services.interfaces.list({ limit: 1000 })).total).to.equal(DEMO_INTERFACES.length);
+      let runs = await wb.services.runs.list({ limit: 1000 });
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline && (runs.length < DEMO_INTERFACES.length + 2 || runs.some((r) => ['queued', 'running'].includes(r.status))); await new Promise((r) => setTimeout(r, 250))) {
+        runs = await wb.services.runs.list({ limit: 1000 });
+      }
+      expect(runs.length, 'one set of demo runs').to.equal(DEMO_INTERFACES.length + 2);
+      expect(runs.filter((r) => r.status === 'passed').length).to.equal(DEMO_INTERFACES.length);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      if (running) expect(await stop(running), running.stdout()).to.equal(0);
+    }
+    expect(running!.stdout()).to.not.match(/EADDRINUSE|unexpected error|demo runs failed/);
   });
 });

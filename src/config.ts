@@ -15,6 +15,11 @@ export type DatabaseConfig =
 export interface Config {
   host: string;
   port: number;
+  /**
+   * Where processes that do not listen themselves (`gxpw run`, `gxpw demo`) reach the server, for
+   * environments given as `self:/path`; null: http://HOST:PORT. No trailing slash.
+   */
+  publicUrl: string | null;
   dataDir: string;
   keysDir: string;
   evidenceDir: string;
@@ -91,6 +96,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const config: Config = {
     host: read.string('HOST', '127.0.0.1'),
     port: read.integer('PORT', 3000, 0, 65535),
+    publicUrl: read.httpUrl('GXPW_PUBLIC_URL'),
     dataDir,
     keysDir: path.join(dataDir, 'keys'),
     evidenceDir: path.resolve(cwd, read.string('EVIDENCE_DIR', './evidence')),
@@ -220,6 +226,23 @@ class SettingReader {
       return fallback;
     }
     return words;
+  }
+
+  /** An http(s) URL without query or fragment (a path prefix is kept), trailing slashes removed. */
+  httpUrl(name: string): string | null {
+    const raw = this.optionalString(name);
+    if (raw === null) return null;
+    let url: URL | null = null;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = null;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+      this.problems.push(`${name}: must be an http:// or https:// URL without query, fragment or credentials (got '${raw}')`);
+      return null;
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
   }
 
   oneOf(name: string, fallback: string, allowed: string[]): string {

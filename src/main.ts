@@ -13,6 +13,7 @@ import { rotateSigningKey } from './audit/key-rotation.js';
 import { isRole, ROLES } from './auth/roles.js';
 import { presentUser } from './auth/user-presenter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { acquireDemoLock } from './demo/demo-lock.js';
 import { runDemoScenarios, runDemoScenariosWithSimulators, seedDemoWorkspace, type DemoRunsReport, type DemoSeedResult } from './demo/demo-workspace.js';
 import { checkIntegrity, describeIntegrity } from './integrity/integrity-check.js';
 import { AppError, StartupError, ValidationError } from './platform/errors.js';
@@ -21,6 +22,7 @@ import { migrateUp } from './platform/migrator.js';
 import { attestRecordsOnUpgrade } from './audit/record-reconciliation.js';
 import { systemContext } from './platform/request-context.js';
 import { createServices, type Services } from './services.js';
+import { originOf } from './scenarios/environment-reference.js';
 import { ctrfOf, junitOf, presentRun, refusedRunReports } from './scenarios/run-presenter.js';
 import type { Run, RunStep } from './scenarios/scenario-models.js';
 import { serveSimulators } from './simulators/contract-simulator.js';
@@ -60,18 +62,24 @@ const COMMANDS: Record<string, Command> = {
     options: { json },
     run: async (values) =>
       withMigratedServices(async (services) => {
-        const result = await seedDemoWorkspace(services, services.config.demo.password);
-        // A generated password is shown only once: it must reach the console even when the runs fail.
-        if (!values.json) console.log(describeDemo(result));
-        let runs: DemoRunsReport;
+        // One demo at a time: a server starting beside seeds and runs it after (or before) this.
+        const lock = await acquireDemoLock(services.database, services.config.database, { onWait: (holder) => console.error(`gxpw demo: waiting for ${holder}, which is creating the demo workspace…`) });
         try {
-          runs = await runDemoScenariosWithSimulators(services);
-        } catch (error) {
-          if (values.json) console.log(JSON.stringify({ ...result, runs: null, error: (error as Error).message }, null, 2));
-          throw error;
+          const result = await seedDemoWorkspace(services, services.config.demo.password);
+          // A generated password is shown only once: it must reach the console even when the runs fail.
+          if (!values.json) console.log(describeDemo(result));
+          let runs: DemoRunsReport;
+          try {
+            runs = await runDemoScenariosWithSimulators(services);
+          } catch (error) {
+            if (values.json) console.log(JSON.stringify({ ...result, runs: null, error: (error as Error).message }, null, 2));
+            throw error;
+          }
+          print(values, { ...result, ...runs }, describeDemoRuns(runs));
+          return 0;
+        } finally {
+          await lock.release();
         }
-        print(values, { ...result, ...runs }, describeDemoRuns(runs));
-        return 0;
       }),
   },
   user: {
@@ -217,24 +225,44 @@ async function serve(): Promise<number> {
     services.runs.recoveryIntervalMs,
   );
   recovery.unref();
+  // The demo is made by one process at a time (a `gxpw demo` beside, another instance): held from
+  // the seeding until the demo runs ended, so the other finds it done — and a `gxpw demo` never
+  // takes PORT for its simulators while this server has yet to listen there.
+  const demoLock = config.demo.enabled ? await acquireDemoLock(services.database, config.database, { onWait: (holder) => logger.info({ holder }, 'waiting for another process creating the demo workspace') }) : null;
+  const releaseDemoLock = () => demoLock?.release().catch((error: unknown) => logger.error({ err: error }, 'the demo lock could not be released'));
   if (config.demo.enabled) {
-    const demo = await seedDemoWorkspace(services, config.demo.password);
-    if (demo.usersCreated.length || demo.interfacesCreated) console.log(describeDemo(demo));
+    try {
+      const demo = await seedDemoWorkspace(services, config.demo.password);
+      if (demo.usersCreated.length || demo.interfacesCreated) console.log(describeDemo(demo));
+    } catch (error) {
+      await releaseDemoLock();
+      throw error;
+    }
   }
+  // No unsigned window across a restart: what the last run of the server, the recovery above and
+  // the demo seeding recorded is signed before the first request (Part 11 §11.10(a)).
+  await signCheckpoint(services, 'start');
   const app = createApp(services);
   const server = app.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(async (error: unknown) => {
+    await releaseDemoLock();
+    throw error;
+  });
   const where = config.database.dialect === 'sqlite' ? `SQLite ${config.database.storage}` : 'PostgreSQL';
   console.log(`GxP Integration Workbench listening on http://${config.host}:${config.port} (${where})`);
-  // The demo's runs need the simulators answering, so they start once the server listens.
-  const port = (server.address() as AddressInfo).port;
+  // `self:` environments (the demo's simulators) resolve to where this server listens now, whatever
+  // port the workspace was seeded on. The demo's runs need the simulators answering, so they start
+  // once the server listens.
+  const origin = originOf(config.host, (server.address() as AddressInfo).port);
+  services.runs.listeningOn(origin);
   const demoRuns =
     config.demo.enabled && config.simulators
-      ? runDemoScenarios(services, `http://127.0.0.1:${port}`).then(
+      ? runDemoScenarios(services, origin).then(
           (count) => count && console.log(`Demo runs finished: ${count} runs against the simulators (the fault showcases failing, each with an open deviation).`),
           (error: unknown) => logger.error({ err: error }, 'demo runs failed'),
         )
       : Promise.resolve();
+  const demoDone = demoRuns.then(releaseDemoLock);
 
   // Signed checkpoints on a timer bound how much of the tail a database-level attacker could
   // rewrite undetected between the every-N-events checkpoints.
@@ -254,9 +282,23 @@ async function serve(): Promise<number> {
     };
     process.once('SIGINT', stop).once('SIGTERM', stop);
   });
-  await demoRuns;
+  // Intake has stopped (server closed): once the runs in progress have recorded their end, the last
+  // events are signed before the database closes, so a clean stop leaves nothing unsigned.
+  await demoDone;
+  await services.runs.idle();
+  await signCheckpoint(services, 'shutdown');
   await services.close();
   return 0;
+}
+
+/** Signs a checkpoint over every event recorded so far; a failure is logged, never stops the server. */
+async function signCheckpoint(services: Services, when: 'start' | 'shutdown'): Promise<void> {
+  try {
+    const signed = await services.audit.checkpointNow(null);
+    if (signed?.created) services.logger.info({ treeSize: signed.checkpoint.treeSize }, `audit checkpoint signed at ${when}`);
+  } catch (error) {
+    services.logger.error({ err: error }, `the audit checkpoint at ${when} could not be signed`);
+  }
 }
 
 async function user(values: Record<string, string | boolean | undefined>, [action]: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { defineAuditModels, type AuditModels } from './audit/audit-models.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { CheckpointService } from './audit/checkpoint-service.js';
-import { CheckpointWitness } from './audit/checkpoint-witness.js';
+import { CheckpointWitness, EVIDENCE_WITNESS_FILE } from './audit/checkpoint-witness.js';
 import { RecordStates } from './audit/record-states.js';
 import { AUTH_RECORD_STATES, defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
@@ -30,6 +30,7 @@ import { RiskModelRegistry } from './risk/risk-model-registry.js';
 import { defineDeviationModels, DEVIATION_RECORD_STATES, DeviationService } from './scenarios/deviation-service.js';
 import { MessageSetValidator } from './scenarios/message-set-validator.js';
 import { PATTERN_TIMEOUT_MS, PatternMatcher } from './scenarios/pattern-matcher.js';
+import { configuredSelfOrigin } from './scenarios/environment-reference.js';
 import { RunService } from './scenarios/run-service.js';
 import { defineScenarioModels, SCENARIO_RECORD_STATES } from './scenarios/scenario-models.js';
 import { ScenarioService } from './scenarios/scenario-service.js';
@@ -95,7 +96,16 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const database = await openDatabase(config.database);
   const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize), ...defineRegistryModels(database.sequelize) };
 
-  const checkpoints = new CheckpointService(models, keyring, new CheckpointWitness(path.join(config.dataDir, 'audit-witness.json')), logger, now);
+  // The newest checkpoint is kept outside the database twice, the copy on the evidence volume
+  // (the store's own scans never look at files at its root); verification compares the two.
+  const witness = new CheckpointWitness(
+    [
+      { file: path.join(config.dataDir, 'audit-witness.json'), label: 'the checkpoint witness in GXPW_DATA_DIR' },
+      { file: path.join(config.evidenceDir, EVIDENCE_WITNESS_FILE), label: 'the checkpoint witness copy in EVIDENCE_DIR' },
+    ],
+    { checkpointEvery: config.audit.checkpointEvery, intervalSeconds: config.audit.checkpointIntervalSeconds },
+  );
+  const checkpoints = new CheckpointService(models, keyring, witness, logger, now);
   const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, recordStatesOfEveryFeature(), now);
   const hasher = new PasswordHasher(config.auth.scryptLogN);
   const passwordPolicy = new PasswordPolicy(config.auth.passwordMinLength, config.auth.passwordMaxAgeDays);
@@ -114,7 +124,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, evidence, audit, now);
   const messageSets = new MessageSetValidator({ threads: config.runner.validationThreads });
   const patterns = new PatternMatcher(PATTERN_TIMEOUT_MS);
-  const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, messageSets, patterns, audit, config.runner, now);
+  const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, messageSets, patterns, audit, config.runner, now, configuredSelfOrigin(config));
   const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));

@@ -16,7 +16,7 @@
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../platform/database.js';
 import type { Keyring } from '../platform/keyring.js';
-import type { WitnessReading } from './checkpoint-witness.js';
+import type { WitnessCopyReading, WitnessedCheckpoint, WitnessPolicy, WitnessReading } from './checkpoint-witness.js';
 import { AUDIT_EVENT_COLUMNS, chainHashOf, checkpointPayload, contentOfRow, GENESIS_CHAIN_HASH, leafHashOf, MerkleFrontier, type AuditEventRow } from './audit-hashing.js';
 
 export interface AuditProblem {
@@ -97,22 +97,52 @@ export class AuditChainVerifier {
 
   private readonly checkpoints: CheckpointRow[];
   private readonly witnessTreeSize: number | null = null;
+  /** Set when no witness copy exists at all: finish() decides whether one should (a finding then). */
+  private readonly witnessPolicyIfAbsent: WitnessPolicy | null = null;
+  /** When the first event was recorded (for the witness policy's interval). */
+  private firstEventAt: string | null = null;
 
   constructor(
     private readonly keyring: Keyring,
     checkpoints: CheckpointRow[],
     witness?: WitnessReading,
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.checkpoints = [...checkpoints];
-    if (witness && 'unreadable' in witness) {
-      this.report(1, `the checkpoint witness kept outside the database cannot be read (${witness.unreadable}): the trail cannot be checked against it`);
-    } else if (witness?.witness) {
-      // Checked like any checkpoint, after the database's own of the same size.
-      const { treeSize, rootHash, chainHash, createdAt, keyId, signature } = witness.witness;
-      this.witnessTreeSize = treeSize;
-      const row: CheckpointRow = { id: 0, label: 'the checkpoint witness kept outside the database', tree_size: treeSize, root_hash: rootHash, chain_hash: chainHash, created_at: createdAt, key_id: keyId, signature };
+    if (!witness) return;
+    const present = witness.copies.filter((copy): copy is WitnessCopyReading & { witness: NonNullable<WitnessCopyReading['witness']> } => copy.witness !== null);
+    for (const copy of witness.copies) {
+      if (copy.unreadable !== undefined) this.report(1, `${copy.label} (${copy.file}) cannot be read (${copy.unreadable}): the trail cannot be checked against it`);
+    }
+    if (present.length === 0) {
+      if (witness.copies.every((copy) => copy.unreadable === undefined)) this.witnessPolicyIfAbsent = witness.policy;
+      return;
+    }
+    this.compareWitnessCopies(witness.copies, present);
+    this.witnessTreeSize = Math.max(...present.map((copy) => copy.witness.treeSize));
+    // Each distinct witness is checked like any checkpoint, after the database's own of the same size.
+    const distinct = present.filter((copy, i) => present.findIndex((other) => sameCheckpoint(other.witness, copy.witness)) === i);
+    for (const copy of distinct) {
+      const { treeSize, rootHash, chainHash, createdAt, keyId, signature } = copy.witness;
+      const label = distinct.length === 1 && present.length > 1 ? 'the checkpoint witness kept outside the database' : copy.label;
+      const row: CheckpointRow = { id: 0, label, tree_size: treeSize, root_hash: rootHash, chain_hash: chainHash, created_at: createdAt, key_id: keyId, signature };
       const at = this.checkpoints.findIndex((c) => Number(c.tree_size) > treeSize);
       this.checkpoints.splice(at < 0 ? this.checkpoints.length : at, 0, row);
+    }
+  }
+
+  /** The copies kept on different volumes must agree: one missing, stale or different is a finding. */
+  private compareWitnessCopies(copies: WitnessCopyReading[], present: Array<WitnessCopyReading & { witness: NonNullable<WitnessCopyReading['witness']> }>): void {
+    const largest = present.reduce((a, b) => (b.witness.treeSize > a.witness.treeSize ? b : a));
+    for (const copy of copies) {
+      if (copy === largest || copy.unreadable !== undefined) continue;
+      if (copy.witness === null) {
+        this.report(1, `${copy.label} (${copy.file}) is missing while ${largest.label} covers ${largest.witness.treeSize} events: a copy was deleted (or its volume lost)`);
+      } else if (copy.witness.treeSize < largest.witness.treeSize) {
+        this.report(copy.witness.treeSize + 1, `${copy.label} covers ${copy.witness.treeSize} events but ${largest.label} covers ${largest.witness.treeSize}: one copy is stale (restored from an older state, or not written since)`);
+      } else if (copy.witness.rootHash !== largest.witness.rootHash || copy.witness.chainHash !== largest.witness.chainHash) {
+        this.report(1, `${copy.label} and ${largest.label} both cover ${copy.witness.treeSize} events but name different roots: one copy was replaced`);
+      }
     }
   }
 
@@ -138,6 +168,7 @@ export class AuditChainVerifier {
     if (chainHashOf(this.previousChainHash, row.leaf_hash) !== row.chain_hash) {
       this.reportLocal(seq, `event ${seq} does not chain to event ${seq - 1}: events were reordered, removed or rewritten`);
     }
+    this.firstEventAt ??= String(row.occurred_at);
     this.frontier.push(row.leaf_hash);
     this.previousChainHash = row.chain_hash;
     this.expectedSeq = seq + 1;
@@ -169,6 +200,7 @@ export class AuditChainVerifier {
         checkpoint.id,
       );
     }
+    this.checkWitnessExpected();
     const sorted = [...this.problems].sort((a, b) => a.seq - b.seq);
     const first = sorted[0];
     return {
@@ -183,6 +215,23 @@ export class AuditChainVerifier {
       problems: sorted,
       verifiedAt: new Date().toISOString(),
     };
+  }
+
+  /**
+   * No witness copy at all: a finding once a checkpoint must have been signed — checkpoints exist
+   * in the database, there are more events than one checkpoint interval holds, or the first event
+   * is older than the checkpoint timer. Only a young, short trail may have none yet.
+   */
+  private checkWitnessExpected(): void {
+    const policy = this.witnessPolicyIfAbsent;
+    if (!policy) return;
+    const databaseCheckpoints = this.checkpoints.filter((c) => !c.label).length;
+    const ageSeconds = this.firstEventAt === null ? 0 : (this.now().getTime() - Date.parse(this.firstEventAt)) / 1000;
+    let why: string | null = null;
+    if (databaseCheckpoints > 0) why = `the database holds ${databaseCheckpoints} signed checkpoint(s)`;
+    else if (this.eventsChecked > policy.checkpointEvery) why = `the trail holds ${this.eventsChecked} events, more than one checkpoint interval (GXPW_AUDIT_CHECKPOINT_EVERY=${policy.checkpointEvery})`;
+    else if (policy.intervalSeconds > 0 && ageSeconds > policy.intervalSeconds) why = `its first event was recorded ${this.firstEventAt}, longer ago than the checkpoint interval (GXPW_AUDIT_CHECKPOINT_INTERVAL_SECONDS=${policy.intervalSeconds})`;
+    if (why) this.report(1, `the checkpoint witness kept outside the database is missing (every copy), although ${why}: it was deleted, or the data directories were replaced; the trail cannot be checked against it`);
   }
 
   private checkCheckpoint(checkpoint: CheckpointRow, chainHashAtSize: string): void {
@@ -226,4 +275,8 @@ export class AuditChainVerifier {
 
 function nameOf(checkpoint: CheckpointRow): string {
   return checkpoint.label ?? `checkpoint #${checkpoint.id}`;
+}
+
+function sameCheckpoint(a: WitnessedCheckpoint, b: WitnessedCheckpoint): boolean {
+  return a.treeSize === b.treeSize && a.rootHash === b.rootHash && a.chainHash === b.chainHash && a.createdAt === b.createdAt && a.keyId === b.keyId && a.signature === b.signature;
 }

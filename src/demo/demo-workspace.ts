@@ -13,6 +13,7 @@ import { systemContext, type RequestContext } from '../platform/request-context.
 import type { Services } from '../services.js';
 import type { ContractFormat, TargetLocation } from '../registry/contract-document.js';
 import { scaffoldScenarios } from '../scenarios/scenario-scaffold.js';
+import { configuredSelfOrigin } from '../scenarios/environment-reference.js';
 import { serveSimulators } from '../simulators/contract-simulator.js';
 import { DEMO_INTERFACES, DEMO_SCENARIOS, DEMO_SYSTEMS } from './reference-architecture.js';
 
@@ -83,10 +84,9 @@ async function seedReferenceArchitecture(services: Services): Promise<number> {
   const registered = new Set((await services.interfaces.list({ q: 'IF-', limit: 1000 })).interfaces.map((i) => i.key));
   const missing = DEMO_INTERFACES.filter((demo) => !registered.has(demo.key));
   if (missing.length) {
-    // The test environments point at this server's simulators, on the port it is configured for.
-    const here = demoOrigin(services.config);
-    const environmentsHere = (environments: Record<string, string>) => Object.fromEntries(Object.entries(environments).map(([name, url]) => [name, url.replace('http://127.0.0.1:3000', here)]));
-    await services.interfaces.importRegistry(engineer, { interfaces: missing.map(({ contract: _contract, risk: _risk, ...fields }) => ({ ...fields, environments: environmentsHere(fields.environments), status: 'active' as const })) });
+    // The test environments are `self:/sim/<system>`: this server's simulators, wherever it listens
+    // when a run is made — a restart on another PORT does not strand the demo (stored as seeded).
+    await services.interfaces.importRegistry(engineer, { interfaces: missing.map(({ contract: _contract, risk: _risk, ...fields }) => ({ ...fields, status: 'active' as const })) });
   }
   for (const demo of DEMO_INTERFACES) {
     const current = await services.interfaces.view(demo.key);
@@ -118,9 +118,12 @@ async function actingAs(services: Services, username: Role, fallback: RequestCon
   return { ...fallback, actor: { userId: user.id, username: user.username, name: user.fullName, role: user.role } };
 }
 
-/** Where the demo's test environments point: the simulators of a server on the configured port (…/sim/<system>). */
+/**
+ * Where a process that does not serve finds the demo's simulators (…/sim/<system>): the server's
+ * configured address (GXPW_PUBLIC_URL, else HOST:PORT), where `self:` environments resolve too.
+ */
 export function demoOrigin(config: Config): string {
-  return `http://127.0.0.1:${config.port > 0 ? config.port : 3000}`;
+  return configuredSelfOrigin(config);
 }
 
 /**
@@ -153,9 +156,13 @@ async function demoRunsWanted(services: Services): Promise<boolean> {
 export async function runDemoScenarios(services: Services, listeningOn: string): Promise<number> {
   if (!(await demoRunsWanted(services))) return 0;
   const engineer = await actingAs(services, 'it', systemContext('demo runs'));
+  // An environment is runnable here when it resolves to these simulators: a `self:/sim/…` reference
+  // (resolved by the run service to where this process finds the server), or an absolute URL a
+  // workspace seeded before `self:` references stored for this very origin.
+  const pointsHere = (baseUrl: string | undefined, prefix: string) => baseUrl !== undefined && services.runs.resolveBaseUrl(baseUrl).startsWith(`${listeningOn}${prefix}`);
   const runnableHere = async (key: string) => {
     const iface = await services.interfaces.view(key).catch(() => null);
-    return iface?.environments.test?.startsWith(`${listeningOn}/sim/`) && iface.riskLevel !== null ? iface : null;
+    return iface && pointsHere(iface.environments.test, '/sim/') && iface.riskLevel !== null ? iface : null;
   };
   let runs = 0;
   for (const demo of DEMO_INTERFACES) {
@@ -165,7 +172,7 @@ export async function runDemoScenarios(services: Services, listeningOn: string):
   }
   for (const showcase of FAULT_SHOWCASES) {
     const iface = await runnableHere(showcase.interface);
-    if (!iface?.environments.faulty?.startsWith(`${listeningOn}/sim/faulty/`)) continue;
+    if (!iface || !pointsHere(iface.environments.faulty, '/sim/faulty/')) continue;
     const failed = await services.runs.runToEnd(engineer, { interface: showcase.interface, environment: 'faulty' });
     runs += 1;
     const step = (await services.runs.steps(failed.id)).find((s) => s.status !== 'passed');
@@ -196,8 +203,10 @@ export async function runDemoScenariosWithSimulators(services: Services): Promis
   const origin = demoOrigin(services.config);
   const url = `${origin}/sim`;
   if (await simulatorsAnswer(url)) return { runs: await runDemoScenarios(services, origin), simulators: { url, servedForTheRuns: false } };
-  const { hostname, port } = new URL(origin);
-  const server = await serveSimulators(Number(port), hostname).catch((error: NodeJS.ErrnoException) => {
+  const { protocol, hostname, port } = new URL(origin);
+  // Simulators served here must answer where `self:` environments resolve: an http origin with a port.
+  if (protocol !== 'http:' || port === '') throw new StartupError(`the demo runs need the reference simulators at ${url}, and none answer there; start \`gxpw serve\` (GXPW_PUBLIC_URL names it)`);
+  const server = await serveSimulators(Number(port), hostname.replace(/^\[|\]$/g, '')).catch((error: NodeJS.ErrnoException) => {
     throw new StartupError(`the demo runs need the reference simulators at ${url}, but ${error.code === 'EADDRINUSE' ? `port ${port} is taken by something else (a server with GXPW_SIMULATORS=off?)` : error.message}; set PORT to a free port or start \`gxpw serve\``);
   });
   try {

@@ -50,7 +50,8 @@ export const DEMO_SYSTEMS: DemoSystem[] = [
   { name: 'Northstar Pharma Distribution', kind: 'trading-partner', vendor: 'Northstar Pharma Distribution, Inc.', product: 'Northstar Supplier Gateway (EPCIS 2.0 capture, AS2/X12)', version: '4.2', gampCategory: 3, layer: 'source-system', owner: 'Trade Relations (Customer Operations)' },
 ];
 
-const TEST = 'http://127.0.0.1:3000/sim';
+// The reference simulators of this server, on whatever address it listens (resolved at run time).
+const TEST = 'self:/sim';
 const VAL = 'https://val.example-pharma.internal';
 
 export const DEMO_INTERFACES: DemoInterface[] = [

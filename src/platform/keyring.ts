@@ -24,6 +24,15 @@ export interface PublicKeyInfo {
   active: boolean;
 }
 
+/** A key whose files are written but which the index does not list yet (see `prepareKey`). */
+export interface PendingKey {
+  keyId: string;
+  createdAt: string;
+  publicKeyPem: string;
+  /** The key active on disk when it was prepared, for the rotation's audit event. */
+  previousKeyId: string;
+}
+
 interface KeyringIndex {
   active: string;
   keys: Array<{ keyId: string; createdAt: string }>;
@@ -90,12 +99,45 @@ export class Keyring {
 
   /** The same, also naming the key that was active on disk just before (for the audit trail). */
   rotateFrom(): { key: PublicKeyInfo; previousKeyId: string } {
+    const pending = this.prepareKey();
+    return { key: this.activateKey(pending), previousKeyId: pending.previousKeyId };
+  }
+
+  /**
+   * First half of an audited rotation: generates a key and writes its files, but lists it nowhere —
+   * the index still names the old key active, so the new one signs nothing and verifies nothing.
+   * Record the rotation's audit event, then `activateKey` once it committed, or `discardKey` when
+   * it did not: no key is ever live without its audit event (Annex 11 §12, Part 11 §11.10(e)).
+   */
+  prepareKey(): PendingKey {
+    const previousKeyId = this.activeKeyId;
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const keyId = sha256Hex(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 16);
+    const createdAt = new Date().toISOString();
+    // Key files first: whoever reads the index once it names the key finds them.
+    writeFileAtomic(this.privateKeyPath(keyId), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+    writeFileAtomic(this.publicKeyPath(keyId), publicKeyPem, 0o644);
+    return { keyId, createdAt, publicKeyPem, previousKeyId };
+  }
+
+  /** Second half: lists the prepared key in the index as the active one. */
+  activateKey(pending: PendingKey): PublicKeyInfo {
     return this.withLock(() => {
       // Append to the index as it is on disk now, not as this process last saw it.
       this.refresh(true);
-      const previousKeyId = this.index.active;
-      return { key: this.addKey(), previousKeyId };
+      const publicKey = createPublicKey(pending.publicKeyPem);
+      assertPrivate(this.privateKeyPath(pending.keyId));
+      const privateKey = createPrivateKey(fs.readFileSync(this.privateKeyPath(pending.keyId), 'utf8'));
+      this.writeIndexWith({ keyId: pending.keyId, createdAt: pending.createdAt, publicKey, publicKeyPem: pending.publicKeyPem, privateKey });
+      return this.describe(pending.keyId);
     });
+  }
+
+  /** Instead of activating: removes the prepared key's files (its rotation was not recorded). */
+  discardKey(pending: PendingKey): void {
+    fs.rmSync(this.privateKeyPath(pending.keyId), { force: true });
+    fs.rmSync(this.publicKeyPath(pending.keyId), { force: true });
   }
 
   /**
@@ -207,23 +249,35 @@ export class Keyring {
     this.index = { active: onDisk.active, keys: [...onDisk.keys, ...this.index.keys.filter((entry) => !listed.has(entry.keyId))] };
   }
 
-  /** Generates a key, writes it and then the index naming it active. Hold the lock. */
+  /** The first key of an empty directory: written, then the index naming it active. Hold the lock. */
   private addKey(): PublicKeyInfo {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const keyId = sha256Hex(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 16);
-    const createdAt = new Date().toISOString();
     // Key files first: whoever reads the new index finds the key it names.
-    writeFileAtomic(path.join(this.directory, `ed25519-${keyId}.key.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
-    writeFileAtomic(path.join(this.directory, `ed25519-${keyId}.pub.pem`), publicKeyPem, 0o644);
-    const index: KeyringIndex = { active: keyId, keys: [...this.index.keys, { keyId, createdAt }] };
+    writeFileAtomic(this.privateKeyPath(keyId), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+    writeFileAtomic(this.publicKeyPath(keyId), publicKeyPem, 0o644);
+    this.writeIndexWith({ keyId, createdAt: new Date().toISOString(), publicKey, publicKeyPem, privateKey });
+    return this.describe(keyId);
+  }
+
+  /** Appends `key` to the index as the active key and adopts it. Hold the lock; its files exist. */
+  private writeIndexWith(key: LoadedKey): void {
+    const index: KeyringIndex = { active: key.keyId, keys: [...this.index.keys, { keyId: key.keyId, createdAt: key.createdAt }] };
     const text = `${JSON.stringify(index, null, 2)}\n`;
     writeFileAtomic(this.indexPath, text, 0o644);
-    this.keys.set(keyId, { keyId, createdAt, publicKey, publicKeyPem, privateKey });
+    this.keys.set(key.keyId, key);
     this.index = index;
     this.indexText = text;
     this.indexStamp = stampOf(this.indexPath);
-    return this.describe(keyId);
+  }
+
+  private privateKeyPath(keyId: string): string {
+    return path.join(this.directory, `ed25519-${keyId}.key.pem`);
+  }
+
+  private publicKeyPath(keyId: string): string {
+    return path.join(this.directory, `ed25519-${keyId}.pub.pem`);
   }
 
   /** Runs `work` holding the directory's lock file, waiting for another process that holds it. */

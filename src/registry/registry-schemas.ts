@@ -41,8 +41,12 @@ const environments = {
   type: 'object',
   maxProperties: 20,
   propertyNames: { pattern: '^[a-z][a-z0-9-]{0,31}$' },
-  additionalProperties: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 500 },
-  example: { test: 'http://127.0.0.1:3000/sim/wms', validation: 'https://val.example.internal/wms' },
+  // An absolute http(s) URL, or `self:/path`: the server's own address, resolved when a run is
+  // queued (the reference simulators move with the port the server listens on). A self reference
+  // is a path only — `self://host/…` or `self:sim` is refused — so it can never point elsewhere.
+  // No look-ahead in the pattern: it must stay a linear-time (RE2) expression.
+  additionalProperties: { type: 'string', format: 'uri', pattern: '^(https?://|self:/([^/]|$))', maxLength: 500, description: 'http(s)://… or self:/path (this server, wherever it listens)' },
+  example: { test: 'self:/sim/wms', validation: 'https://val.example.internal/wms' },
 } as const;
 
 const stringList = (maxItems: number, maxLength: number) => ({ type: 'array', maxItems, uniqueItems: true, items: text(maxLength) }) as const;

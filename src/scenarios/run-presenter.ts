@@ -8,7 +8,7 @@ export function presentRun(run: Run, steps?: RunStep[]) {
     status: run.status,
     interface: run.interfaceKey,
     contract: { version: run.contractVersion, digest: run.contractDigest },
-    environment: { name: run.environment, baseUrl: run.baseUrl },
+    environment: { name: run.environment, baseUrl: run.baseUrl, reference: run.environmentReference ?? null },
     dryRun: Boolean(run.dryRun),
     assurance: JSON.parse(run.assurance) as unknown,
     scenarios: JSON.parse(run.scenarios) as unknown,
@@ -67,7 +67,7 @@ export function junitOf(run: Run, steps: RunStep[]): string {
   ];
   const properties = (indent: string) => {
     lines.push(`${indent}<properties>`);
-    for (const [name, value] of [['run', String(run.id)], ['status', run.status], ['interface', run.interfaceKey], ['contractVersion', String(run.contractVersion)], ['contractDigest', run.contractDigest], ['environment', run.environment], ['baseUrl', run.baseUrl], ['runner', RUNNER_VERSION], ['seed', run.seed], ['dryRun', String(Boolean(run.dryRun))]]) {
+    for (const [name, value] of [['run', String(run.id)], ['status', run.status], ['interface', run.interfaceKey], ['contractVersion', String(run.contractVersion)], ['contractDigest', run.contractDigest], ['environment', run.environment], ['baseUrl', run.baseUrl], ...(run.environmentReference ? [['environmentReference', run.environmentReference]] : []), ['runner', RUNNER_VERSION], ['seed', run.seed], ['dryRun', String(Boolean(run.dryRun))]]) {
       lines.push(`${indent}  <property name="${name}" value="${xml(value!)}"/>`);
     }
     lines.push(`${indent}</properties>`);
@@ -132,7 +132,7 @@ export function ctrfOf(run: Run, steps: RunStep[]) {
         })),
         ...runTest,
       ],
-      environment: { appName: run.interfaceKey, testEnvironment: run.environment, buildName: `run ${run.id}`, extra: { runStatus: run.status, contractDigest: run.contractDigest, baseUrl: run.baseUrl, dryRun: Boolean(run.dryRun) } },
+      environment: { appName: run.interfaceKey, testEnvironment: run.environment, buildName: `run ${run.id}`, extra: { runStatus: run.status, contractDigest: run.contractDigest, baseUrl: run.baseUrl, environmentReference: run.environmentReference ?? null, dryRun: Boolean(run.dryRun) } },
     },
   };
 }

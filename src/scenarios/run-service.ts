@@ -27,6 +27,7 @@ import { applyDomainRules, type RuleReport } from './domain-rules.js';
 import { CATEGORIES_BY_DEPTH, MAX_BODY_FIXTURE_BYTES, type ResponseDomainRules, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
 import { messageSetFormatOf, MessageSetReadError, MessageSetValidationError, type MessageSetResult, type MessageSetValidator } from './message-set-validator.js';
+import { isSelfReference, resolveBaseUrl } from './environment-reference.js';
 import { PatternTimeoutError, type PatternAnswer, type PatternMatcher } from './pattern-matcher.js';
 import { render, seededRandom, TemplateError, type TemplateContext } from './scenario-templates.js';
 
@@ -117,6 +118,8 @@ export class RunService {
   private readonly stopped = new Set<number>();
   private heartbeat: NodeJS.Timeout | null = null;
   private beating = false;
+  /** Where `self:` environments point: the configured address until `listeningOn` names the real one. */
+  private selfOrigin: string;
 
   constructor(
     private readonly database: Database,
@@ -131,7 +134,23 @@ export class RunService {
     private readonly audit: AuditTrail,
     private readonly settings: RunnerSettings,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    selfOrigin = 'http://127.0.0.1:3000',
+  ) {
+    this.selfOrigin = selfOrigin;
+  }
+
+  /**
+   * The server executing runs tells where it listens (`http://127.0.0.1:3005`): from then on a
+   * `self:` environment resolves there, whatever port the demo was seeded on.
+   */
+  listeningOn(origin: string): void {
+    this.selfOrigin = origin;
+  }
+
+  /** The URL an environment's base URL stands for in this process (`self:/sim/wms` → http://…/sim/wms). */
+  resolveBaseUrl(baseUrl: string): string {
+    return resolveBaseUrl(baseUrl, this.selfOrigin);
+  }
 
   /** Records a queued run and executes it in the background, one run at a time per server. */
   async start(ctx: RequestContext, request: StartRun): Promise<Run> {
@@ -192,7 +211,9 @@ export class RunService {
             contractVersion: contract.version,
             contractDigest: contract.digest,
             environment,
-            baseUrl: environments[environment]!,
+            // Resolved once, when queued: the run records where its requests go, and the reference.
+            baseUrl: this.resolveBaseUrl(environments[environment]!),
+            environmentReference: isSelfReference(environments[environment]!) ? environments[environment]! : null,
             dryRun: request.dryRun === true,
             assurance: JSON.stringify(assurance),
             scenarios: JSON.stringify(selected.map((s) => ({ key: s.key, version: s.version, digest: s.digest, category: s.category }))),
@@ -210,7 +231,7 @@ export class RunService {
           },
           { transaction: tx },
         );
-        await this.audit.record(tx, ctx, { action: 'run.queued', entityType: 'run', entityId: run.id, change: 'create', after: { interface: iface.key, environment, baseUrl: run.baseUrl, dryRun: run.dryRun, assurance, scenarios: JSON.parse(run.scenarios) } });
+        await this.audit.record(tx, ctx, { action: 'run.queued', entityType: 'run', entityId: run.id, change: 'create', after: { interface: iface.key, environment, baseUrl: run.baseUrl, ...(run.environmentReference ? { environmentReference: run.environmentReference } : {}), dryRun: run.dryRun, assurance, scenarios: JSON.parse(run.scenarios) } });
         // Held before the commit, so this process's own recovery never sees it unheld.
         if (hold) this.hold((held = run.id));
         return run;

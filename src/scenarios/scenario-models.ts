@@ -27,7 +27,7 @@ export const SCENARIO_RECORD_STATES: RecordStateDefinition[] = [
     columns: {
       interface_id: 'integer', interface_key: 'text', contract_version: 'integer', contract_digest: 'text', environment: 'text', base_url: 'text', dry_run: 'boolean',
       assurance: 'text', scenarios: 'text', runner_version: 'text', seed: 'text', status: 'text', summary: 'text', started_by: 'integer', started_by_name: 'text',
-      queued_at: 'text', started_at: 'text', finished_at: 'text',
+      queued_at: 'text', started_at: 'text', finished_at: 'text', environment_reference: 'text',
     },
     parts: {
       table: 'run_steps',
@@ -64,7 +64,10 @@ export class Run extends Model<InferAttributes<Run>, InferCreationAttributes<Run
   declare contractVersion: number;
   declare contractDigest: string;
   declare environment: string;
+  /** The URL the run's requests went to (a `self:` reference resolved). */
   declare baseUrl: string;
+  /** The environment's base URL as the interface gives it, when it is a `self:` reference (migration 0009); null otherwise. */
+  declare environmentReference: CreationOptional<string | null>;
   declare dryRun: boolean;
   declare assurance: string;
   declare scenarios: string;
@@ -138,6 +141,7 @@ export function defineScenarioModels(sequelize: Sequelize): ScenarioModels {
       contractDigest: { type: STRING(64), allowNull: false },
       environment: { type: STRING(32), allowNull: false },
       baseUrl: { type: STRING(500), allowNull: false },
+      environmentReference: { type: STRING(500), allowNull: true },
       dryRun: { type: BOOLEAN, allowNull: false },
       assurance: { type: TEXT, allowNull: false },
       scenarios: { type: TEXT, allowNull: false },

@@ -223,3 +223,43 @@ describe('gxpw simulate', function () {
     expect(result.status).to.equal(2);
   });
 });
+
+// `self:` environments from a process that does not listen: `gxpw run` beside the server resolves
+// them to GXPW_PUBLIC_URL, or to HOST:PORT without it — not to the port the demo was seeded on.
+describe('gxpw run against self: environments', function () {
+  this.timeout(120_000);
+  let wb: TestWorkbench;
+  let server: http.Server;
+  let port: number;
+  before(async () => {
+    // Seeded as configured for port 3000; the server answers on another port.
+    wb = await createTestWorkbench('sqlite', { demoRegistry: true, env: { PORT: '3000', GXPW_SIMULATORS: 'on' } });
+    port = await freePort();
+    server = http.createServer(wb.app).listen(port, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+  });
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await wb?.close();
+  });
+
+  it('resolves them to HOST:PORT: a run with PORT set to the server passes, and records the reference and the URL', async () => {
+    const result = await gxpwAsync(['run', '--interface', 'IF-ERP-WMS-001', '--json'], { ...wb.env, PORT: String(port) });
+    expect(result.status, result.stderr + result.stdout).to.equal(0);
+    const run = JSON.parse(result.stdout);
+    expect(run.status).to.equal('passed');
+    expect(run.environment).to.deep.equal({ name: 'test', baseUrl: `http://127.0.0.1:${port}/sim/wms`, reference: 'self:/sim/wms' });
+  });
+
+  it('resolves them to GXPW_PUBLIC_URL when set, whatever PORT says', async () => {
+    const result = await gxpwAsync(['run', '--interface', 'IF-ERP-WMS-001', '--json'], { ...wb.env, PORT: String(await freePort()), GXPW_PUBLIC_URL: `http://127.0.0.1:${port}/` });
+    expect(result.status, result.stderr + result.stdout).to.equal(0);
+    expect(JSON.parse(result.stdout).environment).to.deep.equal({ name: 'test', baseUrl: `http://127.0.0.1:${port}/sim/wms`, reference: 'self:/sim/wms' });
+  });
+
+  it('refuses a GXPW_PUBLIC_URL that is not an http(s) URL, naming the setting', () => {
+    const result = gxpw(['run', '--interface', 'IF-ERP-WMS-001'], { ...wb.env, GXPW_PUBLIC_URL: 'ftp://example.internal' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include('GXPW_PUBLIC_URL: must be an http:// or https:// URL');
+  });
+});

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { runDemoScenarios, seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
 import { DEMO_INTERFACES, DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
+import { auditEvents } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -116,14 +117,26 @@ describeEachDatabase('demo runs against the simulators', (dialect) => {
         probe.close(() => resolve(free));
       });
     });
-    wb = await createTestWorkbench(dialect, { demoRegistry: true, env: { PORT: String(port), GXPW_SIMULATORS: 'on' } });
+    // Seeded as configured for port 3000, served on another port (a restart with PORT changed): the
+    // demo's `self:` environments follow the server to where it listens.
+    wb = await createTestWorkbench(dialect, { demoRegistry: true, env: { PORT: '3000', GXPW_SIMULATORS: 'on' } });
+    expect(port).to.not.equal(3000);
     server = wb.app.listen(port, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${port}`;
+    wb.services.runs.listeningOn(base);
   });
   after(async () => {
     server?.close();
     await wb?.close();
+  });
+
+  it('seeds its test environments as `self:` references to the simulators, not as a fixed address', async () => {
+    for (const demo of DEMO_INTERFACES) {
+      const { environments } = await wb.services.interfaces.view(demo.key);
+      expect(environments.test, demo.key).to.match(/^self:\/sim\/[a-z-]+$/);
+      if (environments.faulty) expect(environments.faulty, demo.key).to.match(/^self:\/sim\/faulty\//);
+    }
   });
 
   it('gives every demo interface scenarios drafted from its contract', async () => {
@@ -155,6 +168,11 @@ describeEachDatabase('demo runs against the simulators', (dialect) => {
     expect(epcisSteps.map((s) => s.scenarioKey), 'the event history is queried and checked').to.include('epcis-serial-history');
     const exchanges = await Promise.all(epcisSteps.map(async (s) => JSON.parse(fs.readFileSync(wb.services.evidence.store.pathOf(s.requestEvidence!), 'utf8')) as { url: string }));
     expect(exchanges.map((e) => e.url)).to.satisfy((urls: string[]) => urls.length > 0 && urls.every((url) => url.startsWith(`${base}/sim/trading-partner/`)));
+    // The run record keeps the reference and the URL it resolved to, where this server listens.
+    const presented = (await request(wb.app).get(`/api/v1/runs/${epcisRun.id}`).set('Authorization', `Bearer ${await wb.login('auditor')}`)).body;
+    expect(presented.environment).to.deep.equal({ name: 'test', baseUrl: `${base}/sim/trading-partner`, reference: 'self:/sim/trading-partner' });
+    const [queued] = await auditEvents(wb.services, { action: 'run.queued', entityType: 'run', entityId: String(epcisRun.id) });
+    expect(queued?.after).to.include({ baseUrl: `${base}/sim/trading-partner`, environmentReference: 'self:/sim/trading-partner' });
     expect(await runDemoScenarios(wb.services, base), 'only on a workspace without runs').to.equal(0);
     // No scenario was added to fail on purpose: a later run of a showcase interface against `test` passes.
     const again = await wb.services.runs.runToEnd(systemContext('test'), { interface: 'IF-ERP-WMS-001', environment: 'test' });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { configuredSelfOrigin, resolveBaseUrl } from '../../src/scenarios/environment-reference.js';
 
 describe('configuration', () => {
   it('has production defaults: port 3000, ./data, ./evidence, embedded SQLite, demo on, OWASP scrypt cost', () => {
@@ -46,6 +47,19 @@ describe('configuration', () => {
     expect(config.demo.enabled).to.equal(false);
     expect(config.auth).to.include({ tokenTtlSeconds: 600, sessionIdleSeconds: 900, lockoutThreshold: 3, passwordMaxAgeDays: 0 });
     expect(config.audit.checkpointEvery).to.equal(50);
+  });
+
+  it('finds the server for `self:` environments at GXPW_PUBLIC_URL, else at HOST:PORT (a wildcard HOST on loopback), and refuses a GXPW_PUBLIC_URL that is not http(s)', () => {
+    expect(configuredSelfOrigin(loadConfig({}))).to.equal('http://127.0.0.1:3000');
+    expect(configuredSelfOrigin(loadConfig({ HOST: '0.0.0.0', PORT: '3005' }))).to.equal('http://127.0.0.1:3005');
+    expect(configuredSelfOrigin(loadConfig({ HOST: '::', PORT: '3005' }))).to.equal('http://[::1]:3005');
+    expect(loadConfig({ GXPW_PUBLIC_URL: 'https://gxpw.example-pharma.internal/workbench/' }).publicUrl).to.equal('https://gxpw.example-pharma.internal/workbench');
+    expect(configuredSelfOrigin(loadConfig({ PORT: '3005', GXPW_PUBLIC_URL: 'http://127.0.0.1:3007' }))).to.equal('http://127.0.0.1:3007');
+    expect(resolveBaseUrl('self:/sim/wms', 'https://gxpw.example-pharma.internal/workbench')).to.equal('https://gxpw.example-pharma.internal/workbench/sim/wms');
+    expect(resolveBaseUrl('https://val.example.internal/wms', 'http://127.0.0.1:3005')).to.equal('https://val.example.internal/wms');
+    for (const bad of ['ftp://gxpw.example', 'gxpw.example:3000', 'http://gxpw.example/?x=1', 'http://user:secret@gxpw.example']) {
+      expect(() => loadConfig({ GXPW_PUBLIC_URL: bad }), bad).to.throw(ConfigError, /GXPW_PUBLIC_URL: must be an http:\/\/ or https:\/\/ URL/);
+    }
   });
 
   it('resolves a sqlite: DATABASE_URL against the working directory', () => {

@@ -227,3 +227,44 @@ describeEachDatabase('interface registry: retired systems', (dialect) => {
     expect((await api('get', '/api/v1/interfaces/IF-ERP-WMS-001')).body.targetSystem).to.equal(WMS.name);
   });
 });
+
+// Environments may point at the server itself (`self:/sim/wms`), resolved where it listens when a
+// run is queued; the registry accepts only a path there, never a host.
+describeEachDatabase('interface environments', (dialect) => {
+  let wb: TestWorkbench;
+  let it_: string;
+  const api = (method: 'get' | 'post' | 'patch', path: string, token = it_) => request(wb.app)[method](path).set('Authorization', `Bearer ${token}`);
+  const interfaceCount = async () => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM interfaces', { plain: true }))!.n);
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect);
+    it_ = await wb.login('it');
+    for (const system of [ERP, WMS]) await api('post', '/api/v1/systems').send(system).expect(201);
+  });
+  after(async () => wb?.close());
+
+  it('takes `self:/path` as an environment base URL (this server, wherever it listens) on create, edit and import, and refuses a self reference with a host or without a path, changing nothing', async () => {
+    const created = await api('post', '/api/v1/interfaces').send(anInterface('IF-ERP-WMS-020', { environments: { test: 'self:/sim/wms', validation: 'https://val.example.internal/wms' } }));
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    expect(created.body.environments).to.deep.equal({ test: 'self:/sim/wms', validation: 'https://val.example.internal/wms' });
+    expect((await lastAuditEvent(wb.services, 'interface.created'))?.after.environments).to.deep.include({ test: 'self:/sim/wms' });
+    const edited = await api('patch', '/api/v1/interfaces/IF-ERP-WMS-020').send({ environments: { test: 'self:/sim/faulty/schema/wms' }, reason: 'showcase environment' });
+    expect(edited.status, JSON.stringify(edited.body)).to.equal(200);
+    expect((await lastAuditEvent(wb.services, 'interface.updated'))?.after.environments).to.deep.equal({ test: 'self:/sim/faulty/schema/wms' });
+    const before = await interfaceCount();
+    for (const bad of ['self://evil.example/sim/wms', 'self:sim/wms', 'self:', 'ftp://val.example.internal/wms', 'self:/sim wms']) {
+      const create = await api('post', '/api/v1/interfaces').send(anInterface('IF-ERP-WMS-021', { environments: { test: bad } }));
+      expect(create.status, bad).to.equal(400);
+      expect(create.body.error.details[0].field, bad).to.equal('body.environments.test');
+      const patch = await api('patch', '/api/v1/interfaces/IF-ERP-WMS-020').send({ environments: { test: bad }, reason: 'bad' });
+      expect(patch.status, bad).to.equal(400);
+      const imported = await api('post', '/api/v1/registry/import').send({ interfaces: [anInterface('IF-ERP-WMS-022', { environments: { test: bad } })] });
+      expect(imported.status, bad).to.equal(400);
+    }
+    expect(await interfaceCount()).to.equal(before);
+    expect((await api('get', '/api/v1/interfaces/IF-ERP-WMS-020')).body.environments).to.deep.equal({ test: 'self:/sim/faulty/schema/wms' });
+    const imported = await api('post', '/api/v1/registry/import').send({ interfaces: [anInterface('IF-ERP-WMS-023', { environments: { test: 'self:/sim/erp' } })] });
+    expect(imported.status, JSON.stringify(imported.body)).to.equal(201);
+    expect((await api('get', '/api/v1/interfaces/IF-ERP-WMS-023')).body.environments).to.deep.equal({ test: 'self:/sim/erp' });
+  });
+});

@@ -58,6 +58,7 @@ describeEachDatabase('audit trail: tamper detection', (dialect) => {
   // since a sign-in appends an event itself.
   beforeEach(async () => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY) } });
+    wb.tamperedWith();
     auditorToken = await wb.login('auditor');
     for (let seq = (await wb.services.audit.lastSeq()) + 1; seq <= TRAIL_LENGTH; seq += 1) {
       const updated = seq % 2 === 1;

@@ -77,6 +77,7 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
   if (options.seedUsers !== false) await seedDemoWorkspace(services, TEST_PASSWORD, { registry: options.demoRegistry ?? false });
   const app = createApp(services, options);
   let tampered = false;
+  let closed = false;
   return {
     dialect,
     config,
@@ -93,6 +94,8 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
       tampered = true;
     },
     async close() {
+      if (closed) return;
+      closed = true;
       try {
         if (!tampered) {
           const records = await reconcileRecordStates(services.database, services.audit.recordStates);

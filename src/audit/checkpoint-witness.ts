@@ -47,6 +47,6 @@ export class CheckpointWitness {
     const current = this.read();
     if ('witness' in current && current.witness && current.witness.treeSize >= checkpoint.treeSize) return;
     const { treeSize, rootHash, chainHash, createdAt, keyId, signature } = checkpoint;
-    writeFileAtomic(this.file, `${JSON.stringify({ treeSize, rootHash, chainHash, createdAt, keyId, signature }, null, 2)}\n`, 0o644);
+    writeFileAtomic(this.file, `${JSON.stringify({ treeSize, rootHash, chainHash, createdAt, keyId, signature }, null, 2)}\n`, 0o600);
   }
 }

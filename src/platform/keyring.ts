@@ -215,10 +215,10 @@ export class Keyring {
     const createdAt = new Date().toISOString();
     // Key files first: whoever reads the new index finds the key it names.
     writeFileAtomic(path.join(this.directory, `ed25519-${keyId}.key.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
-    writeFileAtomic(path.join(this.directory, `ed25519-${keyId}.pub.pem`), publicKeyPem, 0o644);
+    writeFileAtomic(path.join(this.directory, `ed25519-${keyId}.pub.pem`), publicKeyPem, 0o600);
     const index: KeyringIndex = { active: keyId, keys: [...this.index.keys, { keyId, createdAt }] };
     const text = `${JSON.stringify(index, null, 2)}\n`;
-    writeFileAtomic(this.indexPath, text, 0o644);
+    writeFileAtomic(this.indexPath, text, 0o600);
     this.keys.set(keyId, { keyId, createdAt, publicKey, publicKeyPem, privateKey });
     this.index = index;
     this.indexText = text;

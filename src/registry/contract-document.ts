@@ -39,7 +39,9 @@ export interface CompiledContract {
   apiAnnotations: boolean;
 }
 
-const MAX_DEPTH = 256;
+/** How deep a contract document may nest (400 contract_too_deep beyond). */
+export const CONTRACT_MAX_DEPTH = 256;
+const MAX_DEPTH = CONTRACT_MAX_DEPTH;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const SCHEMA_DIALECTS: Record<string, Dialect> = {
   'http://json-schema.org/draft-04/schema': 'draft-04',

@@ -98,13 +98,11 @@ export class ApiRouter {
       if (validators.body && req.body === undefined && hasBody(req)) {
         throw new UnsupportedMediaTypeError('Send the request body as application/json.');
       }
-      const input: RouteInput<Body, Query, Params> = {
-        body: validators.body ? validateInput<Body>(validators.body, req.body ?? {}, 'body') : (undefined as Body),
-        query: validators.query ? validateInput<Query>(validators.query, { ...req.query }, 'query') : (req.query as Query),
-        params: validators.params ? validateInput<Params>(validators.params, { ...req.params }, 'params') : (req.params as Params),
-        ctx,
-        req,
-      };
+      // Which record (path), then how (query), then what (body): a bad id is named first.
+      const params = validators.params ? validateInput<Params>(validators.params, { ...req.params }, 'params') : (req.params as Params);
+      const query = validators.query ? validateInput<Query>(validators.query, { ...req.query }, 'query') : (req.query as Query);
+      const body = validators.body ? validateInput<Body>(validators.body, req.body ?? {}, 'body') : (undefined as Body);
+      const input: RouteInput<Body, Query, Params> = { body, query, params, ctx, req };
       const result = await spec.handler(input, res);
       if (!res.headersSent) res.status(spec.status ?? 200).json(result);
     };

@@ -6,15 +6,9 @@ import { isPermission, roleHasPermission, ROLES, type Role } from '../../src/aut
 import { MAX_BODY_DEPTH, type RouteSpec } from '../../src/platform/http/api-router.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { EDGE_NUMBERS } from '../support/edge-values.js';
 import { anInterface, ERP, WMS } from '../support/registry-fixtures.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
-
-/**
- * Text that `+text` (ajv's coercion) turns into a number no database column holds, or into one the
- * client did not write: every numeric path parameter and query field must refuse each with 400.
- * no-500.test feeds the same values to every route at random.
- */
-export const EDGE_NUMBERS = ['Infinity', '-Infinity', '1e400', '-1e400', 'NaN', '', ' ', '0x10', '1e3', '1.5', '99999999999999999999'];
 
 /** Values for the path parameters not under test: well-formed, so only the edge value is wrong. */
 const PLAIN_PARAMS: Record<string, string> = { key: 'IF-ANY-001', digest: 'a'.repeat(64), scenario: '1' };

@@ -29,9 +29,9 @@ describeEachDatabase('files on disk are private to the server', (dialect) => {
     expect((await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${token}`).set('Content-Type', 'text/plain').send('a capture')).status).to.equal(201);
   });
   after(async () => {
-    process.umask(previousUmask);
+    if (previousUmask !== undefined) process.umask(previousUmask);
     await wb?.close();
-    fs.rmSync(parent, { recursive: true, force: true });
+    if (parent) fs.rmSync(parent, { recursive: true, force: true });
   });
 
   it('creates the data directory and the evidence directory 0700', () => {

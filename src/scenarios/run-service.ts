@@ -18,6 +18,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { NOTHING, resolveJsonPointer } from '../platform/json-pointer.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { CompiledContract } from '../registry/contract-document.js';
+import { describeUncheckedPatterns } from '../registry/contract-patterns.js';
+import { takeUncheckedPatterns, type UncheckedPattern } from '../registry/schema-compiler.js';
 import type { ContractService } from '../registry/contract-service.js';
 import type { InterfaceService } from '../registry/interface-service.js';
 import type { AssessmentService } from '../risk/assessment-service.js';
@@ -534,10 +536,17 @@ export class RunService {
       }
     }
     let schemaErrors: unknown[] = [];
+    let uncheckedPatterns: UncheckedPattern[] = [];
     const validate = validators.get(`${step.operation} → ${response.status}`);
-    if (expected.schema && body !== undefined && validate && !validate(body)) {
-      schemaErrors = (validate.errors ?? []).slice(0, 20);
-      problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
+    if (expected.schema && body !== undefined && validate) {
+      // Synchronous from here to takeUncheckedPatterns: no other validation runs in between.
+      takeUncheckedPatterns(validate);
+      const valid = validate(body);
+      uncheckedPatterns = takeUncheckedPatterns(validate);
+      if (!valid) {
+        schemaErrors = (validate.errors ?? []).slice(0, 20);
+        problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
+      }
     }
     const values = assertions.map((assertion) => (body === undefined ? NOTHING : resolveJsonPointer(body, assertion.pointer)));
     // Patterns stopped for taking too long leave their assertions unchecked; everything else is still judged.
@@ -563,8 +572,10 @@ export class RunService {
       const value = body === undefined ? NOTHING : resolveJsonPointer(body, pointer);
       if (value !== NOTHING) context.vars[name] = value;
     }
-    const actual = { status: response.status, durationMs, schemaErrors, assertions: checked, ...(ruleReports ? { domainRules: ruleReports } : {}) };
+    const actual = { status: response.status, durationMs, schemaErrors, ...(uncheckedPatterns.length ? { uncheckedPatterns } : {}), assertions: checked, ...(ruleReports ? { domainRules: ruleReports } : {}) };
     const exchange = { request, response: { status: response.status, headers: response.headers, body: response.text } };
+    if (uncheckedPatterns.length && unchecked === null) unchecked = `the contract's ${describeUncheckedPatterns(uncheckedPatterns)}`;
+    else if (uncheckedPatterns.length) unchecked += `; the contract's ${describeUncheckedPatterns(uncheckedPatterns)}`;
     if (unchecked !== null) {
       // A failure found elsewhere stands; with none, the step could not be judged: an error.
       if (problems.length) return judged([...problems, `some patterns could not be checked: ${unchecked}`], expected, actual, durationMs, exchange);
@@ -658,16 +669,23 @@ export class RunService {
       throw error;
     }
     const result: MessageSetResult = validated.value;
-    const { messages, invalid, failures, rules } = result;
+    const { messages, invalid, failures, rules, unchecked } = result;
     const violations = rules.reduce((n, r) => n + r.violationCount, 0);
     const problems: string[] = [];
     if (invalid !== expected.invalid) problems.push(`${invalid} of ${messages} messages do not match ${set.target} (expected ${expected.invalid})${failures[0] ? `; first: message ${failures[0].index}: ${JSON.stringify(failures[0].errors[0])}` : ''}`);
     const rulesProblem = violationsProblem(rules, expected.violations);
     if (rulesProblem) problems.push(rulesProblem);
     const durationMs = Math.round(performance.now() - started);
-    const report = { messages, valid: messages - invalid, invalid, failures, rules };
+    const report = { messages, valid: messages - invalid, invalid, failures, rules, ...(unchecked.messages ? { unchecked } : {}) };
     // A set with no message shows nothing about the contract: the step errs rather than passing empty.
     if (messages === 0) return { status: 'error', expected, actual: { messages, invalid, violations, durationMs }, message: 'The message set holds no message, so nothing was validated.', durationMs, exchange: { request: null, requestFile, response: report } };
+    if (unchecked.messages) {
+      // Never passed silently: a failure found elsewhere stands, with the note; with none, the step could not be judged.
+      const actual = { messages, invalid, violations, durationMs, uncheckedMessages: unchecked.messages, uncheckedPatterns: unchecked.patterns };
+      const note = `${unchecked.messages} of ${messages} messages were not fully checked: the contract's ${describeUncheckedPatterns(unchecked.patterns)}`;
+      if (problems.length) return judged([...problems, note], expected, actual, durationMs, { request: null, requestFile, response: report });
+      return { status: 'error', expected, actual, message: `The messages could not all be checked: ${note}`, durationMs, exchange: { request: null, requestFile, response: report } };
+    }
     return judged(problems, expected, { messages, invalid, violations, durationMs }, durationMs, { request: null, requestFile, response: report });
   }
 

@@ -597,12 +597,21 @@ export class RunService {
       for (let attempt = 0; attempt < 10 && (body === undefined || !requestSchema(body)); attempt += 1) {
         body = literal(generateSync(requestSchema.schema as never, { useExamplesValue: false, alwaysFakeOptionals: false, seed: Math.floor(context.random() * 2 ** 31) }));
       }
+      takeUncheckedPatterns(requestSchema);
       if (!requestSchema(body)) {
         // Never send what the contract itself refuses as if it were a valid case.
         cases.push({ status: 'error', expected: {}, actual: {}, message: `no body satisfying the request schema of ${step.operation} could be generated`, durationMs: 0, exchange: { request: { generated: body }, response: null } });
         continue;
       }
-      cases.push(await this.executeStep(ctx, run, { ...step, generate: undefined, body }, definition, validators, context));
+      const requestUnchecked = takeUncheckedPatterns(requestSchema);
+      const outcome = await this.executeStep(ctx, run, { ...step, generate: undefined, body }, definition, validators, context);
+      if (requestUnchecked.length) {
+        // The body could not be confirmed valid: its case is not passed silently either.
+        const note = `the generated request was not fully checked: the contract's ${describeUncheckedPatterns(requestUnchecked)}`;
+        outcome.message = outcome.message ? `${outcome.message}; ${note}` : note;
+        if (outcome.status === 'passed') outcome.status = 'error';
+      }
+      cases.push(outcome);
     }
     const count = (status: StepStatus) => cases.filter((c) => c.status === status).length;
     const problems = cases.flatMap((c, i) => (c.message ? [`case ${i + 1}: ${c.message}`] : [])).slice(0, 10);

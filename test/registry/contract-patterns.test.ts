@@ -13,6 +13,8 @@ import { auditEvents } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { anInterface, ERP, WMS } from '../support/registry-fixtures.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+import { listenOnLoopback, SALES_ORDERS_CONTRACT } from '../support/runner-fixtures.js';
+import type { Server } from 'node:http';
 
 const CATASTROPHIC = '^(a+)+$';
 const LOOKAHEAD = '^(?=[A-Z])[A-Z0-9]{3}$';
@@ -76,17 +78,41 @@ describeEachDatabase('contract patterns the linear-time engine cannot run', (dia
   let qa: string;
   const api = (method: 'get' | 'post', url: string, token = it_) => request(wb.app)[method](url).set('Authorization', `Bearer ${token}`);
 
+  let server: Server;
   before(async () => {
-    wb = await createTestWorkbench(dialect);
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on' } });
+    let base: string;
+    ({ server, base } = await listenOnLoopback(wb));
     const ctx = systemContext('test');
     for (const system of [ERP, WMS]) await wb.services.systems.create(ctx, system);
+    // The demo sales-order contract, its plant pattern written with a lookahead; served by the WMS simulator.
+    const lookaheadPlant = SALES_ORDERS_CONTRACT.replace("plant: { type: string, pattern: '^[A-Z0-9]{4}$' }", () => "plant: { type: string, pattern: '^(?=[A-Z])[A-Z0-9]{4}$' }");
+    expect(lookaheadPlant).to.not.equal(SALES_ORDERS_CONTRACT);
+    await wb.services.interfaces.create(ctx, { ...anInterface('IF-PAT-003', { environments: { test: `${base}/sim/wms` } }), status: 'active' } as never);
+    await wb.services.contracts.register(ctx, 'IF-PAT-003', { format: 'openapi', document: lookaheadPlant });
     for (const key of ['IF-PAT-001', 'IF-PAT-002']) await wb.services.interfaces.create(ctx, { ...anInterface(key), status: 'active' } as never);
     // The run's contract: one unchecked `pattern`, consulted only when a code is a string.
     await wb.services.contracts.register(ctx, 'IF-PAT-002', { format: 'json-schema', document: contractWith(LOOKAHEAD) });
     it_ = await wb.login('it');
     qa = await wb.login('qa');
   });
-  after(async () => wb?.close());
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('does not pass a generated case whose request body needed the unchecked pattern', async function () {
+    this.timeout(60_000);
+    const assessed = await api('post', '/api/v1/interfaces/IF-PAT-003/risk-assessments', qa).send({ modelId: 'fda-csa', answers: { intendedUse: 'direct-gxp', processRisk: 'high', dataIntegrityImpact: 'transports-gxp-records' } });
+    expect(assessed.status, JSON.stringify(assessed.body)).to.equal(201);
+    const saved = await api('post', '/api/v1/interfaces/IF-PAT-003/scenarios').send({ key: 'generated-orders', name: 'Any order the contract allows is accepted', category: 'generated', steps: [{ name: 'Generated orders', operation: 'POST /orders', generate: { count: 2 }, expect: { status: 201 } }] });
+    expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+    const started = await api('post', '/api/v1/runs').send({ interface: 'IF-PAT-003' });
+    await wb.services.runs.idle();
+    const [step] = (await api('get', `/api/v1/runs/${started.body.id}`)).body.steps;
+    expect(step.status, JSON.stringify(step)).to.equal('error');
+    expect(step.message).to.include('the generated request was not fully checked').and.include('plant/pattern');
+  });
 
   it('registers a contract with a lookahead, a PCRE subroutine and a backreference, each a warning with its JSON pointer', async () => {
     const document = {

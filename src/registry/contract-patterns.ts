@@ -13,7 +13,7 @@
 // schema is still checked, and the runner is told it did).
 import { RE2JS } from 're2js';
 import { escapePointerToken } from '../platform/json-pointer.js';
-import { isLinearForBacktracking } from './pattern-linearity.js';
+import { classAsRanges, isLinearForBacktracking } from './pattern-linearity.js';
 
 /** A contract pattern the linear-time engine cannot run, and where it sits in its schema. */
 export interface UncheckedPattern {
@@ -101,6 +101,13 @@ export function toRe2Syntax(pattern: string): string {
       if (pattern.startsWith('[^]', i)) {
         out += '[\\x{0}-\\x{10FFFF}]';
         i += 2;
+        continue;
+      }
+      // Read as a set of code points where possible (so \s, \S and \d mean inside a class what they mean in JavaScript).
+      const ranges = classAsRanges(pattern, i);
+      if (ranges) {
+        out += ranges[0];
+        i = ranges[1] - 1;
         continue;
       }
       inClass = true;

@@ -111,6 +111,21 @@ function parseEscape(pattern: string, i: number, inClass: boolean): [Range[], nu
   throw new NotSimple();
 }
 
+/**
+ * The code points of the character class at `i` (its '['), as RE2 class syntax, and the index
+ * after its ']'; null for a class this reader does not take (it is then copied as it is).
+ */
+export function classAsRanges(pattern: string, i: number): [string, number] | null {
+  try {
+    const [set, after] = parseClass(pattern, i);
+    const ranges = normalize(set).map(([from, to]) => (from === to ? `\\x{${from.toString(16)}}` : `\\x{${from.toString(16)}}-\\x{${to.toString(16)}}`));
+    return [ranges.length ? `[${ranges.join('')}]` : '[^\\x{0}-\\x{10FFFF}]', after];
+  } catch (error) {
+    if (error instanceof NotSimple) return null;
+    throw error;
+  }
+}
+
 /** A class at `i` (the '['): its set, and the index after the ']'. */
 function parseClass(pattern: string, i: number): [Range[], number] {
   let j = i + 1;

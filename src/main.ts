@@ -205,7 +205,6 @@ const COMMANDS: Record<string, Command> = {
 
 async function serve(): Promise<number> {
   const config = loadConfig();
-  fs.mkdirSync(config.dataDir, { recursive: true });
   const services = await createServices(config);
   const { logger } = services;
   const applied = await migrate(services);
@@ -389,7 +388,6 @@ function assertWritableFile(flag: string, file: string): void {
 }
 
 async function withServices<T>(work: (services: Services) => Promise<T>, config: Config = loadConfig()): Promise<T> {
-  fs.mkdirSync(config.dataDir, { recursive: true });
   const services = await createServices(config, {});
   try {
     return await work(services);

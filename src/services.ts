@@ -14,6 +14,8 @@ import { SecurityAlertService } from './auth/security-alert-service.js';
 import { UserService } from './auth/user-service.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './platform/database.js';
+import { StartupError } from './platform/errors.js';
+import { ensurePrivateDirectory } from './platform/files.js';
 import { Keyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { ContractService } from './registry/contract-service.js';
@@ -90,6 +92,12 @@ function recordStatesOfEveryFeature(): RecordStates {
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
+  // The database, keys and witness live here: readable by the server's account alone (Annex 11 §12.1).
+  try {
+    ensurePrivateDirectory(config.dataDir);
+  } catch (error) {
+    throw new StartupError(`GXPW_DATA_DIR: cannot create the data directory ${config.dataDir}: ${(error as Error).message}`);
+  }
   const keyring = Keyring.open(config.keysDir);
   // Before the database opens: a bad risk model stops the start with its file and JSON pointer.
   const riskModels = RiskModelRegistry.load(config.riskModelsDir, config.signatures.meanings);

@@ -80,7 +80,7 @@ export class CheckpointWitness {
       try {
         const current = readCopy(file);
         if (current.witness && current.witness.treeSize >= treeSize) continue;
-        writeFileAtomic(file, text, 0o644);
+        writeFileAtomic(file, text, 0o600);
       } catch (error) {
         failure ??= error;
       }

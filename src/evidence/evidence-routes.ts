@@ -41,7 +41,7 @@ export function registerEvidenceRoutes(api: ApiRouter, evidence: EvidenceService
     path: '/api/v1/evidence',
     permission: 'evidence:write',
     tag: 'evidence',
-    summary: 'Upload evidence, streamed: the raw body (any type), or one file in multipart/form-data',
+    summary: 'Upload evidence, streamed: the raw body (any type), or exactly one file in multipart/form-data (400 multiple_files for more)',
     query: uploadQuery,
     streamBody: true,
     status: 201,
@@ -52,9 +52,10 @@ export function registerEvidenceRoutes(api: ApiRouter, evidence: EvidenceService
       const belongsTo = query.belongsToType ? { type: query.belongsToType, id: query.belongsToId! } : null;
       const contentType = req.headers['content-type'] ?? 'application/octet-stream';
       // What the catalogue keeps is checked before a byte is stored: bad input changes nothing.
-      const upload = async (source: Readable, details: CaptureDetails) => evidence.capture(ctx, source, { ...details, mediaType: checkedMediaType(details.mediaType, 'header.content-type'), originalName: checkedFileName(details.originalName ?? null) });
+      const upload = async (source: Readable, details: CaptureDetails, beforeFiling?: () => Promise<void>) =>
+        evidence.capture(ctx, source, { ...details, mediaType: checkedMediaType(details.mediaType, 'header.content-type'), originalName: checkedFileName(details.originalName ?? null) }, beforeFiling);
       const { item, deduplicated } = contentType.startsWith('multipart/form-data')
-        ? await fromMultipart(req, evidence.store.maxBytes, (file, info) => upload(file, { mediaType: info.mimeType || 'application/octet-stream', originalName: info.filename ?? query.name ?? null, belongsTo }))
+        ? await fromMultipart(req, evidence.store.maxBytes, (file, info, onlyFile) => upload(file, { mediaType: info.mimeType || 'application/octet-stream', originalName: info.filename ?? query.name ?? null, belongsTo }, onlyFile))
         : await upload(req, { mediaType: contentType, originalName: query.name ?? null, belongsTo });
       res.status(201).json({ ...presentEvidence(item), deduplicated });
     },
@@ -124,8 +125,13 @@ function checkedFileName(name: string | null): string | null {
   return name;
 }
 
-/** Streams the first file part of a multipart body into `onFile`; other parts are skipped. */
-function fromMultipart<T>(req: Request, maxBytes: number, onFile: (file: Readable, info: busboy.FileInfo) => Promise<T>): Promise<T> {
+/**
+ * Streams the file part of a multipart body into `onFile`. One upload is one item: a body with a
+ * second file part is refused whole (400 multiple_files) — `onlyFile`, awaited before the first file
+ * is put in place, waits for the end of the body and throws if another file came, so neither file is
+ * stored (never one kept and the other silently dropped).
+ */
+function fromMultipart<T>(req: Request, maxBytes: number, onFile: (file: Readable, info: busboy.FileInfo, onlyFile: () => Promise<void>) => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -135,21 +141,34 @@ function fromMultipart<T>(req: Request, maxBytes: number, onFile: (file: Readabl
       return;
     }
     let result: Promise<T> | null = null;
+    const malformed = (error: Error) => new ValidationError(`Malformed multipart body: ${error.message}`, [], 'malformed_multipart');
+    // Settles when the whole body has been read: fine with one file, refused with more.
+    const bodyRead = new Promise<void>((resolveBody, rejectBody) => {
+      parser.on('filesLimit', () => {
+        rejectBody(tooManyFiles());
+      });
+      parser.on('error', (error: Error) => rejectBody(malformed(error)));
+      parser.on('close', () => resolveBody());
+    });
+    bodyRead.catch(() => undefined);
     parser.on('file', (_field, file, info) => {
-      if (result) return void file.resume();
       // A body cut off inside the file part errors this stream, possibly before onFile has piped it
       // anywhere (it checks the owner first); unhandled, that error would take the process down.
-      file.on('error', (error: Error) => reject(new ValidationError(`Malformed multipart body: ${error.message}`, [], 'malformed_multipart')));
-      result = onFile(file, info);
+      file.on('error', (error: Error) => reject(malformed(error)));
+      result = onFile(file, info, () => bodyRead);
       result.then(resolve, (error: unknown) => {
         file.resume();
         reject(error);
       });
     });
-    parser.on('error', (error: Error) => reject(new ValidationError(`Malformed multipart body: ${error.message}`, [], 'malformed_multipart')));
+    parser.on('error', (error: Error) => reject(malformed(error)));
     parser.on('close', () => {
       if (!result) reject(new ValidationError('The multipart body holds no file.', [{ field: 'body', rule: 'required', message: 'must hold one file part' }], 'no_file'));
     });
     req.pipe(parser);
   });
+}
+
+function tooManyFiles(): ValidationError {
+  return new ValidationError('Upload one file per request: this multipart body holds more than one file part, and none was stored.', [{ field: 'body', rule: 'maxFiles', message: 'must hold exactly one file part' }], 'multiple_files');
 }

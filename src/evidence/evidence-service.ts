@@ -79,11 +79,15 @@ export class EvidenceService {
     await owner(belongsTo.id, tx);
   }
 
-  /** Streams content into the store, then catalogues and audits it in one transaction. */
-  async capture(ctx: RequestContext, source: Readable | AsyncIterable<Buffer> | Iterable<Buffer>, details: CaptureDetails): Promise<{ item: EvidenceItem; deduplicated: boolean }> {
+  /**
+   * Streams content into the store, then catalogues and audits it in one transaction. `beforeFiling`
+   * (e.g. "the rest of the upload holds no second file") runs once the bytes are written: when it
+   * throws, nothing is stored or catalogued.
+   */
+  async capture(ctx: RequestContext, source: Readable | AsyncIterable<Buffer> | Iterable<Buffer>, details: CaptureDetails, beforeFiling?: () => Promise<void>): Promise<{ item: EvidenceItem; deduplicated: boolean }> {
     const started = this.now().toISOString();
     await this.assertOwnerAccepts(details.belongsTo);
-    const stored = await this.store.putStream(source);
+    const stored = await this.store.putStream(source, beforeFiling);
     const item = await this.database.write(async (tx) => {
       // Again at filing time: the record may have closed while the bytes arrived.
       await this.assertOwnerAccepts(details.belongsTo, tx);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PayloadTooLargeError } from '../platform/errors.js';
+import { ensurePrivateDirectory } from '../platform/files.js';
 
 export interface StoredContent {
   digest: string;
@@ -54,8 +55,13 @@ export class EvidenceStore {
   ) {}
 
   static open(root: string, maxBytes: number, options: EvidenceStoreOptions = {}): EvidenceStore {
-    for (const dir of [root, path.join(root, 'sha256'), path.join(root, 'tmp'), path.join(root, 'quarantine')]) fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
-    sweepStaleTempFiles(path.join(root, 'tmp'));
+    // Evidence is regulated data: the server's account alone reads it (0700; files are 0440 inside).
+    for (const dir of [root, path.join(root, 'sha256'), path.join(root, 'tmp'), path.join(root, 'quarantine')]) ensurePrivateDirectory(dir);
+    const tmp = path.join(root, 'tmp');
+    sweepStaleTempFiles(tmp);
+    // A crash just before this start left temp files younger than the grace period: swept once more
+    // when they have aged past it (an unref'd timer: it never keeps the process alive).
+    setTimeout(() => sweepStaleTempFiles(tmp), TEMP_FILE_GRACE_MS + 1000).unref();
     return new EvidenceStore(root, maxBytes, options.syncEveryBytes ?? SYNC_EVERY_BYTES);
   }
 
@@ -78,8 +84,11 @@ export class EvidenceStore {
     return path.join(this.root, 'sha256', digest.slice(0, 2), digest.slice(2, 4), digest);
   }
 
-  /** Stores a stream; refuses (413) beyond the size limit, leaving nothing behind. */
-  async putStream(source: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable): Promise<StoredContent> {
+  /**
+   * Stores a stream; refuses (413) beyond the size limit, leaving nothing behind. `beforeSettle` runs
+   * once the bytes are written and synced but not yet in place: when it throws, nothing is stored.
+   */
+  async putStream(source: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable, beforeSettle?: () => Promise<void>): Promise<StoredContent> {
     const hash = createHash('sha256');
     let size = 0;
     const { maxBytes, syncEveryBytes } = this;
@@ -119,6 +128,14 @@ export class EvidenceStore {
       }
       if (syncError) throw syncError;
     });
+    if (beforeSettle) {
+      try {
+        await beforeSettle();
+      } catch (error) {
+        await fsp.rm(temp, { force: true });
+        throw error;
+      }
+    }
     return this.settle(temp, hash.digest('hex'), size);
   }
 
@@ -152,7 +169,7 @@ export class EvidenceStore {
     const target = this.pathOf(digest);
     let created = true;
     try {
-      await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o750 });
+      await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       // link() fails when the target exists: an existing item is never replaced. The temp file is
       // read-only already, so the item is never writable, not even for a moment.
       await fsp.link(temp, target);
@@ -230,16 +247,28 @@ export async function hashFile(file: string): Promise<string> {
 }
 
 /**
- * Temp files a crashed process left behind: never evidence (only a linked file is), removed once
- * they are a day old, so an upload still running in another process sharing the store is left alone.
+ * How long a temp file must have gone unwritten before a start sweeps it. Every .part file present
+ * at open belongs to no upload of this process — but another process may share the store (a second
+ * server on PostgreSQL, `gxpw run` beside `gxpw serve`), and its uploads write their temp file as
+ * bytes arrive. An HTTP upload must arrive whole within Node's request timeout (300 s), and the
+ * runner's writes take milliseconds; a file left unwritten for twice that long is a crash's leftover.
  */
+export const TEMP_FILE_GRACE_MS = 10 * 60 * 1000;
+
+/** Temp files a crashed process left behind: never evidence (only a linked file is), removed at start. */
 function sweepStaleTempFiles(tmp: string): void {
-  const dayAgo = Date.now() - 24 * 3600 * 1000;
-  for (const name of fs.readdirSync(tmp)) {
+  const cutoff = Date.now() - TEMP_FILE_GRACE_MS;
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return; // The store is gone (a test's directory removed): nothing to sweep.
+  }
+  for (const name of names) {
     if (!name.endsWith('.part')) continue;
     const file = path.join(tmp, name);
     try {
-      if (fs.statSync(file).mtimeMs < dayAgo) fs.rmSync(file, { force: true });
+      if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
     } catch {
       // Gone already, or not ours to remove: the next open tries again.
     }

@@ -7,6 +7,7 @@ import { Mutex } from 'async-mutex';
 import { Sequelize, Transaction, type Options } from 'sequelize';
 import type { DatabaseConfig } from '../config.js';
 import { StartupError } from './errors.js';
+import { createFileIfMissing, ensurePrivateDirectory } from './files.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -58,7 +59,14 @@ async function openSqlite(storage: string, explicit: boolean): Promise<Database>
     if (explicit) {
       throw new StartupError(`DATABASE_URL: the directory ${directory} of the SQLite database does not exist`);
     }
-    fs.mkdirSync(directory, { recursive: true });
+    ensurePrivateDirectory(directory);
+  }
+  // Created 0600 before SQLite opens it: SQLite would create it 0644 (less the umask), and it gives
+  // the -wal and -shm files it creates beside it the mode of the database file.
+  try {
+    createFileIfMissing(storage, 0o600);
+  } catch {
+    // A directory the server cannot write: SQLite's own open below names the problem.
   }
   const sequelize = new Sequelize({ dialect: 'sqlite', storage, logging: false });
   applyPragmasOnEveryConnection(sequelize);

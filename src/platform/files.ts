@@ -14,3 +14,20 @@ export function writeFileAtomic(file: string, content: string, mode: number): vo
   fs.chmodSync(temporary, mode);
   fs.renameSync(temporary, file);
 }
+
+/**
+ * Creates `directory` (and missing parents) readable by the server's account alone (0700): it holds
+ * regulated records, keys or evidence. An existing directory keeps the mode its operator gave it.
+ */
+export function ensurePrivateDirectory(directory: string): void {
+  fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+}
+
+/** Creates `file` empty with `mode` if it does not exist yet; an existing file is left as it is. */
+export function createFileIfMissing(file: string, mode: number): void {
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', mode));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}

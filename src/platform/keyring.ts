@@ -117,7 +117,7 @@ export class Keyring {
     const createdAt = new Date().toISOString();
     // Key files first: whoever reads the index once it names the key finds them.
     writeFileAtomic(this.privateKeyPath(keyId), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
-    writeFileAtomic(this.publicKeyPath(keyId), publicKeyPem, 0o644);
+    writeFileAtomic(this.publicKeyPath(keyId), publicKeyPem, 0o600);
     return { keyId, createdAt, publicKeyPem, previousKeyId };
   }
 
@@ -256,7 +256,7 @@ export class Keyring {
     const keyId = sha256Hex(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 16);
     // Key files first: whoever reads the new index finds the key it names.
     writeFileAtomic(this.privateKeyPath(keyId), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
-    writeFileAtomic(this.publicKeyPath(keyId), publicKeyPem, 0o644);
+    writeFileAtomic(this.publicKeyPath(keyId), publicKeyPem, 0o600);
     this.writeIndexWith({ keyId, createdAt: new Date().toISOString(), publicKey, publicKeyPem, privateKey });
     return this.describe(keyId);
   }
@@ -265,7 +265,7 @@ export class Keyring {
   private writeIndexWith(key: LoadedKey): void {
     const index: KeyringIndex = { active: key.keyId, keys: [...this.index.keys, { keyId: key.keyId, createdAt: key.createdAt }] };
     const text = `${JSON.stringify(index, null, 2)}\n`;
-    writeFileAtomic(this.indexPath, text, 0o644);
+    writeFileAtomic(this.indexPath, text, 0o600);
     this.keys.set(key.keyId, key);
     this.index = index;
     this.indexText = text;

@@ -5,7 +5,7 @@
 // used, with ajv's strict-mode complaints kept as warnings. A document that cannot be compiled at all
 // is refused with a 400 that says where and why.
 import type { ValidateFunction } from 'ajv';
-import { parseDocument } from 'yaml';
+import { Parser as YamlParser, parseDocument, type CST } from 'yaml';
 import { ValidationError, type ErrorDetail } from '../platform/errors.js';
 import { escapePointerToken, NOTHING, resolveJsonPointer, unescapePointerToken } from '../platform/json-pointer.js';
 import { isWellFormedText } from '../platform/text.js';
@@ -39,7 +39,9 @@ export interface CompiledContract {
   apiAnnotations: boolean;
 }
 
-const MAX_DEPTH = 256;
+/** How deep a contract document may nest (400 contract_too_deep beyond). */
+export const CONTRACT_MAX_DEPTH = 256;
+const MAX_DEPTH = CONTRACT_MAX_DEPTH;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const SCHEMA_DIALECTS: Record<string, Dialect> = {
   'http://json-schema.org/draft-04/schema': 'draft-04',
@@ -139,6 +141,10 @@ function parseInput(input: unknown): { document: Record<string, unknown>; text: 
     // Not JSON: YAML below (YAML 1.2 is a superset of JSON, with clearer errors for YAML typos).
   }
   const notParseable = (details: ErrorDetail[]) => refused('The contract is neither valid JSON nor valid YAML.', details, 'contract_not_parseable');
+  // The YAML composer recurses once per level: ~1,000 levels overflow the stack, and a regular
+  // expression compiled that close to the limit aborts the whole process. The depth is measured on
+  // the parser's token tree (built without recursion) before anything recursive sees the text.
+  if (yamlHeight(input) > MAX_DEPTH + 1) throw refused(`The contract nests deeper than ${MAX_DEPTH} levels.`, [{ field: 'body.document', rule: 'maxDepth', message: `nested deeper than ${MAX_DEPTH} levels` }], 'contract_too_deep');
   // Merge keys (<<: *base) are merged as YAML users expect, not kept as a literal "<<" key.
   const yaml = parseDocument(input, { uniqueKeys: true, prettyErrors: true, merge: true });
   if (yaml.errors.length) {
@@ -153,6 +159,44 @@ function parseInput(input: unknown): { document: Record<string, unknown>; text: 
   }
   if (!isObject(document)) throw refused('The contract must be a JSON or YAML object (a mapping), not a scalar or a list.', [{ field: 'body.document', rule: 'type', message: 'must be a mapping' }], 'contract_not_parseable');
   return { document, text: input };
+}
+
+/**
+ * How many collections deep a YAML text nests, at most, measured iteratively on its token tree. An
+ * alias counts as tall as the tallest node before it (its anchor is one of them): an upper bound
+ * that also covers chains of aliases.
+ */
+function yamlHeight(text: string): number {
+  type Frame = { token: CST.Token; children: CST.Token[]; next: number; tallestChild: number };
+  const frameOf = (token: CST.Token): Frame => {
+    const children: CST.Token[] = [];
+    if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      for (const item of token.items as Array<{ key?: CST.Token | null; value?: CST.Token }>) {
+        if (item.key) children.push(item.key);
+        if (item.value) children.push(item.value);
+      }
+    }
+    return { token, children, next: 0, tallestChild: 0 };
+  };
+  let tallest = 0;
+  for (const document of new YamlParser().parse(text)) {
+    if (document.type !== 'document' || !document.value) continue;
+    const stack: Frame[] = [frameOf(document.value)];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.children.length) {
+        stack.push(frameOf(top.children[top.next++]!));
+        continue;
+      }
+      stack.pop();
+      const own = top.token.type === 'alias' ? tallest : top.children.length || ['block-map', 'block-seq', 'flow-collection'].includes(top.token.type) ? 1 : 0;
+      const height = own + top.tallestChild;
+      tallest = Math.max(tallest, height);
+      const parent = stack[stack.length - 1];
+      if (parent) parent.tallestChild = Math.max(parent.tallestChild, height);
+    }
+  }
+  return tallest;
 }
 
 /** YAML can say more than JSON (.nan, .inf, !!binary, non-string keys): a contract must be plain JSON. */

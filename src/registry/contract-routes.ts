@@ -1,6 +1,7 @@
 // /api/v1/interfaces/:key/contracts: register versions, read them, diff two of them.
 import { MAX_ID } from '../platform/http/common-schemas.js';
 import type { ApiRouter } from '../platform/http/api-router.js';
+import { CONTRACT_MAX_DEPTH } from './contract-document.js';
 import { presentContract } from './registry-presenter.js';
 import type { ContractService, NewContract } from './contract-service.js';
 import { contractDocument, interfaceKeyParams } from './registry-schemas.js';
@@ -32,6 +33,9 @@ export function registerContractRoutes(api: ApiRouter, contracts: ContractServic
     body: registerContractBody,
     // Room for the JSON quoting of a YAML string at the configured maximum.
     bodyLimitBytes: Math.ceil(contractMaxBytes * 1.2) + 64 * 1024,
+    // Past the document's own depth limit, so that limit answers (contract_too_deep) with its pointer;
+    // still far below what would overflow a recursive walk.
+    maxBodyDepth: 2 * CONTRACT_MAX_DEPTH,
     status: 201,
     handler: async ({ params, body, ctx }) => presentContract(await contracts.register(ctx, params.key, body), false),
   });

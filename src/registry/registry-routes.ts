@@ -2,6 +2,7 @@
 import type { ApiRouter } from '../platform/http/api-router.js';
 import { idParams } from '../platform/http/common-schemas.js';
 import type { InterfaceStatus } from './registry-models.js';
+import { CONTRACT_MAX_DEPTH } from './contract-document.js';
 import { presentSystem } from './registry-presenter.js';
 import { createInterfaceBody, createSystemBody, importRegistryBody, interfaceKeyParams, interfaceStatusBody, listInterfacesQuery, updateInterfaceBody, updateSystemBody } from './registry-schemas.js';
 import type { InterfaceChanges, InterfaceFilter, InterfaceService, NewInterface } from './interface-service.js';
@@ -116,6 +117,8 @@ export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, i
     summary: 'Import systems, interfaces and their contracts as one whole: all or nothing, every problem listed',
     body: importRegistryBody,
     bodyLimitBytes: importBodyLimitBytes,
+    // Contracts inside the import sit a few levels down; each is held to the contract's own depth limit.
+    maxBodyDepth: 2 * CONTRACT_MAX_DEPTH,
     status: 201,
     handler: async ({ body, ctx }) => transfer.importAll(ctx, body),
   });

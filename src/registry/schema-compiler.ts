@@ -2,12 +2,15 @@
 // for the message-set worker threads, which must validate exactly as the contract does. Strict
 // mode is "log": every strict-mode complaint (unknown keyword, unknown format, ambiguous types …)
 // becomes a warning instead of a refusal, the way a validator of real-world vendor schemas has to
-// work; what ajv cannot compile at all throws.
+// work; what ajv cannot compile at all throws. Patterns run on the linear-time engine of
+// contract-patterns.ts; those it cannot run are warnings, and reported unchecked where consulted.
+// (Formats are ajv-formats' own fixed expressions, not the contract's: they stay native.)
 import { Ajv, type AnySchema, type Options, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import AjvDraft04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
+import { LinearPatternEngine, locatePatterns, patternPropertyNames, type UncheckedPattern } from './contract-patterns.js';
 import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
 
 // ajv-draft-04 and ajv-formats are CommonJS with a default export property.
@@ -26,14 +29,46 @@ export interface SchemaSpec {
   apiAnnotations: boolean;
 }
 
-export function compileSchema(schema: unknown, dialect: Dialect, apiAnnotations: boolean): { validate: ValidateFunction; warnings: string[] } {
-  const warnings: string[] = [];
-  const validate = createAjv(dialect, apiAnnotations, warnings).compile(schema as AnySchema);
-  return { validate, warnings };
+export type { UncheckedPattern };
+
+export interface CompiledSchema {
+  validate: ValidateFunction;
+  warnings: string[];
+  /** Patterns of the schema the linear-time engine cannot run: never checked. */
+  uncheckedPatterns: UncheckedPattern[];
 }
 
-function createAjv(dialect: Dialect, apiAnnotations: boolean, warnings: string[]): Ajv {
+const NONE: UncheckedPattern[] = [];
+
+/** The engine of each compiled validator, to ask which unchecked patterns a validation consulted. */
+const engines = new WeakMap<ValidateFunction, { engine: LinearPatternEngine; located: UncheckedPattern[] }>();
+
+export function compileSchema(schema: unknown, dialect: Dialect, apiAnnotations: boolean): CompiledSchema {
+  const warnings: string[] = [];
+  const engine = new LinearPatternEngine(patternPropertyNames(schema));
+  const validate = createAjv(dialect, apiAnnotations, warnings, engine).compile(schema as AnySchema);
+  const uncheckedPatterns = locatePatterns(schema, engine.unsupported);
+  for (const { pointer, pattern, reason } of uncheckedPatterns) {
+    warnings.push(`pattern ${JSON.stringify(pattern)} at ${pointer ?? '(unknown location)'} is not checked: the linear-time pattern engine cannot run it (${reason}); runs report every value it applies to as unchecked`);
+  }
+  engines.set(validate, { engine, located: uncheckedPatterns });
+  return { validate, warnings, uncheckedPatterns };
+}
+
+/**
+ * The unchecked patterns (see compileSchema) the last call(s) of `validate` consulted, and forgets
+ * them: call it right after validate() — validation is synchronous, so nothing else ran between.
+ */
+export function takeUncheckedPatterns(validate: ValidateFunction): UncheckedPattern[] {
+  const entry = engines.get(validate);
+  if (!entry?.located.length) return NONE;
+  const touched = entry.engine.takeTouched();
+  return touched.length ? entry.located.filter((p) => touched.includes(p.pattern)) : NONE;
+}
+
+function createAjv(dialect: Dialect, apiAnnotations: boolean, warnings: string[], engine: LinearPatternEngine): Ajv {
   const options: Options = {
+    code: { regExp: engine.regExp },
     strict: 'log',
     allErrors: true,
     validateFormats: true,

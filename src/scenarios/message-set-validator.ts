@@ -6,7 +6,7 @@
 // by one thread, since the rules look at the set as a whole.
 import fs from 'node:fs';
 import { Piscina } from 'piscina';
-import type { SchemaSpec } from '../registry/schema-compiler.js';
+import type { SchemaSpec, UncheckedPattern } from '../registry/schema-compiler.js';
 import type { DomainRule, RuleReport } from './domain-rules.js';
 
 export type MessageSetFormat = 'ndjson' | 'json-array';
@@ -44,6 +44,13 @@ export interface MessageRangeResult {
   /** Lines read (NDJSON), blank ones included: how later ranges number their lines. */
   lines: number;
   rules: RuleReport[] | null;
+  unchecked: UncheckedMessages;
+}
+
+/** Messages a contract pattern the linear-time engine cannot run applied to: not fully checked. */
+export interface UncheckedMessages {
+  messages: number;
+  patterns: UncheckedPattern[];
 }
 
 export type WorkerAnswer = { result: MessageRangeResult } | { error: string; line: number | null };
@@ -54,6 +61,7 @@ export interface MessageSetResult {
   /** The first failures, in message order. */
   failures: MessageFailure[];
   rules: RuleReport[];
+  unchecked: UncheckedMessages;
 }
 
 /** The file cannot be read as messages (not JSON, not UTF-8, not an array …): the step errs. */
@@ -103,7 +111,7 @@ export class MessageSetValidator {
     const ranges = await splitAtLineEnds(request.file, size, parts);
     const answers = await Promise.all(ranges.map(([start, end]) => this.run({ file: request.file, format, start, end, spec: request.spec, specKey: request.specKey, rules: request.rules, maxFailures: request.maxFailures })));
 
-    const merged: MessageSetResult = { messages: 0, invalid: 0, failures: [], rules: [] };
+    const merged: MessageSetResult = { messages: 0, invalid: 0, failures: [], rules: [], unchecked: { messages: 0, patterns: [] } };
     let lines = 0;
     for (const answer of answers) {
       if ('error' in answer) throw new MessageSetReadError(answer.line === null ? answer.error : `line ${lines + answer.line} of the fixture is ${answer.error}`);
@@ -112,6 +120,8 @@ export class MessageSetValidator {
       merged.messages += result.messages;
       merged.invalid += result.invalid;
       merged.rules.push(...(result.rules ?? []));
+      merged.unchecked.messages += result.unchecked.messages;
+      for (const pattern of result.unchecked.patterns) if (!merged.unchecked.patterns.some((p) => p.pointer === pattern.pointer && p.pattern === pattern.pattern)) merged.unchecked.patterns.push(pattern);
       lines += result.lines;
     }
     return merged;

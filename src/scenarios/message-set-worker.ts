@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import type { ValidateFunction } from 'ajv';
-import { compileSchema } from '../registry/schema-compiler.js';
+import { compileSchema, takeUncheckedPatterns, type UncheckedPattern } from '../registry/schema-compiler.js';
 import { applyDomainRules } from './domain-rules.js';
 import type { MessageRangeResult, MessageRangeTask, WorkerAnswer } from './message-set-validator.js';
 
@@ -37,7 +37,8 @@ class LineError extends Error {
 
 async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult> {
   const validate = validatorOf(task);
-  const result: MessageRangeResult = { messages: 0, invalid: 0, failures: [], lines: 0, rules: null };
+  const result: MessageRangeResult = { messages: 0, invalid: 0, failures: [], lines: 0, rules: null, unchecked: { messages: 0, patterns: [] } };
+  const unchecked = new Map<string, UncheckedPattern>();
   const kept: unknown[] | null = task.rules.length ? [] : null;
   // Messages are parsed a small batch at a time, then validated together: alternating the parser and
   // the validator message by message costs about 15% more (each evicts the other from the caches).
@@ -46,7 +47,14 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
     for (const message of batch) {
       const index = result.messages;
       result.messages += 1;
-      if (validate(message)) continue;
+      const valid = validate(message);
+      // A pattern the linear-time engine cannot run was consulted: this message is not fully checked.
+      const notChecked = takeUncheckedPatterns(validate);
+      if (notChecked.length) {
+        result.unchecked.messages += 1;
+        for (const pattern of notChecked) unchecked.set(`${pattern.pointer} ${pattern.pattern}`, pattern);
+      }
+      if (valid) continue;
       result.invalid += 1;
       if (result.failures.length < task.maxFailures) result.failures.push({ index, errors: (validate.errors ?? []).slice(0, 5) });
     }
@@ -126,6 +134,7 @@ async function validateRange(task: MessageRangeTask): Promise<MessageRangeResult
   }
   validateBatch();
   if (kept) result.rules = applyDomainRules(kept, task.rules);
+  result.unchecked.patterns = [...unchecked.values()];
   return result;
 }
 

@@ -18,6 +18,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { NOTHING, resolveJsonPointer } from '../platform/json-pointer.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { CompiledContract } from '../registry/contract-document.js';
+import { describeUncheckedPatterns } from '../registry/contract-patterns.js';
+import { takeUncheckedPatterns, type UncheckedPattern } from '../registry/schema-compiler.js';
 import type { ContractService } from '../registry/contract-service.js';
 import type { InterfaceService } from '../registry/interface-service.js';
 import type { AssessmentService } from '../risk/assessment-service.js';
@@ -555,10 +557,17 @@ export class RunService {
       }
     }
     let schemaErrors: unknown[] = [];
+    let uncheckedPatterns: UncheckedPattern[] = [];
     const validate = validators.get(`${step.operation} → ${response.status}`);
-    if (expected.schema && body !== undefined && validate && !validate(body)) {
-      schemaErrors = (validate.errors ?? []).slice(0, 20);
-      problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
+    if (expected.schema && body !== undefined && validate) {
+      // Synchronous from here to takeUncheckedPatterns: no other validation runs in between.
+      takeUncheckedPatterns(validate);
+      const valid = validate(body);
+      uncheckedPatterns = takeUncheckedPatterns(validate);
+      if (!valid) {
+        schemaErrors = (validate.errors ?? []).slice(0, 20);
+        problems.push(`the response does not match the contract (${step.operation} → ${response.status}): ${JSON.stringify(schemaErrors[0])}`);
+      }
     }
     const values = assertions.map((assertion) => (body === undefined ? NOTHING : resolveJsonPointer(body, assertion.pointer)));
     // Patterns stopped for taking too long leave their assertions unchecked; everything else is still judged.
@@ -584,8 +593,10 @@ export class RunService {
       const value = body === undefined ? NOTHING : resolveJsonPointer(body, pointer);
       if (value !== NOTHING) context.vars[name] = value;
     }
-    const actual = { status: response.status, durationMs, schemaErrors, assertions: checked, ...(ruleReports ? { domainRules: ruleReports } : {}) };
+    const actual = { status: response.status, durationMs, schemaErrors, ...(uncheckedPatterns.length ? { uncheckedPatterns } : {}), assertions: checked, ...(ruleReports ? { domainRules: ruleReports } : {}) };
     const exchange = { request, response: { status: response.status, headers: response.headers, body: response.text } };
+    if (uncheckedPatterns.length && unchecked === null) unchecked = `the contract's ${describeUncheckedPatterns(uncheckedPatterns)}`;
+    else if (uncheckedPatterns.length) unchecked += `; the contract's ${describeUncheckedPatterns(uncheckedPatterns)}`;
     if (unchecked !== null) {
       // A failure found elsewhere stands; with none, the step could not be judged: an error.
       if (problems.length) return judged([...problems, `some patterns could not be checked: ${unchecked}`], expected, actual, durationMs, exchange);
@@ -607,12 +618,21 @@ export class RunService {
       for (let attempt = 0; attempt < 10 && (body === undefined || !requestSchema(body)); attempt += 1) {
         body = literal(generateSync(requestSchema.schema as never, { useExamplesValue: false, alwaysFakeOptionals: false, seed: Math.floor(context.random() * 2 ** 31) }));
       }
+      takeUncheckedPatterns(requestSchema);
       if (!requestSchema(body)) {
         // Never send what the contract itself refuses as if it were a valid case.
         cases.push({ status: 'error', expected: {}, actual: {}, message: `no body satisfying the request schema of ${step.operation} could be generated`, durationMs: 0, exchange: { request: { generated: body }, response: null } });
         continue;
       }
-      cases.push(await this.executeStep(ctx, run, { ...step, generate: undefined, body }, definition, validators, context));
+      const requestUnchecked = takeUncheckedPatterns(requestSchema);
+      const outcome = await this.executeStep(ctx, run, { ...step, generate: undefined, body }, definition, validators, context);
+      if (requestUnchecked.length) {
+        // The body could not be confirmed valid: its case is not passed silently either.
+        const note = `the generated request was not fully checked: the contract's ${describeUncheckedPatterns(requestUnchecked)}`;
+        outcome.message = outcome.message ? `${outcome.message}; ${note}` : note;
+        if (outcome.status === 'passed') outcome.status = 'error';
+      }
+      cases.push(outcome);
     }
     const count = (status: StepStatus) => cases.filter((c) => c.status === status).length;
     const problems = cases.flatMap((c, i) => (c.message ? [`case ${i + 1}: ${c.message}`] : [])).slice(0, 10);
@@ -679,16 +699,23 @@ export class RunService {
       throw error;
     }
     const result: MessageSetResult = validated.value;
-    const { messages, invalid, failures, rules } = result;
+    const { messages, invalid, failures, rules, unchecked } = result;
     const violations = rules.reduce((n, r) => n + r.violationCount, 0);
     const problems: string[] = [];
     if (invalid !== expected.invalid) problems.push(`${invalid} of ${messages} messages do not match ${set.target} (expected ${expected.invalid})${failures[0] ? `; first: message ${failures[0].index}: ${JSON.stringify(failures[0].errors[0])}` : ''}`);
     const rulesProblem = violationsProblem(rules, expected.violations);
     if (rulesProblem) problems.push(rulesProblem);
     const durationMs = Math.round(performance.now() - started);
-    const report = { messages, valid: messages - invalid, invalid, failures, rules };
+    const report = { messages, valid: messages - invalid, invalid, failures, rules, ...(unchecked.messages ? { unchecked } : {}) };
     // A set with no message shows nothing about the contract: the step errs rather than passing empty.
     if (messages === 0) return { status: 'error', expected, actual: { messages, invalid, violations, durationMs }, message: 'The message set holds no message, so nothing was validated.', durationMs, exchange: { request: null, requestFile, response: report } };
+    if (unchecked.messages) {
+      // Never passed silently: a failure found elsewhere stands, with the note; with none, the step could not be judged.
+      const actual = { messages, invalid, violations, durationMs, uncheckedMessages: unchecked.messages, uncheckedPatterns: unchecked.patterns };
+      const note = `${unchecked.messages} of ${messages} messages were not fully checked: the contract's ${describeUncheckedPatterns(unchecked.patterns)}`;
+      if (problems.length) return judged([...problems, note], expected, actual, durationMs, { request: null, requestFile, response: report });
+      return { status: 'error', expected, actual, message: `The messages could not all be checked: ${note}`, durationMs, exchange: { request: null, requestFile, response: report } };
+    }
     return judged(problems, expected, { messages, invalid, violations, durationMs }, durationMs, { request: null, requestFile, response: report });
   }
 

@@ -8,9 +8,9 @@ import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { EvidenceStore } from '../../src/evidence/evidence-store.js';
+import { EvidenceStore, TEMP_FILE_GRACE_MS } from '../../src/evidence/evidence-store.js';
 import { gxpwAsync } from '../cli/cli-helpers.js';
-import { lastAuditEvent } from '../support/audit-assertions.js';
+import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 import { anInterface, ERP, WMS } from '../support/registry-fixtures.js';
@@ -92,12 +92,14 @@ describeEachDatabase('evidence store', (dialect) => {
     expect(tempFiles()).to.deep.equal([]);
   });
 
-  it('sweeps temp files a crashed process left behind, once they are a day old, and nothing else', () => {
+  it('sweeps at start the temp files a crashed process left behind (unwritten for the grace period), and not one another process may still be writing', () => {
     const tmp = path.join(wb.config.evidenceDir, 'tmp');
     fs.writeFileSync(path.join(tmp, 'stale.part'), 'half an upload');
     fs.writeFileSync(path.join(tmp, 'in-flight.part'), 'an upload still running elsewhere');
-    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
-    fs.utimesSync(path.join(tmp, 'stale.part'), twoDaysAgo, twoDaysAgo);
+    // A crash a quarter of an hour ago, not a day: it is swept at this start.
+    const crashed = new Date(Date.now() - TEMP_FILE_GRACE_MS - 5 * 60 * 1000);
+    expect(TEMP_FILE_GRACE_MS).to.be.at.most(15 * 60 * 1000);
+    fs.utimesSync(path.join(tmp, 'stale.part'), crashed, crashed);
     EvidenceStore.open(wb.config.evidenceDir, 1024);
     expect(tempFiles()).to.deep.equal(['in-flight.part']);
     fs.rmSync(path.join(tmp, 'in-flight.part'));
@@ -110,6 +112,28 @@ describeEachDatabase('evidence store', (dialect) => {
     const empty = await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${it_}`).field('note', 'no file');
     expect(empty.status).to.equal(400);
     expect(empty.body.error.code).to.equal('no_file');
+  });
+
+  it('refuses a multipart body with two files (400 multiple_files), storing neither and auditing nothing', async () => {
+    const before = { rows: await rows(), events: (await auditEvents(wb.services, { action: 'evidence.captured' })).length };
+    const [first, second] = ['<xml>first of two</xml>', '<xml>second of two</xml>'];
+    const response = await request(wb.app)
+      .post('/api/v1/evidence')
+      .query({ belongsToType: 'interface', belongsToId: 'IF-EVID-001' })
+      .set('Authorization', `Bearer ${it_}`)
+      .attach('file', Buffer.from(first), { filename: 'first.xml', contentType: 'application/xml' })
+      .attach('file', Buffer.from(second), { filename: 'second.xml', contentType: 'application/xml' });
+    expect(response.status, JSON.stringify(response.body)).to.equal(400);
+    expect(response.body.error.code).to.equal('multiple_files');
+    await wb.services.evidence.store.settled();
+    expect(await rows()).to.equal(before.rows);
+    expect((await auditEvents(wb.services, { action: 'evidence.captured' })).length).to.equal(before.events);
+    for (const content of [first, second]) expect(await wb.services.evidence.store.check(sha256(content)), content).to.equal('missing');
+    expect(tempFiles()).to.deep.equal([]);
+    // One file, with a plain field beside it, is still one item.
+    const one = await request(wb.app).post('/api/v1/evidence').set('Authorization', `Bearer ${it_}`).field('note', 'beside the file').attach('file', Buffer.from(first), { filename: 'first.xml', contentType: 'application/xml' });
+    expect(one.status, JSON.stringify(one.body)).to.equal(201);
+    expect(one.body.digest).to.equal(sha256(first));
   });
 
   it('answers a multipart body cut off inside its file part with 400, keeps serving, and stores nothing', async () => {

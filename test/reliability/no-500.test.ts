@@ -8,6 +8,7 @@ import request from 'supertest';
 import { declaredRoutes } from '../../src/app.js';
 import { isPermission, roleHasPermission, ROLES, type Role } from '../../src/auth/roles.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { EDGE_NUMBERS } from '../support/edge-values.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
 const RUNS_PER_ROUTE = Number(process.env.GXPW_FUZZ_RUNS ?? 25);
@@ -26,14 +27,15 @@ describeEachDatabase('no client input produces a 500', (dialect) => {
     this.timeout(180_000);
     // Logging out would end the session the rest of the run uses.
     const routes = declaredRoutes(wb.app).filter((r) => r.path !== '/api/v1/auth/logout');
-    const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ maxLength: 20, unit: 'binary' }));
+    // Random text, and the numbers at the edge of what `+text` coerces (Infinity, 1e400, '', …).
+    const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ maxLength: 20, unit: 'binary' }), fc.constantFrom(...EDGE_NUMBERS));
     // Lone surrogates: not Unicode text, yet valid in a JSON string.
     const loneSurrogate = fc.constantFrom('\ud800', 'a\udc00b', 'ok\ud83d');
     const input = fc.record({
       body: fc.oneof(fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' } as never), fc.dictionary(fc.constantFrom('username', 'password', 'reason', 'role', 'fullName', 'note', 'email', 'format', 'document', 'interfaces', 'systems', 'modelId', 'answers', 'items', 'status', 'key', 'name', 'recordType', 'recordId', 'version', 'meaning'), fc.oneof(fc.jsonValue({ maxDepth: 2 }), loneSurrogate))),
       rawBody: fc.option(text, { nil: undefined }),
       query: fc.dictionary(fc.constantFrom('limit', 'offset', 'cursor', 'order', 'format', 'from', 'to', 'actorId', 'action', 'entityType', 'role', 'status', 'acknowledged', 'layer', 'platform', 'system', 'q', 'riskLevel', 'gxpRelevant', 'recordType', 'recordId', 'version', 'x'), text),
-      id: fc.oneof(text, fc.integer().map(String), fc.constantFrom('1', '2', '99999999999', 'IF-ERP-WMS-001', 'gamp5', 'fda-csa')),
+      id: fc.oneof(text, fc.integer().map(String), fc.constantFrom('1', '2', '99999999999', 'IF-ERP-WMS-001', 'gamp5', 'fda-csa', ...EDGE_NUMBERS)),
     });
     for (const route of routes) {
       await fc.assert(

@@ -10,6 +10,7 @@ import { createApp, type AppOptions } from '../../src/app.js';
 import { reconcileRecordStates } from '../../src/audit/record-reconciliation.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
+import type { Logger } from '../../src/platform/logger.js';
 import { migrateUp } from '../../src/platform/migrator.js';
 import { createServices, type Services } from '../../src/services.js';
 import { dropPostgresSchema, POSTGRES_URL, type TestDialect } from './databases.js';
@@ -50,6 +51,8 @@ export interface WorkbenchOptions extends AppOptions {
   seedUsers?: boolean;
   /** Also seed the demo reference architecture (default false: it takes seconds). */
   demoRegistry?: boolean;
+  /** The process logger (default: the configured one, silent in tests); a test that reads the log passes its own. */
+  logger?: Logger;
 }
 
 export async function createTestWorkbench(dialect: TestDialect, options: WorkbenchOptions = {}): Promise<TestWorkbench> {
@@ -72,7 +75,7 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
   };
   const config = loadConfig(env, dataDir);
   const clock = new TestClock();
-  const services = await createServices(config, { now: clock.now });
+  const services = await createServices(config, { now: clock.now, ...(options.logger ? { logger: options.logger } : {}) });
   await migrateUp(services.database);
   if (options.seedUsers !== false) await seedDemoWorkspace(services, TEST_PASSWORD, { registry: options.demoRegistry ?? false });
   const app = createApp(services, options);

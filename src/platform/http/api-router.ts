@@ -39,6 +39,11 @@ export interface RouteSpec<Body = any, Query = any, Params = any> {
   rateLimit?: { windowMs: number; limit: number };
   /** Largest JSON body this route accepts (413 beyond); the configured default when omitted. */
   bodyLimitBytes?: number;
+  /**
+   * Deepest nesting of objects and arrays this route's JSON body may have (400 `too_deep` beyond);
+   * MAX_BODY_DEPTH when omitted. Routes that carry contract documents allow the contract's own limit.
+   */
+  maxBodyDepth?: number;
   /** The handler reads the request stream itself (uploads): no JSON parsing, whatever the type. */
   streamBody?: boolean;
   /** Content types answered besides JSON (documentation only). */
@@ -54,6 +59,13 @@ export interface RouteSpec<Body = any, Query = any, Params = any> {
 export type RequestGuard = (req: Request, res: Response, permission: RoutePermission) => Promise<RequestContext>;
 
 const DECLARED = Symbol('gxpw.declared-route');
+
+/**
+ * How deep a JSON body may nest. No request of ours needs more; checked without recursion before
+ * any recursive walk (the text checks below, ajv, canonical JSON), since 16 KB of `[[[[…` is ~8,000
+ * levels: deep enough to overflow the stack of any of them.
+ */
+export const MAX_BODY_DEPTH = 64;
 
 export class ApiRouter {
   readonly router = express.Router();
@@ -81,17 +93,16 @@ export class ApiRouter {
     };
     const handle = async (req: Request, res: Response) => {
       const ctx = res.locals.ctx as RequestContext;
+      rejectDeepNesting(req.body, spec.maxBodyDepth ?? MAX_BODY_DEPTH);
       rejectUnstorableText({ body: req.body, query: req.query, params: req.params });
       if (validators.body && req.body === undefined && hasBody(req)) {
         throw new UnsupportedMediaTypeError('Send the request body as application/json.');
       }
-      const input: RouteInput<Body, Query, Params> = {
-        body: validators.body ? validateInput<Body>(validators.body, req.body ?? {}, 'body') : (undefined as Body),
-        query: validators.query ? validateInput<Query>(validators.query, { ...req.query }, 'query') : (req.query as Query),
-        params: validators.params ? validateInput<Params>(validators.params, { ...req.params }, 'params') : (req.params as Params),
-        ctx,
-        req,
-      };
+      // Which record (path), then how (query), then what (body): a bad id is named first.
+      const params = validators.params ? validateInput<Params>(validators.params, { ...req.params }, 'params') : (req.params as Params);
+      const query = validators.query ? validateInput<Query>(validators.query, { ...req.query }, 'query') : (req.query as Query);
+      const body = validators.body ? validateInput<Body>(validators.body, req.body ?? {}, 'body') : (undefined as Body);
+      const input: RouteInput<Body, Query, Params> = { body, query, params, ctx, req };
       const result = await spec.handler(input, res);
       if (!res.headersSent) res.status(spec.status ?? 200).json(result);
     };
@@ -113,6 +124,19 @@ function createRateLimiter({ windowMs, limit }: { windowMs: number; limit: numbe
     handler: (_req: Request, _res: Response, next: NextFunction) =>
       next(new TooManyRequestsError(`Too many requests: at most ${limit} per ${Math.round(windowMs / 1000)} s from one address. Try again later.`)),
   });
+}
+
+/** Refuses a value nested deeper than `maxDepth` objects/arrays; iterative, so any depth is safe to check. */
+function rejectDeepNesting(value: unknown, maxDepth: number): void {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length) {
+    const [current, depth] = pending.pop()!;
+    if (!current || typeof current !== 'object') continue;
+    if (depth > maxDepth) {
+      throw new ValidationError(`The request body nests deeper than ${maxDepth} levels.`, [{ field: 'body', rule: 'maxDepth', message: `must not nest objects and arrays deeper than ${maxDepth} levels` }], 'too_deep');
+    }
+    for (const inner of Object.values(current)) if (inner && typeof inner === 'object') pending.push([inner, depth + 1]);
+  }
 }
 
 /**

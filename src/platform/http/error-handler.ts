@@ -24,9 +24,28 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; code: string; message
   'stream.encoding.set': { status: 500, code: 'internal_error', message: 'Internal error.' },
 };
 
+/** How a stream reports that the other end went away (node:net, node:stream, node:http). */
+const CLIENT_ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
+
+/**
+ * A client that hung up in the middle of an upload or a download: not our fault, so not an error in
+ * the log (errors are what someone must look at). Only when the client's own connection is gone —
+ * the same codes from the database or an endpoint a run calls are our faults and stay errors.
+ */
+function isClientAbort(error: unknown, req: Request, res: Response): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const abortLike = (typeof code === 'string' && CLIENT_ABORT_CODES.has(code)) || message === 'aborted';
+  return abortLike && (req.destroyed || res.destroyed || req.socket?.destroyed === true);
+}
+
 export function createErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const correlationId = correlationIdOf(res);
+    if (isClientAbort(error, req, res)) {
+      logger.info({ correlationId, method: req.method, path: req.path, code: (error as { code?: string }).code ?? 'aborted' }, 'client aborted the request');
+      res.destroy();
+      return;
+    }
     const { status, code, message, details } = classify(error);
     if (status >= 500) {
       logger.error({ err: error, correlationId, method: req.method, path: req.path }, 'unhandled error');

@@ -233,6 +233,15 @@ export class AccessGrantService {
     if (pending) throw new ConflictError(`Access grant ${pending.id} (${pending.kind}) for this user is still pending: have it approved, rejected or cancelled first.`, 'grant_pending');
   }
 
+  /**
+   * Withdraws the user's pending grants of `kinds` in the caller's transaction (audited): a role
+   * change to one that cannot sign supersedes a pending request for a signing role.
+   */
+  async cancelPending(tx: Transaction, ctx: RequestContext, userId: number, kinds: AccessGrantKind[], reason: string): Promise<void> {
+    const pending = await this.models.AccessGrant.findAll({ where: { userId, status: 'pending', kind: kinds }, transaction: tx, lock: tx.LOCK.UPDATE });
+    for (const grant of pending) await this.close(tx, ctx, grant, 'cancelled', reason);
+  }
+
   /** True when the user holds (or is being granted) signing rights: their password reset is an alert. */
   async holdsOrAwaitsSigningRights(tx: Transaction, user: User): Promise<boolean> {
     if (user.signingGrantId !== null && isSigningRole(user.role)) return true;
@@ -301,16 +310,20 @@ export class AccessGrantService {
       if (!grant) throw new NotFoundError(`No access grant ${id}.`, 'access_grant_not_found');
       if (grant.status !== 'pending') throw new ConflictError(`Access grant ${id} is ${grant.status} already.`, 'grant_not_pending');
       check(grant);
-      const before = this.auditView(grant);
-      grant.status = status;
-      grant.decidedBy = ctx.actor.userId;
-      grant.decidedByName = ctx.actor.name;
-      grant.decidedAt = this.now();
-      grant.decisionReason = reason.trim();
-      await grant.save({ transaction: tx });
-      await this.audit.record(tx, ctx, { action: `access_grant.${status}`, entityType: 'access-grant', entityId: grant.id, change: 'status', before, after: this.auditView(grant), reason: reason.trim() });
-      return grant;
+      return this.close(tx, ctx, grant, status, reason);
     });
+  }
+
+  private async close(tx: Transaction, ctx: RequestContext, grant: AccessGrant, status: 'rejected' | 'cancelled', reason: string): Promise<AccessGrant> {
+    const before = this.auditView(grant);
+    grant.status = status;
+    grant.decidedBy = ctx.actor.userId;
+    grant.decidedByName = ctx.actor.name;
+    grant.decidedAt = this.now();
+    grant.decisionReason = reason.trim();
+    await grant.save({ transaction: tx });
+    await this.audit.record(tx, ctx, { action: `access_grant.${status}`, entityType: 'access-grant', entityId: grant.id, change: 'status', before, after: this.auditView(grant), reason: reason.trim() });
+    return grant;
   }
 
   private async insert(tx: Transaction, ctx: RequestContext, user: User, request: GrantRequest, reason: string, status: AccessGrantStatus): Promise<AccessGrant> {

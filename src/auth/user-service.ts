@@ -115,7 +115,8 @@ export class UserService {
    * Edits a user. A role that can sign (other than the current one) and a training date are not
    * applied: each becomes a pending access grant — the user keeps the old role, and no training,
    * until a second QA person approves it. A role that cannot sign, and clearing a training date,
-   * take away and apply at once; a role change while one is pending is refused (409 grant_pending).
+   * take away and apply at once (withdrawing a pending request for a signing role); another signing
+   * role while one is pending is refused (409 grant_pending).
    */
   async update(ctx: RequestContext, id: number, changes: UserChanges, reason: string): Promise<User> {
     if ((changes.role !== undefined || changes.trainingCompletedAt !== undefined) && ctx.actor.userId === id) {
@@ -125,8 +126,12 @@ export class UserService {
       const user = await this.lock(tx, id);
       const requests: Array<Parameters<AccessGrantService['request']>[3]> = [];
       if (changes.role !== undefined && changes.role !== user.role) {
-        await this.grants.assertNonePending(tx, id, ['role', 'new-user']);
-        if (isSigningRole(changes.role)) requests.push({ kind: 'role', fromRole: user.role, toRole: changes.role });
+        if (isSigningRole(changes.role)) {
+          await this.grants.assertNonePending(tx, id, ['role', 'new-user']);
+          requests.push({ kind: 'role', fromRole: user.role, toRole: changes.role });
+        } else {
+          await this.grants.cancelPending(tx, ctx, id, ['role', 'new-user'], `superseded by the role change to ${changes.role}: ${reason}`);
+        }
       }
       if (changes.trainingCompletedAt) requests.push({ kind: 'training', trainingCompletedAt: new Date(changes.trainingCompletedAt).toISOString() });
       const before = presentUser(user);

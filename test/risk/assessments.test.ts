@@ -120,7 +120,7 @@ describeEachDatabase('risk assessments', (dialect) => {
     const requirements = async () => (await request(wb.app).get('/api/v1/signatures/requirements').query({ recordType: 'risk-assessment', recordId: assessment.id, version: 1 }).set('Authorization', `Bearer ${it_}`)).body;
 
     expect((await requirements()).requirements.map((r: { meaning: string; roles: string[] }) => `${r.meaning}:${r.roles.join('|')}`)).to.deep.equal(['authored:qa', 'reviewed:it', 'approved:qa']);
-    await wb.services.users.create(systemContext('test'), { username: 'qa2', fullName: 'Quentin Second', role: 'qa', password: TEST_PASSWORD, mustChangePassword: false, trainingCompletedAt: '2026-01-01T00:00:00.000Z', signaturePolicyAcknowledgedAt: '2026-01-01T00:00:00.000Z' });
+    // qa2: the second QA person the test workbench seeds (an approved signer, like qa).
     const qa2 = await wb.login('qa2');
     expect((await sign(qa2, 'authored', 'qa2')).body.error.code).to.equal('not_author');
     expect((await sign(qa, 'approved', 'qa')).body.error.code, 'the assessor cannot approve').to.equal('separation_of_duties');

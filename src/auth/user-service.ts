@@ -232,13 +232,31 @@ export class UserService {
     return this.models.User.count();
   }
 
+  /**
+   * Deactivates or reactivates. Reactivating a signer grants their signing right anew: it waits,
+   * as a role grant for the same role, for a second person's approval — no one who left comes back
+   * able to sign on one administrator's word (Part 11 §11.10(g)).
+   */
   private async setStatus(ctx: RequestContext, id: number, status: UserStatus, reason: string): Promise<User> {
     const action = status === 'active' ? 'user.reactivated' : 'user.deactivated';
-    return this.change(ctx, id, { action, change: 'status', reason }, (user) => {
-      if (user.status === status) throw new ConflictError(`User '${user.username}' is already ${status}.`, `already_${status}`);
-      user.status = status;
-      user.deactivatedAt = status === 'deactivated' ? this.now() : null;
-    });
+    let signedBefore = false;
+    return this.change(
+      ctx,
+      id,
+      { action, change: 'status', reason },
+      (user) => {
+        if (user.status === status) throw new ConflictError(`User '${user.username}' is already ${status}.`, `already_${status}`);
+        user.status = status;
+        user.deactivatedAt = status === 'deactivated' ? this.now() : null;
+        signedBefore = status === 'active' && user.signingGrantId !== null && isSigningRole(user.role);
+        if (signedBefore) user.signingGrantId = null;
+      },
+      async (tx, user) => {
+        if (!signedBefore) return;
+        await this.grants.assertNonePending(tx, user.id, ['role', 'new-user']);
+        await this.grants.request(tx, ctx, user, { kind: 'role', fromRole: user.role, toRole: user.role }, `reactivated: ${reason}`);
+      },
+    );
   }
 
   private async lock(tx: Transaction, id: number): Promise<User> {

@@ -121,6 +121,24 @@ describeEachDatabase('access grants: signing rights need a second person', (dial
     expect((await signDocument(token, 'NEW-1', 'quinton')).body.error.code).to.equal('password_cooling_off');
   });
 
+  it('makes a reactivated signer sign again only after a second person approves (a role grant for the same role)', async () => {
+    const signer = await createSigner(wb, 'walt', 'it');
+    await request(wb.app).post(`/api/v1/users/${signer.id}/deactivate`).set(bearer(admin)).send({ reason: 'left the company' }).expect(200);
+    const back = await request(wb.app).post(`/api/v1/users/${signer.id}/reactivate`).set(bearer(admin)).send({ reason: 'rehired' });
+    expect(back.status).to.equal(200);
+    expect(back.body).to.include({ status: 'active', signingGrantId: null });
+    const [grant] = await wb.services.accessGrants.list({ userId: signer.id, status: 'pending' });
+    expect(grant).to.include({ kind: 'role' });
+    expect(JSON.parse(grant!.content).requested).to.deep.equal({ fromRole: 'it', toRole: 'it' });
+    expect((await lastAuditEvent(wb.services, 'user.reactivated'))!.after).to.include({ signingGrantId: null });
+    docs.add('BACK-1', { title: 'Protocol' }, [await userIdOf(wb, 'qa')]);
+    const review = async () =>
+      sign(await wb.login('walt'), { recordType: 'test-document', recordId: 'BACK-1', version: 1, meaning: 'reviewed', reason: 'reviewed', username: 'walt', password: TEST_PASSWORD });
+    expect((await review()).body.error.code).to.equal('signing_access_pending');
+    expect((await approve(await wb.login('qa2'), grant!.id, 'qa2')).status).to.equal(201);
+    expect((await review()).status).to.equal(201);
+  });
+
   describe('who may approve (separation of duties, as a table)', () => {
     let subject: User;
     let grantId: number;

@@ -93,17 +93,14 @@ async function approveDemoGrants(services: Services, password: string, seeding: 
   }
   const login = await services.auth.login(seeding, SECOND_QA.username, password);
   const reviewer: RequestContext = { ...seeding, actor: { userId: login.user.id, username: login.user.username, name: login.user.fullName, role: login.user.role }, sessionId: login.session.id };
-  for (const grant of (await services.accessGrants.list({ status: 'pending' })).reverse()) {
-    await services.signatures.sign(reviewer, {
-      recordType: 'user-access',
-      recordId: String(grant.id),
-      version: 1,
-      meaning: 'approved',
-      reason: 'identity, role and training checked against the demo roster',
-      username: SECOND_QA.username,
-      password,
-    });
-  }
+  // One reviewed batch: each grant gets its own signature, audit events and alert.
+  const pending = (await services.accessGrants.list({ status: 'pending' })).reverse();
+  await services.signatures.signBatch(reviewer, {
+    items: pending.map((grant) => ({ recordType: 'user-access', recordId: String(grant.id), version: 1, meaning: 'approved', reviewed: true })),
+    reason: 'identity, role and training checked against the demo roster',
+    username: SECOND_QA.username,
+    password,
+  });
   await services.auth.logout(reviewer);
 }
 

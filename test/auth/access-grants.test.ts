@@ -231,6 +231,18 @@ describeEachDatabase('access grants: signing rights need a second person', (dial
     });
   });
 
+  it('withdraws a pending request for a signing role when the user is given a role that cannot sign (audited)', async () => {
+    const created = await request(wb.app).post('/api/v1/users').set(bearer(admin)).send({ username: 'xena', fullName: 'Xena Candidate', role: 'it', password: ADMIN_CHOSEN }).expect(201);
+    const [pending] = created.body.pendingAccessGrants;
+    const patched = await request(wb.app).patch(`/api/v1/users/${created.body.id}`).set(bearer(admin)).send({ role: 'auditor', reason: 'joins internal audit instead' }).expect(200);
+    expect(patched.body).to.include({ role: 'auditor' });
+    expect(patched.body.pendingAccessGrants).to.deep.equal([]);
+    expect((await wb.services.accessGrants.get(pending.id)).status).to.equal('cancelled');
+    const event = await lastAuditEvent(wb.services, 'access_grant.cancelled');
+    expect(event!.entity).to.deep.equal({ type: 'access-grant', id: String(pending.id) });
+    expect(event!.reason).to.equal('superseded by the role change to auditor: joins internal audit instead');
+  });
+
   describe('reading and bad input', () => {
     it('lists grants filtered by status, kind and user, and shows one; auditors read too', async () => {
       const auditor = await wb.login('qa');

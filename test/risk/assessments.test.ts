@@ -139,7 +139,7 @@ describeEachDatabase('risk assessments', (dialect) => {
     await sequelize.query(`UPDATE risk_assessments SET answers = '{"intendedUse":"non-gxp","processRisk":"not-high","dataIntegrityImpact":"no-gxp-records"}' WHERE id = ${signed!.recordId}`);
 
     const verified = await request(wb.app).get(`/api/v1/signatures/${signed!.id}/verify`).set('Authorization', `Bearer ${it_}`);
-    expect(verified.body).to.deep.equal({ valid: false, problem: 'invalid — record changed after signing' });
+    expect(verified.body).to.deep.include({ valid: false, problem: 'invalid — record changed after signing' });
     const cli = await gxpwAsync(['verify'], wb.env);
     expect(cli.status, cli.stderr).to.equal(1);
     expect(cli.stdout).to.match(/SIGNATURES NOT VALID: 3 of 3/);

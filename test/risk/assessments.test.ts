@@ -142,7 +142,7 @@ describeEachDatabase('risk assessments', (dialect) => {
     expect(verified.body).to.deep.include({ valid: false, problem: 'invalid — record changed after signing' });
     const cli = await gxpwAsync(['verify'], wb.env);
     expect(cli.status, cli.stderr).to.equal(1);
-    expect(cli.stdout).to.match(/SIGNATURES NOT VALID: 3 of 3/);
+    expect(cli.stdout).to.match(/SIGNATURES NOT VALID: 3 of \d+/);
     expect(cli.stdout).to.include(`signature ${signed!.id} (risk-assessment ${signed!.recordId} v1, authored): invalid — record changed after signing`);
   });
 

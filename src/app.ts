@@ -3,6 +3,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { registerAuditRoutes } from './audit/audit-routes.js';
+import { registerAccessGrantRoutes } from './auth/access-grant-routes.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
 import { createRequestGuard } from './auth/request-guard.js';
 import { isPermission } from './auth/roles.js';
@@ -38,7 +39,8 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   const api = new ApiRouter(createRequestGuard(services.auth), isPermission, config.http.bodyLimitBytes);
   registerSystemRoutes(api, services.database, services.keyring);
   registerAuthRoutes(api, services.auth, services.passwordPolicy, config.auth.loginRateLimitPerMinute);
-  registerUserRoutes(api, services.users);
+  registerUserRoutes(api, services.users, services.accessGrants);
+  registerAccessGrantRoutes(api, services.accessGrants);
   registerSecurityAlertRoutes(api, services.alerts);
   registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring);
   registerSignatureRoutes(api, services.signatures, config.auth.signingRateLimitPerMinute);

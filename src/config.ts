@@ -43,6 +43,11 @@ export interface Config {
     loginRateLimitPerMinute: number;
     /** Signature attempts per minute from one address. */
     signingRateLimitPerMinute: number;
+    /**
+     * Hours a password the user chose after an administrator set theirs must age before it signs,
+     * unless a second person approves it sooner (0: none; default 24, 0 with the demo workspace).
+     */
+    signingCooloffHours: number;
   };
   runner: {
     concurrency: number;
@@ -117,6 +122,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       jwtSecret: read.optionalString('GXPW_JWT_SECRET'),
       loginRateLimitPerMinute: read.integer('GXPW_LOGIN_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
       signingRateLimitPerMinute: read.integer('GXPW_SIGNING_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+      // Part 11 §11.300: the real user has a day to notice that an administrator reset their password
+      // (and the security alert raised for it) before a password chosen after it can sign.
+      signingCooloffHours: read.integer('GXPW_SIGNING_COOLOFF_HOURS', demoEnabled ? 0 : 24, 0, 24 * 365),
     },
     runner: {
       concurrency: read.integer('GXPW_RUNNER_CONCURRENCY', 4, 1, 64),

@@ -11,6 +11,7 @@ import cliProgress from 'cli-progress';
 import { createApp } from './app.js';
 import { rotateSigningKey } from './audit/key-rotation.js';
 import { isRole, ROLES } from './auth/roles.js';
+import { presentAccessGrant } from './auth/access-grant-presenter.js';
 import { presentUser } from './auth/user-presenter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { acquireDemoLock } from './demo/demo-lock.js';
@@ -85,7 +86,7 @@ const COMMANDS: Record<string, Command> = {
   user: {
     summary: 'Manage users: add, deactivate, reactivate, unlock, reset-password, list',
     usage: [
-      'gxpw user add --username NAME --name "Printed Name" --role admin|it|qa|auditor [--email E] [--password-stdin] [--json]',
+      'gxpw user add --username NAME --name "Printed Name" --role admin|it|qa|auditor [--email E] [--training-completed-at ISO-DATE] [--bootstrap-signer] [--password-stdin] [--json]',
       'gxpw user deactivate --username NAME --reason "why" [--json]',
       'gxpw user reactivate --username NAME --reason "why" [--json]',
       'gxpw user unlock --username NAME --reason "why" [--json]',
@@ -94,6 +95,9 @@ const COMMANDS: Record<string, Command> = {
       '',
       'Without --password-stdin a random password is generated and printed once; the user must',
       'change it at first sign-in. A reset also lifts a lockout and ends the user\'s open sessions.',
+      'A signing role (it, qa) and a training date are access grants a second QA person approves.',
+      '--bootstrap-signer makes the first signer of a fresh install (it or qa) without that approval:',
+      'allowed only while no signing grant was ever approved; audited and raised as a security alert.',
     ].join('\n'),
     options: {
       username: { type: 'string' },
@@ -102,6 +106,8 @@ const COMMANDS: Record<string, Command> = {
       email: { type: 'string' },
       reason: { type: 'string' },
       'password-stdin': { type: 'boolean' },
+      'training-completed-at': { type: 'string' },
+      'bootstrap-signer': { type: 'boolean' },
       json,
     },
     run: user,
@@ -313,8 +319,14 @@ async function user(values: Record<string, string | boolean | undefined>, [actio
       const role = required(values, 'role');
       if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       const { password, generated } = await passwordFor(values);
-      const created = await asUsage(() => services.users.create(ctx, { username, fullName: required(values, 'name'), role, password, email: (values.email as string) ?? null }));
-      print(values, { user: presentUser(created), generatedPassword: generated ? password : undefined }, `Created user ${created.username} (id ${created.id}, ${role}).${generated ? `\nInitial password (shown once; must be changed at first sign-in): ${password}` : ''}`);
+      const trainingCompletedAt = (values['training-completed-at'] as string | undefined) ?? null;
+      const bootstrapSigner = values['bootstrap-signer'] === true;
+      const created = await asUsage(() => services.users.create(ctx, { username, fullName: required(values, 'name'), role, password, email: (values.email as string) ?? null, trainingCompletedAt }, { bootstrapSigner }));
+      const pending = (await services.accessGrants.list({ userId: created.id, status: 'pending' })).map(presentAccessGrant);
+      const grantNote = bootstrapSigner
+        ? '\nBootstrap signer: signing rights and training granted without a second person (audited, security alert raised); it signs once the user has chosen their own password.'
+        : pending.map((g) => `\nAccess grant ${g.id} (${g.kind}) awaits approval by a second QA person (POST /api/v1/signatures, recordType user-access, recordId ${g.id}).`).join('');
+      print(values, { user: presentUser(created), pendingAccessGrants: pending, generatedPassword: generated ? password : undefined }, `Created user ${created.username} (id ${created.id}, ${role}).${grantNote}${generated ? `\nInitial password (shown once; must be changed at first sign-in): ${password}` : ''}`);
       return 0;
     }
     const target = await services.users.findByUsername(username);
@@ -351,7 +363,7 @@ async function asUsage<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    const options: Record<string, string> = { 'body.username': '--username', 'body.fullName': '--name', 'body.role': '--role', 'body.email': '--email', 'body.password': 'the password' };
+    const options: Record<string, string> = { 'body.username': '--username', 'body.fullName': '--name', 'body.role': '--role', 'body.email': '--email', 'body.password': 'the password', 'body.trainingCompletedAt': '--training-completed-at' };
     const problems = error.details.map((d) => `${(d.field && options[d.field]) ?? d.field ?? ''} ${d.message}`.trim());
     throw new UsageError(problems.length ? problems.join('; ') : error.message);
   }

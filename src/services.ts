@@ -6,6 +6,7 @@ import { AuditTrail } from './audit/audit-trail.js';
 import { CheckpointService } from './audit/checkpoint-service.js';
 import { CheckpointWitness, EVIDENCE_WITNESS_FILE } from './audit/checkpoint-witness.js';
 import { RecordStates } from './audit/record-states.js';
+import { AccessGrantService } from './auth/access-grant-service.js';
 import { AUTH_RECORD_STATES, defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
@@ -38,6 +39,7 @@ import { defineScenarioModels, SCENARIO_RECORD_STATES } from './scenarios/scenar
 import { ScenarioService } from './scenarios/scenario-service.js';
 import { defineSignatureModel, SIGNATURE_RECORD_STATES } from './signatures/signature-model.js';
 import { SignatureService } from './signatures/signature-service.js';
+import { userAccessRecordType } from './signatures/user-access-record.js';
 
 export interface Services {
   config: Config;
@@ -52,6 +54,7 @@ export interface Services {
   passwordPolicy: PasswordPolicy;
   users: UserService;
   alerts: SecurityAlertService;
+  accessGrants: AccessGrantService;
   auth: AuthService;
   signatures: SignatureService;
   evidence: EvidenceService;
@@ -117,11 +120,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, recordStatesOfEveryFeature(), now);
   const hasher = new PasswordHasher(config.auth.scryptLogN);
   const passwordPolicy = new PasswordPolicy(config.auth.passwordMinLength, config.auth.passwordMaxAgeDays);
-  const users = new UserService(database, models, audit, hasher, passwordPolicy, now);
   const alerts = new SecurityAlertService(database, models, audit, logger, now);
+  const accessGrants = new AccessGrantService(database, models, audit, alerts, { signingCooloffHours: config.auth.signingCooloffHours }, now);
+  const users = new UserService(database, models, audit, hasher, passwordPolicy, accessGrants, alerts, now);
   const tokenSecret = config.auth.jwtSecret ? Buffer.from(config.auth.jwtSecret) : keyring.sessionTokenSecret();
   const auth = new AuthService(database, models, audit, alerts, hasher, passwordPolicy, tokenSecret, config.auth, now);
-  const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, audit, keyring, now, config.signatures.meanings);
+  const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, accessGrants, audit, keyring, now, config.signatures.meanings);
   const evidence = new EvidenceService(database, defineEvidenceModel(database.sequelize), EvidenceStore.open(config.evidenceDir, config.evidenceMaxBytes), audit, alerts, now);
   const systems = new SystemService(database, models, audit);
   const interfaces = new InterfaceService(database, models, systems, audit);
@@ -138,6 +142,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
   evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));
   // Each feature registers its signable record types here, the one place they are wired.
+  signatures.register(userAccessRecordType(accessGrants));
   signatures.register(assessments.signableRecordType());
   signatures.register(deviations.signableRecordType());
 
@@ -153,6 +158,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     passwordPolicy,
     users,
     alerts,
+    accessGrants,
     auth,
     signatures,
     evidence,

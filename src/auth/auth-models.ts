@@ -9,7 +9,7 @@ export type UserStatus = 'active' | 'deactivated';
 
 /**
  * The columns of a user that matter to `gxpw verify` (record-states.ts): identity, role, status,
- * credentials and qualification. The failed-attempt counter and updated_at change without an event
+ * credentials, qualification and the grant of signing rights; and the access grants themselves. The failed-attempt counter and updated_at change without an event
  * of their own by design (a sign-in resets the counter); the lock they lead to is audited.
  */
 export const AUTH_RECORD_STATES: RecordStateDefinition[] = [
@@ -21,7 +21,17 @@ export const AUTH_RECORD_STATES: RecordStateDefinition[] = [
     columns: {
       username: 'text', full_name: 'text', email: 'text', role: 'text', status: 'text', password_hash: 'text', password_changed_at: 'time',
       must_change_password: 'boolean', locked_at: 'time', training_completed_at: 'time', qualification: 'text', signature_policy_acknowledged_at: 'time',
-      deactivated_at: 'time', created_at: 'time',
+      deactivated_at: 'time', created_at: 'time', signing_grant_id: 'integer', password_set_by_admin_at: 'time', password_chosen_at: 'time', password_approved_at: 'time',
+    },
+  },
+  {
+    type: 'access-grant',
+    table: 'access_grants',
+    idColumn: 'id',
+    idKind: 'integer',
+    columns: {
+      user_id: 'integer', kind: 'text', content: 'text', status: 'text', requested_by: 'integer', requested_by_name: 'text', requested_at: 'time', reason: 'text',
+      decided_by: 'integer', decided_by_name: 'text', decided_at: 'time', decision_reason: 'text', signature_id: 'integer',
     },
   },
   {
@@ -49,8 +59,42 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare qualification: string | null;
   declare signaturePolicyAcknowledgedAt: Date | null;
   declare deactivatedAt: Date | null;
+  /** The approved access grant that gave the current role its signing right; null: this role cannot sign yet. */
+  declare signingGrantId: CreationOptional<number | null>;
+  /** When an administrator (or the server's shell) last set this user's password: creation or reset. */
+  declare passwordSetByAdminAt: CreationOptional<Date | null>;
+  /** When the user first chose their own password after that. */
+  declare passwordChosenAt: CreationOptional<Date | null>;
+  /** When a second person approved signing with the password chosen after an administrator's. */
+  declare passwordApprovedAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
+}
+
+export const ACCESS_GRANT_KINDS = ['role', 'new-user', 'training', 'password', 'bootstrap'] as const;
+export type AccessGrantKind = (typeof ACCESS_GRANT_KINDS)[number];
+export const ACCESS_GRANT_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const;
+export type AccessGrantStatus = (typeof ACCESS_GRANT_STATUSES)[number];
+
+/**
+ * A request to give a user a signing capability, decided by a second person (Part 11 §11.10(g)).
+ * `content` is the canonical JSON of the request — what the approving signature binds (§11.70).
+ */
+export class AccessGrant extends Model<InferAttributes<AccessGrant>, InferCreationAttributes<AccessGrant>> {
+  declare id: CreationOptional<number>;
+  declare userId: number;
+  declare kind: AccessGrantKind;
+  declare content: string;
+  declare status: AccessGrantStatus;
+  declare requestedBy: number | null;
+  declare requestedByName: string;
+  declare requestedAt: Date;
+  declare reason: string;
+  declare decidedBy: number | null;
+  declare decidedByName: string | null;
+  declare decidedAt: Date | null;
+  declare decisionReason: string | null;
+  declare signatureId: number | null;
 }
 
 export class Session extends Model<InferAttributes<Session>, InferCreationAttributes<Session>> {
@@ -99,6 +143,7 @@ export interface AuthModels {
   Session: ModelStatic<Session>;
   SecurityAlert: ModelStatic<SecurityAlert>;
   LoginNameFailure: ModelStatic<LoginNameFailure>;
+  AccessGrant: ModelStatic<AccessGrant>;
 }
 
 export function defineAuthModels(sequelize: Sequelize): AuthModels {
@@ -121,6 +166,10 @@ export function defineAuthModels(sequelize: Sequelize): AuthModels {
       qualification: { type: TEXT, allowNull: true },
       signaturePolicyAcknowledgedAt: { type: DATE, allowNull: true },
       deactivatedAt: { type: DATE, allowNull: true },
+      signingGrantId: { type: INTEGER, allowNull: true },
+      passwordSetByAdminAt: { type: DATE, allowNull: true },
+      passwordChosenAt: { type: DATE, allowNull: true },
+      passwordApprovedAt: { type: DATE, allowNull: true },
       createdAt: { type: DATE, allowNull: false },
       updatedAt: { type: DATE, allowNull: false },
     },
@@ -169,5 +218,25 @@ export function defineAuthModels(sequelize: Sequelize): AuthModels {
     },
     { sequelize, tableName: 'login_name_failures', underscored: true, timestamps: false },
   );
-  return { User: BoundUser, Session: BoundSession, SecurityAlert: BoundSecurityAlert, LoginNameFailure: BoundLoginNameFailure };
+  class BoundAccessGrant extends AccessGrant {}
+  BoundAccessGrant.init(
+    {
+      id: { type: INTEGER, primaryKey: true, autoIncrement: true },
+      userId: { type: INTEGER, allowNull: false },
+      kind: { type: STRING(16), allowNull: false },
+      content: { type: TEXT, allowNull: false },
+      status: { type: STRING(16), allowNull: false },
+      requestedBy: { type: INTEGER, allowNull: true },
+      requestedByName: { type: STRING(200), allowNull: false },
+      requestedAt: { type: DATE, allowNull: false },
+      reason: { type: TEXT, allowNull: false },
+      decidedBy: { type: INTEGER, allowNull: true },
+      decidedByName: { type: STRING(200), allowNull: true },
+      decidedAt: { type: DATE, allowNull: true },
+      decisionReason: { type: TEXT, allowNull: true },
+      signatureId: { type: INTEGER, allowNull: true },
+    },
+    { sequelize, tableName: 'access_grants', underscored: true, timestamps: false },
+  );
+  return { User: BoundUser, Session: BoundSession, SecurityAlert: BoundSecurityAlert, LoginNameFailure: BoundLoginNameFailure, AccessGrant: BoundAccessGrant };
 }

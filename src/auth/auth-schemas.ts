@@ -101,3 +101,33 @@ export const acknowledgeAlertBody = {
   additionalProperties: false,
   properties: { note: { type: 'string', minLength: 1, maxLength: 2000 } },
 } as const;
+
+export const listAccessGrantsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'cancelled'] },
+    kind: { type: 'string', enum: ['role', 'new-user', 'training', 'password', 'bootstrap'] },
+    userId: { type: 'integer', minimum: 1, maximum: 2147483647 },
+  },
+} as const;
+
+export const requestAccessGrantBody = {
+  $id: 'RequestAccessGrant',
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'userId', 'reason'],
+  properties: {
+    kind: { type: 'string', enum: ['password'], description: 'Role and training grants arise from user changes; this asks a second person to approve signing with a password chosen after an administrator set one.' },
+    userId: { type: 'integer', minimum: 1, maximum: 2147483647 },
+    reason: { ...reason, pattern: '\\S' },
+  },
+} as const;
+
+export const decideAccessGrantBody = {
+  $id: 'DecideAccessGrant',
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: { reason: { ...reason, pattern: '\\S' } },
+} as const;

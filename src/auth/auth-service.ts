@@ -201,6 +201,9 @@ export class AuthService {
       fresh.passwordHash = passwordHash;
       fresh.passwordChangedAt = now;
       fresh.mustChangePassword = false;
+      // The first password the user chose after an administrator set one: its cooling-off before
+      // signing starts now (Part 11 §11.100; see AccessGrantService.signingRefusal).
+      if (fresh.passwordSetByAdminAt !== null && (fresh.passwordChosenAt === null || new Date(fresh.passwordChosenAt) < new Date(fresh.passwordSetByAdminAt))) fresh.passwordChosenAt = now;
       fresh.failedLoginCount = 0;
       await fresh.save({ transaction: tx });
       const kept = keepSessionId ? await this.models.Session.findOne({ where: { id: keepSessionId, userId: fresh.id, endedAt: null }, transaction: tx }) : null;

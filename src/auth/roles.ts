@@ -25,6 +25,14 @@ export const PERMISSIONS = {
   'users:manage': ['admin'],
   'security-alerts:read': ['admin', 'auditor'],
   'security-alerts:manage': ['admin'],
+  /** Access grants (signing rights): read like users; requested and cancelled by administrators. */
+  'access-grants:read': ['admin', 'qa', 'auditor'],
+  'access-grants:request': ['admin'],
+  /**
+   * Rejected by QA. Approval is not a permission of its own: it is an electronic signature
+   * (`user-access`, `approved`) by a QA user who neither requested the grant nor receives it.
+   */
+  'access-grants:decide': ['qa'],
   /** Part 11 signatures; which meanings each role may give is declared per record type. */
   'records:sign': ['it', 'qa'],
   /** Several reviewed records in one signing action: QA sign-off only. */
@@ -46,7 +54,17 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS;
 
 /** Permissions that change nothing; the only ones an auditor may hold besides its own session. */
-export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'signatures:read', 'registry:read', 'evidence:read']);
+export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'access-grants:read', 'signatures:read', 'registry:read', 'evidence:read']);
+
+/**
+ * Roles that can sign records at all (they hold `records:sign`). Moving a user into one of them is
+ * a grant of signing rights: it waits for a second person's approval (Part 11 §11.10(g)).
+ */
+export const SIGNING_ROLES: readonly Role[] = PERMISSIONS['records:sign'];
+
+export function isSigningRole(role: Role): boolean {
+  return SIGNING_ROLES.includes(role);
+}
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

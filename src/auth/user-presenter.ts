@@ -17,6 +17,13 @@ export interface UserView {
   qualification: string | null;
   signaturePolicyAcknowledgedAt: string | null;
   deactivatedAt: string | null;
+  /** The approved access grant behind the current role's signing right; null: cannot sign by role. */
+  signingGrantId: number | null;
+  /** When an administrator last set the password, and when the user chose their own after it. */
+  passwordSetByAdminAt: string | null;
+  passwordChosenAt: string | null;
+  /** When a second person approved signing with that chosen password (instead of the cooling-off). */
+  passwordApprovedAt: string | null;
   createdAt: string;
 }
 
@@ -36,6 +43,10 @@ export function presentUser(user: User): UserView {
     qualification: user.qualification,
     signaturePolicyAcknowledgedAt: isoOrNull(user.signaturePolicyAcknowledgedAt),
     deactivatedAt: isoOrNull(user.deactivatedAt),
+    signingGrantId: user.signingGrantId ?? null,
+    passwordSetByAdminAt: isoOrNull(user.passwordSetByAdminAt ?? null),
+    passwordChosenAt: isoOrNull(user.passwordChosenAt ?? null),
+    passwordApprovedAt: isoOrNull(user.passwordApprovedAt ?? null),
     createdAt: new Date(user.createdAt).toISOString(),
   };
 }

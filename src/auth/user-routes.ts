@@ -1,5 +1,7 @@
 // /api/v1/users: user administration (admin), readable by QA and auditors.
 import type { ApiRouter } from '../platform/http/api-router.js';
+import { presentAccessGrant } from './access-grant-presenter.js';
+import type { AccessGrantService } from './access-grant-service.js';
 import { createUserBody, idParams, listUsersQuery, reasonBody, resetPasswordBody, updateUserBody } from './auth-schemas.js';
 import type { UserStatus } from './auth-models.js';
 import type { Role } from './roles.js';
@@ -9,7 +11,13 @@ import type { NewUser, UserChanges, UserService } from './user-service.js';
 type IdParams = { id: number };
 type Reason = { reason: string };
 
-export function registerUserRoutes(api: ApiRouter, users: UserService): void {
+export function registerUserRoutes(api: ApiRouter, users: UserService, grants: AccessGrantService): void {
+  // A created or edited user comes back with the access grants still waiting for a second person.
+  const withPendingGrants = async (user: Parameters<typeof presentUser>[0]) => ({
+    ...presentUser(user),
+    pendingAccessGrants: (await grants.list({ userId: user.id, status: 'pending' })).map(presentAccessGrant),
+  });
+
   api.add<unknown, { role?: Role; status?: UserStatus }>({
     method: 'get',
     path: '/api/v1/users',
@@ -35,10 +43,10 @@ export function registerUserRoutes(api: ApiRouter, users: UserService): void {
     path: '/api/v1/users',
     permission: 'users:manage',
     tag: 'users',
-    summary: 'Create a user (the initial password must be changed at first sign-in)',
+    summary: 'Create a user (the initial password must be changed at first sign-in; a signing role and training wait for approval)',
     body: createUserBody,
     status: 201,
-    handler: async ({ body, ctx }) => presentUser(await users.create(ctx, { ...body, mustChangePassword: true })),
+    handler: async ({ body, ctx }) => withPendingGrants(await users.create(ctx, { ...body, mustChangePassword: true })),
   });
 
   api.add<UserChanges & Reason, unknown, IdParams>({
@@ -46,10 +54,10 @@ export function registerUserRoutes(api: ApiRouter, users: UserService): void {
     path: '/api/v1/users/:id',
     permission: 'users:manage',
     tag: 'users',
-    summary: 'Edit a user (name, e-mail, role, training, qualification) with a reason',
+    summary: 'Edit a user (name, e-mail, role, training, qualification) with a reason; a signing role and training wait for approval',
     params: idParams,
     body: updateUserBody,
-    handler: async ({ body: { reason, ...changes }, params, ctx }) => presentUser(await users.update(ctx, params.id, changes, reason)),
+    handler: async ({ body: { reason, ...changes }, params, ctx }) => withPendingGrants(await users.update(ctx, params.id, changes, reason)),
   });
 
   const statusActions = {

@@ -27,6 +27,12 @@ export const DEMO_NAMES: Record<Role, string> = {
   auditor: 'Aurelia Auditor',
 };
 
+/** The second QA person: the demo's bootstrap signer, who approves the other accounts' signing rights. */
+export const SECOND_QA = { username: 'qa2', role: 'qa' as Role, fullName: 'Rhea Reviewer' };
+
+/** One account per role (user name = role), then the second QA person. */
+export const DEMO_ACCOUNTS: Array<{ username: string; role: Role; fullName: string }> = [...ROLES.map((role) => ({ username: role, role, fullName: DEMO_NAMES[role] })), SECOND_QA];
+
 export interface DemoSeedResult {
   usersCreated: string[];
   interfacesCreated: number;
@@ -35,7 +41,7 @@ export interface DemoSeedResult {
 }
 
 /**
- * Creates the demo accounts (user name = role) when there are no users yet, and the reference
+ * Creates the demo accounts (user name = role, and a second QA person) when there are no users yet, and the reference
  * architecture when the registry is empty (`registry: false` skips it, for tests that need users only).
  */
 export async function seedDemoWorkspace(services: Services, password: string | null, options: { registry?: boolean } = {}): Promise<DemoSeedResult> {
@@ -47,24 +53,56 @@ export async function seedDemoWorkspace(services: Services, password: string | n
 async function seedUsers(services: Services, password: string | null): Promise<{ usersCreated: string[]; generatedPassword: string | null }> {
   if ((await services.users.count()) > 0) return { usersCreated: [], generatedPassword: null };
   const generatedPassword = password ? null : randomBytes(12).toString('base64url');
-  const ctx = systemContext('demo workspace seeding');
+  const chosen = password ?? generatedPassword!;
+  const seeding = systemContext('demo workspace seeding');
   const now = new Date().toISOString();
   const usersCreated: string[] = [];
-  for (const role of ROLES) {
-    await services.users.create(ctx, {
-      username: role,
-      fullName: DEMO_NAMES[role],
-      role,
-      password: password ?? generatedPassword!,
-      email: `${role}@demo.gxpw.invalid`,
-      trainingCompletedAt: now,
-      qualification: `${ROLE_TITLES[role]} (demo account)`,
-      signaturePolicyAcknowledgedAt: now,
-      mustChangePassword: false,
-    });
-    usersCreated.push(role);
+  // Every account starts as a production one does: a password an administrator set, then the
+  // user's own. The second QA account is the installation's bootstrap signer (as
+  // `gxpw user add --bootstrap-signer` makes one); the administrator creates the others, and
+  // every grant of signing rights and training is approved by that second QA person's signature.
+  for (const account of DEMO_ACCOUNTS) {
+    const byAdmin = account.username === 'admin' || account.username === SECOND_QA.username ? seeding : await actingAs(services, 'admin', seeding);
+    const initial = randomBytes(15).toString('base64url');
+    await services.users.create(
+      byAdmin,
+      {
+        username: account.username,
+        fullName: account.fullName,
+        role: account.role,
+        password: initial,
+        email: `${account.username}@demo.gxpw.invalid`,
+        trainingCompletedAt: now,
+        qualification: `${ROLE_TITLES[account.role]} (demo account)`,
+        signaturePolicyAcknowledgedAt: now,
+      },
+      { bootstrapSigner: account.username === SECOND_QA.username },
+    );
+    await services.auth.changePassword(seeding, account.username, initial, chosen);
+    usersCreated.push(account.username);
   }
+  await approveDemoGrants(services, chosen, seeding);
   return { usersCreated, generatedPassword };
+}
+
+/** The second QA account signs in and approves every pending grant, the way a reviewer would. */
+async function approveDemoGrants(services: Services, password: string, seeding: RequestContext): Promise<void> {
+  const admin = await actingAs(services, 'admin', seeding);
+  for (const username of ['it', 'qa']) {
+    const user = (await services.users.findByUsername(username))!;
+    await services.accessGrants.requestPasswordApproval(admin, user.id, 'demo account: the password is the one its user chose');
+  }
+  const login = await services.auth.login(seeding, SECOND_QA.username, password);
+  const reviewer: RequestContext = { ...seeding, actor: { userId: login.user.id, username: login.user.username, name: login.user.fullName, role: login.user.role }, sessionId: login.session.id };
+  // One reviewed batch: each grant gets its own signature, audit events and alert.
+  const pending = (await services.accessGrants.list({ status: 'pending' })).reverse();
+  await services.signatures.signBatch(reviewer, {
+    items: pending.map((grant) => ({ recordType: 'user-access', recordId: String(grant.id), version: 1, meaning: 'approved', reviewed: true })),
+    reason: 'identity, role and training checked against the demo roster',
+    username: SECOND_QA.username,
+    password,
+  });
+  await services.auth.logout(reviewer);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Signature } from './signature-model.js';
 
 export function registerSignatureRoutes(api: ApiRouter, signatures: SignatureService, signingRateLimitPerMinute: number): void {
   const rateLimit = { windowMs: 60_000, limit: signingRateLimitPerMinute };
-  const present = async (signature: Signature) => presentSignature(signature, await signatures.verify(signature));
+  const present = async (signature: Signature) => presentSignature(signature, await signatures.verify(signature), await signatures.signerAccess(signature));
 
   api.add<SignRequest>({
     method: 'post',
@@ -64,7 +64,7 @@ export function registerSignatureRoutes(api: ApiRouter, signatures: SignatureSer
     tag: 'signatures',
     summary: 'Re-verify one signature against its record version and the server key',
     params: idParams,
-    handler: async ({ params }) => signatures.verify(await signatures.get(params.id)),
+    handler: async ({ params }) => signatures.verifyWithAccess(await signatures.get(params.id)),
   });
 
   api.add({

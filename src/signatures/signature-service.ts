@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Op, UniqueConstraintError, type ModelStatic, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { AccessGrantService, SigningAccess } from '../auth/access-grant-service.js';
 import type { AuthModels, User } from '../auth/auth-models.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Role } from '../auth/roles.js';
@@ -68,6 +69,11 @@ export interface SignableRecordType {
   loadVersion(recordId: string, version: number, tx?: Transaction): Promise<RecordVersion | null>;
   /** Why this version cannot take this meaning yet (e.g. approving an unresolved deviation), or null. */
   refusal?(content: unknown, meaning: string): string | null;
+  /**
+   * What a signature does to the record, in the signature's own transaction (e.g. an approved
+   * `user-access` grant takes effect). Throwing an AppError refuses the signature: nothing is kept.
+   */
+  onSigned?(tx: Transaction, ctx: RequestContext, signature: Signature): Promise<void>;
 }
 
 /** Which record version to sign, and with which meaning. */
@@ -95,6 +101,11 @@ export interface BatchSignRequest extends SignatureCredentials {
 export interface SignatureValidity {
   valid: boolean;
   problem: string | null;
+}
+
+/** A signature's verification, with when and by whom its signer's signing access was last granted. */
+export interface SignatureVerification extends SignatureValidity {
+  signerAccess: SigningAccess | null;
 }
 
 export interface RequirementStatus extends SignatureRequirement {
@@ -128,6 +139,7 @@ export class SignatureService {
     private readonly model: ModelStatic<Signature>,
     private readonly authModels: AuthModels,
     private readonly auth: AuthService,
+    private readonly access: AccessGrantService,
     private readonly audit: AuditTrail,
     private readonly keyring: Keyring,
     private readonly now: () => Date = () => new Date(),
@@ -289,6 +301,16 @@ export class SignatureService {
     return { valid: true, problem: null };
   }
 
+  /** When and by whom the signer's signing access was last granted, as of the signature (Part 11 §11.10(g)). */
+  async signerAccess(signature: Signature): Promise<SigningAccess | null> {
+    return this.access.signingAccessAt(signature.signerId, new Date(signature.signedAt));
+  }
+
+  /** `verify`, plus who granted the signer's access: what GET /api/v1/signatures/:id/verify answers. */
+  async verifyWithAccess(signature: Signature): Promise<SignatureVerification> {
+    return { ...(await this.verify(signature)), signerAccess: await this.signerAccess(signature) };
+  }
+
   /** Verifies every signature in the database, page by page (`gxpw verify`). */
   async verifyAll(options: { onProgress?: (done: number, total: number) => void } = {}): Promise<SignatureVerificationReport> {
     const total = await this.model.count();
@@ -315,7 +337,10 @@ export class SignatureService {
     if (NEVER_SIGN.has(user.role)) throw new ForbiddenError(`The ${user.role} role cannot sign regulated records.`, 'role_cannot_sign');
     // Part 11 §11.10(i)(j), §11.100(c): trained signers who have acknowledged the signature policy.
     if (user.signaturePolicyAcknowledgedAt === null) throw new ForbiddenError('You have not acknowledged the electronic signature policy (POST /api/v1/signatures/policy/acknowledge).', 'signature_policy_not_acknowledged');
-    if (user.trainingCompletedAt === null) throw new ForbiddenError('Your training record is not complete.', 'training_missing');
+    // §11.10(g), §11.100(a): signing rights, training and the password itself, each granted or
+    // attested by a second person (or, for the password, chosen by the user and cooled off).
+    const refusal = await this.access.signingRefusal(user, signer.session);
+    if (refusal) throw refusal;
     return signer;
   }
 
@@ -381,6 +406,7 @@ export class SignatureService {
       reason,
       states: [{ type: 'signature', id: signature.id }],
     });
+    await recordType.onSigned?.(tx, ctx, signature);
     return signature;
   }
 

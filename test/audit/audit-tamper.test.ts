@@ -17,7 +17,7 @@ import { StartupError } from '../../src/platform/errors.js';
 import { Keyring } from '../../src/platform/keyring.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
 
 /** The compiled CLI of the same build as this test file (dist/ or any other outDir). */
 const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -53,12 +53,14 @@ describeEachDatabase('audit trail: tamper detection', (dialect) => {
   let wb: TestWorkbench;
   let auditorToken: string;
 
-  // A fresh trail for every case: 4 seeded users, the auditor's sign-in, then test events up to
-  // TRAIL_LENGTH, with signed checkpoints at 10 and 20. The auditor signs in before any tampering,
-  // since a sign-in appends an event itself.
+  // A fresh trail for every case: one auditor account (not the demo accounts, whose grants and
+  // approvals write dozens of events), its sign-in, then test events up to TRAIL_LENGTH, with
+  // signed checkpoints at 10 and 20. The auditor signs in before any tampering, since a sign-in
+  // appends an event itself.
   beforeEach(async () => {
-    wb = await createTestWorkbench(dialect, { env: { GXPW_AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY) } });
+    wb = await createTestWorkbench(dialect, { seedUsers: false, env: { GXPW_AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY) } });
     wb.tamperedWith();
+    await wb.services.users.create(systemContext('test'), { username: 'auditor', fullName: 'Aurelia Auditor', role: 'auditor', password: TEST_PASSWORD, mustChangePassword: false });
     auditorToken = await wb.login('auditor');
     for (let seq = (await wb.services.audit.lastSeq()) + 1; seq <= TRAIL_LENGTH; seq += 1) {
       const updated = seq % 2 === 1;

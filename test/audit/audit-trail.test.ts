@@ -117,7 +117,8 @@ describeEachDatabase('audit trail: writing events', (dialect) => {
     const response = await request(wb.app)
       .post('/api/v1/users')
       .set('Authorization', `Bearer ${adminToken}`)
-      .send({ username: 'new.engineer', fullName: 'Nora Engineer', role: 'it', password: 'a-long-initial-password-1' })
+      // An auditor: a role that signs would add its access-grant request and alert (access-grants.test).
+      .send({ username: 'new.engineer', fullName: 'Nora Engineer', role: 'auditor', password: 'a-long-initial-password-1' })
       .expect(201);
     const events = (await auditEvents(wb.services)).filter((e) => e.seq > lastSeqBefore);
     expect(events).to.have.length(1);

@@ -7,9 +7,9 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { systemContext } from '../../src/platform/request-context.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { createSigner } from '../support/signers.js';
 import { TestDocuments } from '../support/test-documents.js';
 import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
 import { attemptLogin, bearer, createActiveUser, DAY, failLogins, MINUTE, uniqueName, userIdOf, WRONG_PASSWORD } from './auth-helpers.js';
@@ -175,16 +175,7 @@ describeEachDatabase('sessions end when credentials change', (dialect) => {
     it('4 wrong passwords at signing, then a signature, then one sign-in typo: 401, not a lockout', async () => {
       const docs = new TestDocuments();
       wb.services.signatures.register(docs.recordType);
-      const now = wb.clock.now().toISOString();
-      const signer = await wb.services.users.create(systemContext('test set-up'), {
-        username: uniqueName('signer'),
-        fullName: 'Sam Signer',
-        role: 'qa',
-        password: TEST_PASSWORD,
-        mustChangePassword: false,
-        trainingCompletedAt: now,
-        signaturePolicyAcknowledgedAt: now,
-      });
+      const signer = await createSigner(wb, uniqueName('signer'), 'qa', { fullName: 'Sam Signer' });
       docs.add('DOC-RA-1', { title: 'Plan' }, [await userIdOf(wb, 'it')]);
       const token = await wb.login(signer.username);
       const sign = (password: string) =>

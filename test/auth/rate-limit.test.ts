@@ -15,12 +15,14 @@ describeEachDatabase('sign-in rate limit', (dialect) => {
       expect(response.status).to.equal(401);
     }
     const failuresBefore = (await auditEvents(wb.services, { action: 'auth.login_failed' })).length;
+    // The demo seeding signed qa2 in once, to approve the other accounts' grants.
+    const loginsBefore = (await auditEvents(wb.services, { action: 'auth.login' })).length;
     const refused = await request(wb.app).post('/api/v1/auth/login').send({ username: 'qa', password: TEST_PASSWORD });
     expect(refused.status).to.equal(429);
     expect(refused.body.error.code).to.equal('too_many_requests');
     expect(refused.headers).to.have.property('retry-after');
     expect((await auditEvents(wb.services, { action: 'auth.login_failed' })).length).to.equal(failuresBefore);
-    expect((await auditEvents(wb.services, { action: 'auth.login' })).length).to.equal(0);
+    expect((await auditEvents(wb.services, { action: 'auth.login' })).length).to.equal(loginsBefore);
   });
 
   it('counts password changes against the same kind of limit', async () => {

@@ -41,7 +41,9 @@ describeEachDatabase('users: administration API', (dialect) => {
     const username = uniqueName('Created.User');
     const response = await createUser({ username, fullName: 'Casey Created', role: 'qa', password: TEST_PASSWORD, email: 'casey@example.com', qualification: 'GMP basics' });
     expect(response.status, JSON.stringify(response.body)).to.equal(201);
-    const user = response.body;
+    const { pendingAccessGrants, ...user } = response.body;
+    // A new QA account's signing right waits for a second QA person (access-grants.test).
+    expect(pendingAccessGrants.map((g: { kind: string }) => g.kind)).to.deep.equal(['new-user']);
     expect(user).to.include({ username: username.toLowerCase(), fullName: 'Casey Created', role: 'qa', status: 'active', mustChangePassword: true, locked: false, email: 'casey@example.com' });
     expect(user.id).to.be.a('number');
     expect(user).to.not.have.property('passwordHash');
@@ -57,20 +59,22 @@ describeEachDatabase('users: administration API', (dialect) => {
     expect(fetched.body).to.deep.equal(user);
   });
 
-  it('edits a user with PATCH and a reason; user.updated records before, after and the reason', async () => {
-    const target = await createActiveUser(wb, 'edit');
+  it('edits a user with PATCH and a reason; user.updated records before, after and the reason (a signing role waits for approval)', async () => {
+    const target = await createActiveUser(wb, 'edit', 'auditor');
     const response = await patchUser(target.id, { fullName: 'Edith Edited', role: 'qa', reason: 'moved to QA' });
     expect(response.status, JSON.stringify(response.body)).to.equal(200);
-    expect(response.body).to.include({ fullName: 'Edith Edited', role: 'qa' });
+    expect(response.body).to.include({ fullName: 'Edith Edited', role: 'auditor' });
+    expect(response.body.pendingAccessGrants[0]).to.deep.include({ kind: 'role', requested: { fromRole: 'auditor', toRole: 'qa' } });
 
     const event = await lastAuditEvent(wb.services, 'user.updated');
     expect(event!.entity).to.deep.equal({ type: 'user', id: String(target.id) });
     expect(event!.actor).to.include({ id: adminId, role: 'admin' });
     expect(event!.reason).to.equal('moved to QA');
-    expect(event!.before).to.include({ fullName: 'Test edit', role: 'it' });
-    expect(event!.after).to.include({ fullName: 'Edith Edited', role: 'qa' });
+    expect(event!.before).to.include({ fullName: 'Test edit', role: 'auditor' });
+    expect(event!.after).to.include({ fullName: 'Edith Edited', role: 'auditor' });
     const stored = await wb.services.users.get(target.id);
-    expect(stored.role).to.equal('qa');
+    expect(stored.role).to.equal('auditor');
+    expect((await lastAuditEvent(wb.services, 'access_grant.requested'))!.reason).to.equal('moved to QA');
   });
 
   it('refuses a PATCH without a reason (400 naming body.reason) and changes nothing: no audit event, user unchanged', async () => {
@@ -296,7 +300,7 @@ describeEachDatabase('users: ids are never reused', (dialect) => {
     const created = await request(wb.app)
       .post('/api/v1/users')
       .set(bearer(adminToken))
-      .send({ username: uniqueName('first'), fullName: 'First', role: 'it', password: TEST_PASSWORD })
+      .send({ username: uniqueName('first'), fullName: 'First', role: 'auditor', password: TEST_PASSWORD })
       .expect(201);
     const removedId: number = created.body.id;
     // Simulate a DBA bypassing the application: drop the refusal trigger and delete the newest row.

@@ -121,7 +121,7 @@ describeEachDatabase('gxpw demo, checkpoint and user list', (dialect) => {
     const first = gxpw(['demo', '--json'], { ...env, GXPW_DEMO_PASSWORD: 'a-demo-password-1' });
     expect(first.status, first.stderr).to.equal(0);
     expect(JSON.parse(first.stdout)).to.deep.equal({
-      usersCreated: ['admin', 'it', 'qa', 'auditor'],
+      usersCreated: ['admin', 'it', 'qa', 'auditor', 'qa2'],
       interfacesCreated: DEMO_INTERFACES.length,
       generatedPassword: null,
       runs: DEMO_INTERFACES.length + 2,
@@ -140,7 +140,7 @@ describeEachDatabase('gxpw demo, checkpoint and user list', (dialect) => {
   it('lists users', () => {
     const result = gxpw(['user', 'list', '--json'], wb.env);
     expect(result.status, result.stderr).to.equal(0);
-    expect(JSON.parse(result.stdout).users.map((u: { username: string; role: string }) => `${u.username}:${u.role}`)).to.deep.equal(['admin:admin', 'it:it', 'qa:qa', 'auditor:auditor']);
+    expect(JSON.parse(result.stdout).users.map((u: { username: string; role: string }) => `${u.username}:${u.role}`)).to.deep.equal(['admin:admin', 'it:it', 'qa:qa', 'auditor:auditor', 'qa2:qa']);
   });
 
   it('signs a checkpoint over everything recorded, and reports an existing one when nothing is new', async () => {

@@ -1,4 +1,4 @@
-// The README quick start: `gxpw serve` migrates an empty database, creates the four demo accounts
+// The README quick start: `gxpw serve` migrates an empty database, creates the demo accounts
 // and serves on PORT; GXPW_DEMO=off creates none.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -23,6 +23,15 @@ describe('configuration', () => {
     expect(config.auth.passwordMinLength).to.equal(12);
   });
 
+  it('has a 24-hour signing cooling-off after an administrator set a password (0 with the demo workspace, 0 allowed, negative refused)', () => {
+    expect(loadConfig({ GXPW_DEMO: 'off' }).auth.signingCooloffHours).to.equal(24);
+    expect(loadConfig({}).auth.signingCooloffHours, 'the demo workspace').to.equal(0);
+    expect(loadConfig({ GXPW_DEMO: 'off', GXPW_SIGNING_COOLOFF_HOURS: '0' }).auth.signingCooloffHours).to.equal(0);
+    expect(loadConfig({ GXPW_SIGNING_COOLOFF_HOURS: '72' }).auth.signingCooloffHours).to.equal(72);
+    expect(() => loadConfig({ GXPW_SIGNING_COOLOFF_HOURS: '-1' })).to.throw(ConfigError, /GXPW_SIGNING_COOLOFF_HOURS/);
+    expect(() => loadConfig({ GXPW_SIGNING_COOLOFF_HOURS: 'a day' })).to.throw(ConfigError, /GXPW_SIGNING_COOLOFF_HOURS/);
+  });
+
   it('reads every documented setting', () => {
     const config = loadConfig(
       {

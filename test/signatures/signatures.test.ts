@@ -10,7 +10,7 @@ import { systemContext } from '../../src/platform/request-context.js';
 describeEachDatabase('electronic signatures', (dialect) => {
   let wb: TestWorkbench;
   const docs = new TestDocuments();
-  const ids = {} as Record<'admin' | 'it' | 'qa' | 'auditor', number>;
+  const ids = {} as Record<'admin' | 'it' | 'qa' | 'auditor' | 'qa2', number>;
   let qa: string;
   let itToken: string;
 
@@ -52,6 +52,8 @@ describeEachDatabase('electronic signatures', (dialect) => {
     expect(response.body.record).to.deep.include({ type: 'test-document', id: 'DOC-2', version: 1 });
     expect(response.body.record.digest).to.match(/^[0-9a-f]{64}$/);
     expect(response.body.valid).to.equal(true);
+    expect(response.body.signerAccess).to.deep.include({ kind: 'new-user', grantedBy: { id: ids.qa2, printedName: 'Rhea Reviewer' } });
+    expect(response.body.signerAccessManifestation).to.match(/^signing access granted \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by Rhea Reviewer \(access grant \d+\)$/);
     const event = await lastAuditEvent(wb.services, 'signature.created');
     expect(event?.entity).to.deep.equal({ type: 'test-document', id: 'DOC-2' });
     expect(event?.actor.id).to.equal(ids.qa);
@@ -119,7 +121,10 @@ describeEachDatabase('electronic signatures', (dialect) => {
     expect(signed.status).to.equal(201);
     (docs.versions.get('DOC-6')![0]!.content as { title: string }).title = 'quietly edited';
     const verified = await request(wb.app).get(`/api/v1/signatures/${signed.body.id}/verify`).set('Authorization', `Bearer ${itToken}`);
-    expect(verified.body).to.deep.equal({ valid: false, problem: 'invalid — record changed after signing' });
+    expect(verified.body).to.deep.include({ valid: false, problem: 'invalid — record changed after signing' });
+    // Who stood behind the signer's signing right: the second QA person who approved it, and when.
+    expect(verified.body.signerAccess).to.deep.include({ kind: 'new-user', grantedBy: { id: ids.qa2, printedName: 'Rhea Reviewer' } });
+    expect(Date.parse(verified.body.signerAccess.grantedAt)).to.be.at.most(Date.parse(signed.body.signedAt));
     const listed = await request(wb.app).get('/api/v1/signatures').query({ recordType: 'test-document', recordId: 'DOC-6' }).set('Authorization', `Bearer ${itToken}`);
     expect(listed.body.signatures[0].valid).to.equal(false);
     expect(listed.body.signatures[0].manifestation).to.include('record changed after signing');

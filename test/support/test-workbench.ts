@@ -15,7 +15,10 @@ import { migrateUp } from '../../src/platform/migrator.js';
 import { createServices, type Services } from '../../src/services.js';
 import { dropPostgresSchema, POSTGRES_URL, type TestDialect } from './databases.js';
 
-/** Password of the four seeded accounts admin, it, qa, auditor. */
+/**
+ * Password of the seeded demo accounts admin, it, qa, auditor and qa2 — each one's own choice, and
+ * it, qa and qa2 approved signers (see seedDemoWorkspace and test/support/signers.ts).
+ */
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
 
 export class TestClock {
@@ -47,7 +50,7 @@ export interface TestWorkbench {
 
 export interface WorkbenchOptions extends AppOptions {
   env?: Record<string, string>;
-  /** Seed the four demo accounts (default true). */
+  /** Seed the demo accounts (default true). */
   seedUsers?: boolean;
   /** Also seed the demo reference architecture (default false: it takes seconds). */
   demoRegistry?: boolean;

@@ -7,8 +7,9 @@ import { scenariosAndRuns } from './0005-scenarios-and-runs.js';
 import { deviations } from './0006-deviations.js';
 import { runHeartbeats } from './0007-run-heartbeats.js';
 import { loginNameFailures } from './0008-login-name-failures.js';
+import { accessGrants } from './0009-access-grants.js';
 import { auditRecordStates } from './0010-audit-record-states.js';
 import { runEnvironmentReference } from './0011-run-environment-reference.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns, deviations, runHeartbeats, loginNameFailures, auditRecordStates, runEnvironmentReference];
+export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns, deviations, runHeartbeats, loginNameFailures, accessGrants, auditRecordStates, runEnvironmentReference];

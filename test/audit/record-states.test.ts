@@ -79,6 +79,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
     Object.assign(ids, {
       user: String((await wb.services.users.list({})).find((u) => u.username === 'it')!.id),
       'security-alert': await firstId('security_alerts'),
+      'access-grant': await firstId('access_grants'),
       system: await firstId('systems'),
       interface: 'IF-REC-001',
       contract: await firstId('contracts'),
@@ -115,6 +116,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
   const edits: Array<{ type: string; table: string; column: string; value: string; where?: (id: string) => string }> = [
     { type: 'user', table: 'users', column: 'role', value: `'admin'` },
     { type: 'security-alert', table: 'security_alerts', column: 'severity', value: `'low'` },
+    { type: 'access-grant', table: 'access_grants', column: 'status', value: `'pending'` },
     { type: 'system', table: 'systems', column: 'version', value: `'9.9'` },
     { type: 'interface', table: 'interfaces', column: 'risk_level', value: `'low'`, where: (key) => `key = '${key}'` },
     { type: 'interface', table: 'interface_platforms', column: 'platform', value: `'Boomi 1.0'`, where: () => `interface_id = (SELECT id FROM interfaces WHERE key = 'IF-REC-001')` },

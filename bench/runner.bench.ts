@@ -21,15 +21,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app.js';
 import { systemContext } from '../src/platform/request-context.js';
 import { DEMO_CONTRACTS_DIR } from '../src/simulators/contract-simulator.js';
 import { createBenchWorkbench, ratioResult, timed, type Benchmark, type BenchResult } from './harness.js';
+import { startServeProcess } from './server-process.js';
 
 const EVIDENCE_MB = Number(process.env.BENCH_EVIDENCE_MB ?? 512);
 const PASSWORD = 'bench-runner-password-2026';
@@ -55,7 +55,7 @@ async function benchEvidenceIngest(): Promise<BenchResult> {
   const workbench = await createBenchWorkbench({ GXPW_EVIDENCE_MAX_BYTES: String(2 * 1024 ** 3) });
   await workbench.services.users.create(systemContext('benchmark'), { username: 'engineer', fullName: 'Bench Engineer', role: 'it', password: PASSWORD, mustChangePassword: false });
   // The server is a process of its own, as deployed (`gxpw serve`), so its peak RSS is its own.
-  const server = await startServerProcess(workbench.env);
+  const server = await startServeProcess(workbench.env);
   try {
     const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'engineer', password: PASSWORD }) });
     const { token } = (await login.json()) as { token: string };
@@ -99,41 +99,6 @@ async function benchEvidenceIngest(): Promise<BenchResult> {
 async function untilNoTempFiles(evidenceDir: string): Promise<void> {
   const tmp = path.join(evidenceDir, 'tmp');
   while (fs.readdirSync(tmp).some((name) => name.endsWith('.part'))) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
-/** `gxpw serve` in a child process on a free port, on the workbench's data; no demo workspace. */
-async function startServerProcess(env: Record<string, string>) {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../src/main.js', import.meta.url)), 'serve'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', GXPW_DEMO: 'off', GXPW_SIMULATORS: 'off' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      await fetch(`${url}/healthz`);
-      break;
-    } catch {
-      if (attempt > 300) {
-        child.kill('SIGKILL');
-        throw new Error('the server did not start within 30 s');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  return {
-    url,
-    port,
-    /** Linux: "5" to clear_refs resets the process's peak resident set size (VmHWM) to its current one. */
-    resetPeakRss: () => fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
-    /** VmHWM: the highest resident set size the process had (since the last reset). */
-    peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
-    stop: () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
-  };
 }
 
 // The API client: curl, as a CI pipeline would use (it streams the file: -T), or where there is no

@@ -7,6 +7,7 @@ import { scenariosAndRuns } from './0005-scenarios-and-runs.js';
 import { deviations } from './0006-deviations.js';
 import { runHeartbeats } from './0007-run-heartbeats.js';
 import { loginNameFailures } from './0008-login-name-failures.js';
+import { readGenerations } from './0009-read-generations.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns, deviations, runHeartbeats, loginNameFailures];
+export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns, deviations, runHeartbeats, loginNameFailures, readGenerations];

@@ -1,0 +1,96 @@
+// The two reads every authenticated request makes — the token's session and its user — as one
+// query, and the session's last-seen time written only when it has moved on by a noticeable step.
+// This is the hot path of every API call and page (`npm run bench http`): model instances are
+// built from the one row directly rather than through two findByPk round trips.
+import { Op, QueryTypes, type Model, type ModelStatic } from 'sequelize';
+import type { Database } from '../platform/database.js';
+import type { AuthModels, Session, User } from './auth-models.js';
+
+export interface SessionWithUser {
+  session: Session;
+  /** Null when the session's user row is gone (never expected: users are not deleted). */
+  user: User | null;
+}
+
+/** Column prefixes of the joined row: the session's attributes, then the user's. */
+const SESSION = 's_';
+const USER = 'u_';
+
+/**
+ * How often a session's last_seen_at is written: at most once a minute, and at most a tenth of the
+ * idle timeout apart when that is shorter. The recorded time then lags the last request by less
+ * than this step, so a session idle for the timeout ends at most one step early, never late
+ * (Part 11 §11.10(d): an unattended session must not stay open).
+ */
+export function touchIntervalMs(sessionIdleSeconds: number): number {
+  return Math.min(60_000, (sessionIdleSeconds * 1000) / 10);
+}
+
+export class SessionLookup {
+  private sql: string | null = null;
+  /** Touches in flight, by session: concurrent requests of one session share one write. */
+  private readonly touching = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly models: AuthModels,
+  ) {}
+
+  /** The session and its user, read in one statement; null when there is no such session. */
+  async find(sessionId: string): Promise<SessionWithUser | null> {
+    const rows = await this.database.sequelize.query<Record<string, unknown>>((this.sql ??= this.selectSql()), { replacements: [sessionId], type: QueryTypes.SELECT });
+    const row = rows[0];
+    if (!row) return null;
+    const sessionValues: Record<string, unknown> = {};
+    const userValues: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(row)) {
+      if (column.startsWith(SESSION)) sessionValues[column.slice(SESSION.length)] = value;
+      else userValues[column.slice(USER.length)] = value;
+    }
+    const session = instanceOf(this.models.Session, sessionValues);
+    const user = userValues.id === null || userValues.id === undefined ? null : instanceOf(this.models.User, userValues);
+    return { session, user };
+  }
+
+  /**
+   * Records activity at `now`. The UPDATE only moves last_seen_at forward, so a touch from another
+   * instance (or a late one from this) never takes it back.
+   */
+  touch(sessionId: string, now: Date): Promise<void> {
+    const pending = this.touching.get(sessionId);
+    if (pending) return pending;
+    const { Session } = this.models;
+    const write = this.database
+      .write(async (tx) => {
+        await Session.update({ lastSeenAt: now }, { where: { id: sessionId, lastSeenAt: { [Op.lt]: now } }, transaction: tx });
+      })
+      .finally(() => this.touching.delete(sessionId));
+    this.touching.set(sessionId, write);
+    return write;
+  }
+
+  private selectSql(): string {
+    const quote = (name: string) => this.database.sequelize.getQueryInterface().quoteIdentifier(name);
+    const columns = (model: ModelStatic<Model>, alias: string, prefix: string) =>
+      Object.entries(model.getAttributes()).map(([name, attribute]) => `${alias}.${quote(attribute.field ?? name)} AS ${quote(prefix + name)}`);
+    const { Session, User } = this.models;
+    // Table names unquoted on purpose: Sequelize's SQLite layer runs a PRAGMA table_info round trip
+    // before any query whose FROM names a `quoted` table, to type results a raw read never uses.
+    return `SELECT ${[...columns(Session, 's', SESSION), ...columns(User, 'u', USER)].join(', ')} FROM ${Session.tableName} s LEFT JOIN ${User.tableName} u ON u.${quote(User.getAttributes().id!.field ?? 'id')} = s.${quote(Session.getAttributes().userId!.field ?? 'user_id')} WHERE s.${quote(Session.getAttributes().id!.field ?? 'id')} = ?`;
+  }
+}
+
+/**
+ * A stored row as a model instance, as a findByPk would give it: dates as Date and booleans as
+ * boolean whatever the driver returned (SQLite gives text and 0/1), and nothing marked changed.
+ */
+function instanceOf<M extends Model>(model: ModelStatic<M>, values: Record<string, unknown>): M {
+  for (const [name, attribute] of Object.entries(model.getAttributes())) {
+    const value = values[name];
+    if (value === null || value === undefined) continue;
+    const type = (attribute.type as { key?: string }).key;
+    if (type === 'DATE' && !(value instanceof Date)) values[name] = new Date(value as string);
+    else if (type === 'BOOLEAN' && typeof value !== 'boolean') values[name] = Boolean(Number(value));
+  }
+  return model.build(values as never, { isNewRecord: false, raw: true });
+}

@@ -1,8 +1,8 @@
 // The two reads every authenticated request makes — the token's session and its user — as one
 // query, and the session's last-seen time written only when it has moved on by a noticeable step.
-// This is the hot path of every API call and page (`npm run bench http`): model instances are
-// built from the one row directly rather than through two findByPk round trips.
-import { Op, QueryTypes, type Model, type ModelStatic } from 'sequelize';
+// This is the hot path of every API call and page (`npm run bench http`): one `Database.read()`
+// instead of two findByPk round trips, and model instances built from the one row directly.
+import { Op, type Model, type ModelStatic } from 'sequelize';
 import type { Database } from '../platform/database.js';
 import type { AuthModels, Session, User } from './auth-models.js';
 
@@ -38,7 +38,7 @@ export class SessionLookup {
 
   /** The session and its user, read in one statement; null when there is no such session. */
   async find(sessionId: string): Promise<SessionWithUser | null> {
-    const rows = await this.database.sequelize.query<Record<string, unknown>>((this.sql ??= this.selectSql()), { replacements: [sessionId], type: QueryTypes.SELECT });
+    const rows = await this.database.read<Record<string, unknown>>((this.sql ??= this.selectSql()), [sessionId]);
     const row = rows[0];
     if (!row) return null;
     const sessionValues: Record<string, unknown> = {};
@@ -74,9 +74,7 @@ export class SessionLookup {
     const columns = (model: ModelStatic<Model>, alias: string, prefix: string) =>
       Object.entries(model.getAttributes()).map(([name, attribute]) => `${alias}.${quote(attribute.field ?? name)} AS ${quote(prefix + name)}`);
     const { Session, User } = this.models;
-    // Table names unquoted on purpose: Sequelize's SQLite layer runs a PRAGMA table_info round trip
-    // before any query whose FROM names a `quoted` table, to type results a raw read never uses.
-    return `SELECT ${[...columns(Session, 's', SESSION), ...columns(User, 'u', USER)].join(', ')} FROM ${Session.tableName} s LEFT JOIN ${User.tableName} u ON u.${quote(User.getAttributes().id!.field ?? 'id')} = s.${quote(Session.getAttributes().userId!.field ?? 'user_id')} WHERE s.${quote(Session.getAttributes().id!.field ?? 'id')} = ?`;
+    return `SELECT ${[...columns(Session, 's', SESSION), ...columns(User, 'u', USER)].join(', ')} FROM ${quote(Session.tableName)} s LEFT JOIN ${quote(User.tableName)} u ON u.${quote(User.getAttributes().id!.field ?? 'id')} = s.${quote(Session.getAttributes().userId!.field ?? 'user_id')} WHERE s.${quote(Session.getAttributes().id!.field ?? 'id')} = ?`;
   }
 }
 

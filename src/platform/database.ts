@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Mutex } from 'async-mutex';
-import { Sequelize, Transaction, type Options } from 'sequelize';
+import sqlite3 from 'sqlite3';
+import { QueryTypes, Sequelize, Transaction, type Options } from 'sequelize';
 import type { DatabaseConfig } from '../config.js';
 import { StartupError } from './errors.js';
 
@@ -23,11 +24,32 @@ const SQLITE_PRAGMAS = [
 
 export class Database {
   private readonly writeLock = new Mutex();
+  /** SQLite: the connection `read()` uses, opened on first use. */
+  private reader: Promise<sqlite3.Database> | null = null;
 
   constructor(
     readonly sequelize: Sequelize,
     readonly dialect: Dialect,
+    /** SQLite: the database file, for the connection `read()` uses. */
+    private readonly sqliteStorage: string | null = null,
   ) {}
+
+  /**
+   * A plain read (`?` placeholders), outside any transaction, for the few reads every request makes
+   * (its session, a cache's generation). Sequelize's SQLite layer runs each query in its single
+   * connection's serialized mode — one round trip to the thread pool after another, for every
+   * concurrent request — and captures a stack trace per query; on SQLite these reads go instead
+   * to a connection of their own that refuses writes (`query_only`) and runs statements side by
+   * side. In WAL mode it sees every committed transaction, as the main connection does. Rows come
+   * back as the driver gives them (SQLite: dates as text, booleans as 0/1).
+   */
+  async read<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.dialect !== 'sqlite' || this.sqliteStorage === null) {
+      return this.sequelize.query<T>(sql, { replacements: params, type: QueryTypes.SELECT });
+    }
+    const connection = await (this.reader ??= openReader(this.sqliteStorage));
+    return new Promise<T[]>((resolve, reject) => connection.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows))));
+  }
 
   /**
    * Runs `work` in one write transaction. On SQLite, write transactions are serialized in-process
@@ -43,6 +65,12 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    const reader = this.reader;
+    this.reader = null;
+    if (reader) {
+      const connection = await reader.catch(() => null);
+      if (connection) await new Promise<void>((resolve) => connection.close(() => resolve()));
+    }
     await this.sequelize.close();
   }
 }
@@ -62,7 +90,7 @@ async function openSqlite(storage: string, explicit: boolean): Promise<Database>
   }
   const sequelize = new Sequelize({ dialect: 'sqlite', storage, logging: false });
   applyPragmasOnEveryConnection(sequelize);
-  const database = new Database(sequelize, 'sqlite');
+  const database = new Database(sequelize, 'sqlite', storage);
   try {
     // Rewriting user_version with its own value is a real write: it fails on a read-only file.
     const [rows] = await sequelize.query('PRAGMA user_version');
@@ -79,6 +107,16 @@ async function openSqlite(storage: string, explicit: boolean): Promise<Database>
     throw new StartupError(`cannot open the SQLite database ${storage}: ${reason}`);
   }
   return database;
+}
+
+/** The read-only companion connection of `Database.read()`: reads wait for a writer's lock like the others. */
+function openReader(storage: string): Promise<sqlite3.Database> {
+  return new Promise((resolve, reject) => {
+    const connection = new sqlite3.Database(storage, sqlite3.OPEN_READWRITE, (error) => {
+      if (error) return reject(error);
+      connection.exec('PRAGMA busy_timeout = 10000; PRAGMA query_only = ON', (pragmaError) => (pragmaError ? reject(pragmaError) : resolve(connection)));
+    });
+  });
 }
 
 /**

@@ -4,7 +4,6 @@
 // so one primary-key read tells whether a kept result is still exactly what a fresh query would
 // return. Nothing is served from memory without that check: a change is visible to the very next
 // request, as if there were no cache.
-import { QueryTypes } from 'sequelize';
 import type { Database } from './database.js';
 
 export type ReadGenerationGroup = 'registry';
@@ -63,7 +62,7 @@ export class ReadCache<V> {
 
   /** The group's generation now; null (nothing kept) if the database has no counter for it. */
   private async generation(): Promise<number | null> {
-    const rows = await this.database.sequelize.query<{ generation: number | string }>('SELECT generation FROM read_generations WHERE name = ?', { replacements: [this.group], type: QueryTypes.SELECT });
+    const rows = await this.database.read<{ generation: number | string }>('SELECT generation FROM read_generations WHERE name = ?', [this.group]);
     return rows[0] ? Number(rows[0].generation) : null;
   }
 }

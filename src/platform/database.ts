@@ -24,8 +24,8 @@ const SQLITE_PRAGMAS = [
 
 export class Database {
   private readonly writeLock = new Mutex();
-  /** SQLite: the connection `read()` uses, opened on first use. */
-  private reader: Promise<sqlite3.Database> | null = null;
+  /** SQLite: the connections `read()` uses, opened on first use. */
+  private readers: Promise<Reader[]> | null = null;
 
   constructor(
     readonly sequelize: Sequelize,
@@ -36,19 +36,30 @@ export class Database {
 
   /**
    * A plain read (`?` placeholders), outside any transaction, for the few reads every request makes
-   * (its session, a cache's generation). Sequelize's SQLite layer runs each query in its single
-   * connection's serialized mode — one round trip to the thread pool after another, for every
-   * concurrent request — and captures a stack trace per query; on SQLite these reads go instead
-   * to a connection of their own that refuses writes (`query_only`) and runs statements side by
-   * side. In WAL mode it sees every committed transaction, as the main connection does. Rows come
-   * back as the driver gives them (SQLite: dates as text, booleans as 0/1).
+   * (its session, a cache's generation). Sequelize's SQLite layer runs every query on one
+   * connection in serialized mode — one thread-pool round trip after another for all concurrent
+   * requests — and captures a stack trace per query. On SQLite these reads go instead to a few
+   * connections of their own that refuse writes (`query_only`), one statement at a time each (a
+   * statement sent to a connection busy on another thread would block the event loop on its lock).
+   * In WAL mode they see every committed transaction, as the main connection does. Rows come back
+   * as the driver gives them (SQLite: dates as text, booleans as 0/1).
    */
   async read<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (this.dialect !== 'sqlite' || this.sqliteStorage === null) {
       return this.sequelize.query<T>(sql, { replacements: params, type: QueryTypes.SELECT });
     }
-    const connection = await (this.reader ??= openReader(this.sqliteStorage));
-    return new Promise<T[]>((resolve, reject) => connection.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows))));
+    const readers = await (this.readers ??= openReaders(this.sqliteStorage, READERS).catch((error: unknown) => {
+      this.readers = null; // the next read tries again
+      throw error;
+    }));
+    // The least busy connection; each runs its statements one after another (serialize mode).
+    const reader = readers.reduce((best, candidate) => (candidate.pending < best.pending ? candidate : best));
+    reader.pending += 1;
+    try {
+      return await new Promise<T[]>((resolve, reject) => reader.connection.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows))));
+    } finally {
+      reader.pending -= 1;
+    }
   }
 
   /**
@@ -65,12 +76,9 @@ export class Database {
   }
 
   async close(): Promise<void> {
-    const reader = this.reader;
-    this.reader = null;
-    if (reader) {
-      const connection = await reader.catch(() => null);
-      if (connection) await new Promise<void>((resolve) => connection.close(() => resolve()));
-    }
+    const readers = this.readers;
+    this.readers = null;
+    for (const { connection } of (await readers?.catch(() => null)) ?? []) await new Promise<void>((resolve) => connection.close(() => resolve()));
     await this.sequelize.close();
   }
 }
@@ -109,14 +117,26 @@ async function openSqlite(storage: string, explicit: boolean): Promise<Database>
   return database;
 }
 
-/** The read-only companion connection of `Database.read()`: reads wait for a writer's lock like the others. */
-function openReader(storage: string): Promise<sqlite3.Database> {
-  return new Promise((resolve, reject) => {
-    const connection = new sqlite3.Database(storage, sqlite3.OPEN_READWRITE, (error) => {
-      if (error) return reject(error);
-      connection.exec('PRAGMA busy_timeout = 10000; PRAGMA query_only = ON', (pragmaError) => (pragmaError ? reject(pragmaError) : resolve(connection)));
+/** Connections for `Database.read()`: as many as libuv has threads by default. */
+const READERS = 4;
+
+interface Reader {
+  connection: sqlite3.Database;
+  /** Statements sent and not answered yet. */
+  pending: number;
+}
+
+/** The read-only companions of `Database.read()`; a reader waits for a writer's lock like any connection. */
+async function openReaders(storage: string, count: number): Promise<Reader[]> {
+  const open = () =>
+    new Promise<Reader>((resolve, reject) => {
+      const connection = new sqlite3.Database(storage, sqlite3.OPEN_READWRITE, (error) => {
+        if (error) return reject(error);
+        connection.serialize();
+        connection.exec('PRAGMA busy_timeout = 10000; PRAGMA query_only = ON', (pragmaError) => (pragmaError ? reject(pragmaError) : resolve({ connection, pending: 0 })));
+      });
     });
-  });
+  return Promise.all(Array.from({ length: count }, open));
 }
 
 /**

@@ -18,6 +18,7 @@ import type { PasswordPolicy } from './password-policy.js';
 import type { SecurityAlertService } from './security-alert-service.js';
 import { endSessionsOfUser } from './session-ending.js';
 import { SessionLookup, touchIntervalMs } from './session-lookup.js';
+import { VerifiedTokens } from './verified-tokens.js';
 import { presentUser } from './user-presenter.js';
 import { normalizeUsername } from './user-service.js';
 
@@ -71,6 +72,8 @@ export class AuthService {
   private readonly tokenKey: KeyObject;
   /** Each request's session and user in one read; last_seen_at written once a step, not per request. */
   private readonly sessions: SessionLookup;
+  /** Tokens already verified: their signature is checked once, their expiry on every use. */
+  private readonly verifiedTokens = new VerifiedTokens();
 
   constructor(
     private readonly database: Database,
@@ -141,19 +144,21 @@ export class AuthService {
    * neither the token nor a refresh of it works any more (Part 11 §11.300(b)).
    */
   async authenticate(token: string, ctx: Omit<RequestContext, 'actor' | 'sessionId'> | null = null): Promise<Authenticated> {
-    let claims: jwt.JwtPayload;
-    try {
-      claims = jwt.verify(token, this.tokenKey, {
-        algorithms: [TOKEN_ALGORITHM],
-        issuer: TOKEN_ISSUER,
-        audience: TOKEN_AUDIENCE,
-        clockTimestamp: Math.floor(this.now().getTime() / 1000),
-      }) as jwt.JwtPayload;
-      // jsonwebtoken only checks exp when present; a token without one would never expire.
-      if (typeof claims.exp !== 'number') throw new Error('token has no expiry');
-    } catch (error) {
-      if (error instanceof jwt.TokenExpiredError) throw new UnauthenticatedError('The token has expired: refresh it or sign in again.', 'token_expired');
-      throw new UnauthenticatedError('The token is not valid.', 'invalid_token');
+    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    let claims = this.verifiedTokens.get(token);
+    // The same test jsonwebtoken makes: expired from the second of `exp` on.
+    if (claims && nowSeconds >= claims.exp) throw new UnauthenticatedError('The token has expired: refresh it or sign in again.', 'token_expired');
+    if (!claims) {
+      try {
+        const verified = jwt.verify(token, this.tokenKey, { algorithms: [TOKEN_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, clockTimestamp: nowSeconds }) as jwt.JwtPayload;
+        // jsonwebtoken only checks exp when present; a token without one would never expire.
+        if (typeof verified.exp !== 'number') throw new Error('token has no expiry');
+        claims = verified as jwt.JwtPayload & { exp: number };
+      } catch (error) {
+        if (error instanceof jwt.TokenExpiredError) throw new UnauthenticatedError('The token has expired: refresh it or sign in again.', 'token_expired');
+        throw new UnauthenticatedError('The token is not valid.', 'invalid_token');
+      }
+      this.verifiedTokens.remember(token, claims);
     }
     const found = typeof claims.sid === 'string' ? await this.sessions.find(claims.sid) : null;
     const session = found?.session ?? null;

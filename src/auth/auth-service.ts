@@ -17,7 +17,7 @@ import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordPolicy } from './password-policy.js';
 import type { SecurityAlertService } from './security-alert-service.js';
 import { endSessionsOfUser } from './session-ending.js';
-import { SessionLookup, touchIntervalMs } from './session-lookup.js';
+import { SessionLookup, touchIntervalMs, type SessionWithUser, type UserRow } from './session-lookup.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { presentUser } from './user-presenter.js';
 import { normalizeUsername } from './user-service.js';
@@ -143,7 +143,7 @@ export class AuthService {
    * POST /api/v1/auth/password, which needs no token — and its session is ended (audited), so
    * neither the token nor a refresh of it works any more (Part 11 §11.300(b)).
    */
-  async authenticate(token: string, ctx: Omit<RequestContext, 'actor' | 'sessionId'> | null = null): Promise<Authenticated> {
+  async authenticate(token: string, ctx: Omit<RequestContext, 'actor' | 'sessionId'> | null = null): Promise<SessionWithUser & { user: UserRow }> {
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
     let claims = this.verifiedTokens.get(token);
     // The same test jsonwebtoken makes: expired from the second of `exp` on.
@@ -294,7 +294,7 @@ export class AuthService {
   }
 
   /** What keeps this user's password from being used now — the same refusal as at sign-in — or null. */
-  private passwordProblem(user: User): { reason: 'password_change_required' | 'password_expired'; error: ForbiddenError } | null {
+  private passwordProblem(user: Pick<User, 'mustChangePassword' | 'passwordChangedAt'>): { reason: 'password_change_required' | 'password_expired'; error: ForbiddenError } | null {
     if (user.mustChangePassword) return { reason: 'password_change_required', error: new ForbiddenError(LOGIN_MESSAGES.mustChange, 'password_change_required') };
     if (this.policy.isExpired(user.passwordChangedAt, this.now())) return { reason: 'password_expired', error: new ForbiddenError(LOGIN_MESSAGES.expired, 'password_expired') };
     return null;
@@ -466,6 +466,6 @@ export class AuthService {
 }
 
 /** The request context with the signed-in user as actor (login has no actor until it succeeds). */
-function actorContext(ctx: RequestContext, user: User, sessionId: string | null): RequestContext {
+function actorContext(ctx: RequestContext, user: Pick<User, 'id' | 'username' | 'fullName' | 'role'>, sessionId: string | null): RequestContext {
   return { ...ctx, actor: { userId: user.id, username: user.username, name: user.fullName, role: user.role }, sessionId };
 }

@@ -2,14 +2,19 @@
 // query, and the session's last-seen time written only when it has moved on by a noticeable step.
 // This is the hot path of every API call and page (`npm run bench http`): one `Database.read()`
 // instead of two findByPk round trips, and model instances built from the one row directly.
-import { Op, type Model, type ModelStatic } from 'sequelize';
+import { Op, type InferAttributes, type Model, type ModelStatic } from 'sequelize';
 import type { Database } from '../platform/database.js';
 import type { AuthModels, Session, User } from './auth-models.js';
 
+/** A session's stored values, as plain data (no model instance: this is read on every request). */
+export type SessionRow = InferAttributes<Session>;
+/** A user's stored values, as plain data. */
+export type UserRow = InferAttributes<User>;
+
 export interface SessionWithUser {
-  session: Session;
+  session: SessionRow;
   /** Null when the session's user row is gone (never expected: users are not deleted). */
-  user: User | null;
+  user: UserRow | null;
 }
 
 /** Column prefixes of the joined row: the session's attributes, then the user's. */
@@ -47,8 +52,8 @@ export class SessionLookup {
       if (column.startsWith(SESSION)) sessionValues[column.slice(SESSION.length)] = value;
       else userValues[column.slice(USER.length)] = value;
     }
-    const session = instanceOf(this.models.Session, sessionValues);
-    const user = userValues.id === null || userValues.id === undefined ? null : instanceOf(this.models.User, userValues);
+    const session = typed(this.models.Session, sessionValues) as SessionRow;
+    const user = userValues.id === null || userValues.id === undefined ? null : (typed(this.models.User, userValues) as UserRow);
     return { session, user };
   }
 
@@ -79,10 +84,10 @@ export class SessionLookup {
 }
 
 /**
- * A stored row as a model instance, as a findByPk would give it: dates as Date and booleans as
- * boolean whatever the driver returned (SQLite gives text and 0/1), and nothing marked changed.
+ * A stored row's values typed as a findByPk would give them: dates as Date and booleans as boolean
+ * whatever the driver returned (SQLite gives text and 0/1).
  */
-function instanceOf<M extends Model>(model: ModelStatic<M>, values: Record<string, unknown>): M {
+function typed(model: ModelStatic<Model>, values: Record<string, unknown>): Record<string, unknown> {
   for (const [name, attribute] of Object.entries(model.getAttributes())) {
     const value = values[name];
     if (value === null || value === undefined) continue;
@@ -90,5 +95,5 @@ function instanceOf<M extends Model>(model: ModelStatic<M>, values: Record<strin
     if (type === 'DATE' && !(value instanceof Date)) values[name] = new Date(value as string);
     else if (type === 'BOOLEAN' && typeof value !== 'boolean') values[name] = Boolean(Number(value));
   }
-  return model.build(values as never, { isNewRecord: false, raw: true });
+  return values;
 }

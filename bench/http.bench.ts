@@ -8,7 +8,8 @@
 //   another loopback port, driven the same way in the same run.
 // Each side is measured twice, alternating, and the best round of each is compared (the machine is
 // shared). Then the app is driven again at half its measured maximum (autocannon `overallRate`),
-// and p50/p99 latency at that load are reported: what a user sees on a busy, not saturated, server.
+// and p50/p99 latency at that load are reported: what a user sees on a busy, not saturated, server
+// (the bare handler at half of its own maximum is reported beside it, for scale).
 //
 // BENCH_HTTP_SECONDS (default 10) sets each round's length; BENCH_HTTP_CPU_PROF=<dir> runs the
 // app's process with --cpu-prof and writes its profile there.
@@ -78,6 +79,10 @@ async function benchHttp(): Promise<BenchResult> {
     const baseline = best('baseline');
     const halfRate = Math.max(1, Math.floor(measured.requestsPerSecond / 2));
     const atHalf = await drive(app.url, token, SECONDS, halfRate);
+    // For scale: autocannon paces `overallRate` per connection and per second (each connection sends
+    // its quota for the second at once), so part of the latency at half rate is its own bursts; the
+    // bare handler at half of its own maximum shows how much.
+    const bareAtHalf = await drive(bare.url, null, SECONDS, Math.max(1, Math.floor(baseline.requestsPerSecond / 2)));
     // Expressed as the time each needs for 10,000 requests at its highest rate: ratio = app rate / bare rate.
     const requests = 10_000;
     return ratioResult('HTTP read path', `${requests.toLocaleString('en')} authenticated GET ${PATH} (${INTERFACES.toLocaleString('en')} interfaces, ${bytes.length.toLocaleString('en')} bytes), ${CONNECTIONS} connections, vs a bare express handler answering the same bytes`, (requests / measured.requestsPerSecond) * 1000, (requests / baseline.requestsPerSecond) * 1000, 0.4, {
@@ -91,6 +96,8 @@ async function benchHttp(): Promise<BenchResult> {
       halfRateRequestsPerSecond: halfRate,
       appAtHalfRateP50Ms: atHalf.p50Ms,
       appAtHalfRateP99Ms: atHalf.p99Ms,
+      bareAtHalfItsRateP50Ms: bareAtHalf.p50Ms,
+      bareAtHalfItsRateP99Ms: bareAtHalf.p99Ms,
       rounds: rounds.map((r) => ({ app: Math.round(r.measured.requestsPerSecond), bare: Math.round(r.baseline.requestsPerSecond) })),
     });
   } finally {

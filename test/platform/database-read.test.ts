@@ -61,6 +61,33 @@ describeEachDatabase('database: plain reads and read generations', (dialect) => 
     expect(await generation(), 'a rolled-back change').to.equal(last);
   });
 
+  if (dialect === 'postgres') {
+    it('moves the generation once per transaction, at commit, so it cannot deadlock with a transaction holding the audit chain', async () => {
+      const before = await generation();
+      await wb.services.interfaces.importRegistry(ctx, { interfaces: ['IF-GEN-101', 'IF-GEN-102', 'IF-GEN-103'].map((key) => anInterface(key, { sourceSystem: WMS.name, targetSystem: ERP.name })) });
+      expect(await generation(), 'three interfaces, their platforms, one import').to.equal(before + 1);
+
+      // One transaction changes a registry row, then waits for the audit chain's lock; the other holds
+      // that lock, then changes another registry row. Both must commit.
+      const sql = wb.services.database.sequelize;
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const first = wb.services.database.write(async (tx) => {
+        await sql.query("UPDATE systems SET owner = 'first' WHERE name = ?", { replacements: [WMS.name], transaction: tx });
+        await pause(150);
+        await sql.query('SELECT pg_advisory_xact_lock(740211002)', { transaction: tx });
+      });
+      await pause(50);
+      const second = wb.services.database.write(async (tx) => {
+        await sql.query('SELECT pg_advisory_xact_lock(740211002)', { transaction: tx });
+        await pause(200);
+        await sql.query("UPDATE interfaces SET owner = 'second' WHERE key = 'IF-GEN-101'", { transaction: tx });
+      });
+      const outcomes = await Promise.allSettled([first, second]);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'committed'))).to.deep.equal(['committed', 'committed']);
+      expect(await generation()).to.equal(before + 3);
+    });
+  }
+
   it('migration 0009 goes down and up again', async () => {
     const context = { queryInterface: wb.services.database.sequelize.getQueryInterface(), sequelize: wb.services.database.sequelize, dialect: wb.services.database.dialect };
     await readGenerations.down(context);

@@ -30,7 +30,7 @@ export const readGenerations: Migration = {
         if (dialect === 'sqlite') {
           for (const operation of OPERATIONS) await sequelize.query(`DROP TRIGGER IF EXISTS ${table}_read_generation_${operation.toLowerCase()}`);
         } else {
-          await sequelize.query(`DROP TRIGGER IF EXISTS ${table}_read_generation ON ${table}`);
+          for (const name of [`${table}_read_generation`, `${table}_read_generation_truncate`]) await sequelize.query(`DROP TRIGGER IF EXISTS ${name} ON ${table}`);
         }
       }
     }
@@ -52,12 +52,23 @@ async function createTriggers({ sequelize, dialect }: MigrationContext, group: s
     }
     return;
   }
-  // PostgreSQL: once per statement (TRUNCATE included), whatever the number of rows.
+  // PostgreSQL: at commit (a deferred constraint trigger), once per transaction whatever the number
+  // of rows (a transaction-local flag). The counter row is locked only for the commit itself, after
+  // every other lock the transaction takes — an AFTER STATEMENT trigger would hold it from the first
+  // change on, and a transaction that took the audit chain's lock first could then deadlock with
+  // one that changed a registry row first. TRUNCATE cannot be deferred: it moves the counter at once.
   await sequelize.query(`
     CREATE OR REPLACE FUNCTION gxpw_next_read_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE flag text := 'gxpw.read_generation_' || TG_ARGV[0];
     BEGIN
-      UPDATE read_generations SET generation = generation + 1 WHERE name = TG_ARGV[0];
+      IF TG_OP = 'TRUNCATE' OR current_setting(flag, true) IS DISTINCT FROM 'moved' THEN
+        IF TG_OP <> 'TRUNCATE' THEN PERFORM set_config(flag, 'moved', true); END IF;
+        UPDATE read_generations SET generation = generation + 1 WHERE name = TG_ARGV[0];
+      END IF;
       RETURN NULL;
     END $$`);
-  await sequelize.query(`CREATE TRIGGER ${table}_read_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION gxpw_next_read_generation('${group}')`);
+  await sequelize.query(
+    `CREATE CONSTRAINT TRIGGER ${table}_read_generation AFTER INSERT OR UPDATE OR DELETE ON ${table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gxpw_next_read_generation('${group}')`,
+  );
+  await sequelize.query(`CREATE TRIGGER ${table}_read_generation_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION gxpw_next_read_generation('${group}')`);
 }

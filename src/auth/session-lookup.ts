@@ -1,15 +1,19 @@
 // The two reads every authenticated request makes — the token's session and its user — as one
 // query, and the session's last-seen time written only when it has moved on by a noticeable step.
 // This is the hot path of every API call and page (`npm run bench http`): one `Database.read()`
-// instead of two findByPk round trips, and model instances built from the one row directly.
+// of the few columns the check needs, instead of two findByPk round trips and model instances.
 import { Op, type InferAttributes, type Model, type ModelStatic } from 'sequelize';
 import type { Database } from '../platform/database.js';
 import type { AuthModels, Session, User } from './auth-models.js';
 
-/** A session's stored values, as plain data (no model instance: this is read on every request). */
-export type SessionRow = InferAttributes<Session>;
-/** A user's stored values, as plain data. */
-export type UserRow = InferAttributes<User>;
+/**
+ * What a request's check needs of its session and user — and no more: not the password hash, which
+ * has no business being read on every request — as plain data (no model instances).
+ */
+const SESSION_FIELDS = ['id', 'userId', 'lastSeenAt', 'endedAt'] as const;
+const USER_FIELDS = ['id', 'username', 'fullName', 'role', 'status', 'lockedAt', 'mustChangePassword', 'passwordChangedAt'] as const;
+export type SessionRow = Pick<InferAttributes<Session>, (typeof SESSION_FIELDS)[number]>;
+export type UserRow = Pick<InferAttributes<User>, (typeof USER_FIELDS)[number]>;
 
 export interface SessionWithUser {
   session: SessionRow;
@@ -76,10 +80,10 @@ export class SessionLookup {
 
   private selectSql(): string {
     const quote = (name: string) => this.database.sequelize.getQueryInterface().quoteIdentifier(name);
-    const columns = (model: ModelStatic<Model>, alias: string, prefix: string) =>
-      Object.entries(model.getAttributes()).map(([name, attribute]) => `${alias}.${quote(attribute.field ?? name)} AS ${quote(prefix + name)}`);
+    const columns = (model: ModelStatic<Model>, fields: readonly string[], alias: string, prefix: string) =>
+      fields.map((name) => `${alias}.${quote(model.getAttributes()[name]!.field ?? name)} AS ${quote(prefix + name)}`);
     const { Session, User } = this.models;
-    return `SELECT ${[...columns(Session, 's', SESSION), ...columns(User, 'u', USER)].join(', ')} FROM ${quote(Session.tableName)} s LEFT JOIN ${quote(User.tableName)} u ON u.${quote(User.getAttributes().id!.field ?? 'id')} = s.${quote(Session.getAttributes().userId!.field ?? 'user_id')} WHERE s.${quote(Session.getAttributes().id!.field ?? 'id')} = ?`;
+    return `SELECT ${[...columns(Session, SESSION_FIELDS, 's', SESSION), ...columns(User, USER_FIELDS, 'u', USER)].join(', ')} FROM ${quote(Session.tableName)} s LEFT JOIN ${quote(User.tableName)} u ON u.${quote(User.getAttributes().id!.field ?? 'id')} = s.${quote(Session.getAttributes().userId!.field ?? 'user_id')} WHERE s.${quote(Session.getAttributes().id!.field ?? 'id')} = ?`;
   }
 }
 
@@ -88,10 +92,10 @@ export class SessionLookup {
  * whatever the driver returned (SQLite gives text and 0/1).
  */
 function typed(model: ModelStatic<Model>, values: Record<string, unknown>): Record<string, unknown> {
-  for (const [name, attribute] of Object.entries(model.getAttributes())) {
-    const value = values[name];
+  const attributes = model.getAttributes();
+  for (const [name, value] of Object.entries(values)) {
     if (value === null || value === undefined) continue;
-    const type = (attribute.type as { key?: string }).key;
+    const type = (attributes[name]!.type as { key?: string }).key;
     if (type === 'DATE' && !(value instanceof Date)) values[name] = new Date(value as string);
     else if (type === 'BOOLEAN' && typeof value !== 'boolean') values[name] = Boolean(Number(value));
   }

@@ -23,13 +23,13 @@ const LIST_REQUESTS = Number(process.env.BENCH_REGISTRY_LIST_REQUESTS ?? 400);
 const PASSWORD = 'bench-registry-password-2026';
 const LAYERS = ['source-system', 'integration-platform', 'event-streaming', 'data-hub-master-data', 'visibility-control-tower'] as const;
 const PLATFORMS = ['MuleSoft Runtime 4.6', 'MuleSoft Runtime 4.9', 'Confluent Kafka 7.6', 'Boomi Atom 24.08', 'Azure Integration Services 2025'];
-const SYSTEMS = [
+export const SYSTEMS = [
   { name: 'SAP S/4HANA', kind: 'erp', vendor: 'SAP', product: 'S/4HANA', version: '2023', gampCategory: 4, layer: 'source-system', owner: 'ERP CoE' },
   { name: 'Manhattan Active', kind: 'wms', vendor: 'Manhattan', product: 'Active WM', version: '2026.1', gampCategory: 4, layer: 'source-system', owner: 'Warehouse IT' },
   { name: 'TraceLink', kind: 'serialization', vendor: 'TraceLink', product: 'SOM', version: '2026.11', gampCategory: 4, layer: 'source-system', owner: 'Serialization' },
 ] as const;
 
-function anInterface(i: number): NewInterface {
+export function anInterface(i: number): NewInterface {
   const source = SYSTEMS[i % 3]!.name;
   const target = SYSTEMS[(i + 1) % 3]!.name;
   return {

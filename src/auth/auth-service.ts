@@ -5,7 +5,7 @@
 // too long) and its user (active, not locked): logging out or deactivating a user stops every
 // token at once. Failed attempts count toward a lockout that raises a security alert, and never
 // reveal whether a user name exists.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Op, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -17,6 +17,8 @@ import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordPolicy } from './password-policy.js';
 import type { SecurityAlertService } from './security-alert-service.js';
 import { endSessionsOfUser } from './session-ending.js';
+import { SessionLookup, touchIntervalMs, type SessionWithUser, type UserRow } from './session-lookup.js';
+import { VerifiedTokens } from './verified-tokens.js';
 import { presentUser } from './user-presenter.js';
 import { normalizeUsername } from './user-service.js';
 
@@ -46,8 +48,6 @@ export interface Authenticated {
 const TOKEN_ISSUER = 'gxpw';
 const TOKEN_AUDIENCE = 'gxpw-api';
 const TOKEN_ALGORITHM = 'HS256';
-/** last_seen_at is written at most this often per session, not on every request. */
-const TOUCH_INTERVAL_MS = 15_000;
 const DAY_MS = 86_400_000;
 const UNKNOWN_NAME_RETENTION_DAYS = 30;
 const MAX_UNKNOWN_NAMES = 100_000;
@@ -65,6 +65,16 @@ export const LOGIN_MESSAGES = {
 };
 
 export class AuthService {
+  /**
+   * The HMAC key as a KeyObject, made once: given raw bytes, jsonwebtoken first tries them as a
+   * PEM public key (which throws, with a stack trace) on every verification of every request.
+   */
+  private readonly tokenKey: KeyObject;
+  /** Each request's session and user in one read; last_seen_at written once a step, not per request. */
+  private readonly sessions: SessionLookup;
+  /** Tokens already verified: their signature is checked once, their expiry on every use. */
+  private readonly verifiedTokens = new VerifiedTokens();
+
   constructor(
     private readonly database: Database,
     private readonly models: AuthModels,
@@ -72,10 +82,13 @@ export class AuthService {
     private readonly alerts: SecurityAlertService,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
-    private readonly tokenSecret: Buffer,
+    tokenSecret: Buffer,
     private readonly settings: AuthSettings,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.tokenKey = createSecretKey(tokenSecret);
+    this.sessions = new SessionLookup(database, models);
+  }
 
   async login(ctx: RequestContext, username: string, password: string): Promise<IssuedToken> {
     const user = await this.checkPassword(ctx, username, password);
@@ -132,22 +145,25 @@ export class AuthService {
    * POST /api/v1/auth/password, which needs no token — and its session is ended (audited), so
    * neither the token nor a refresh of it works any more (Part 11 §11.300(b)).
    */
-  async authenticate(token: string, ctx: Omit<RequestContext, 'actor' | 'sessionId'> | null = null): Promise<Authenticated> {
-    let claims: jwt.JwtPayload;
-    try {
-      claims = jwt.verify(token, this.tokenSecret, {
-        algorithms: [TOKEN_ALGORITHM],
-        issuer: TOKEN_ISSUER,
-        audience: TOKEN_AUDIENCE,
-        clockTimestamp: Math.floor(this.now().getTime() / 1000),
-      }) as jwt.JwtPayload;
-      // jsonwebtoken only checks exp when present; a token without one would never expire.
-      if (typeof claims.exp !== 'number') throw new Error('token has no expiry');
-    } catch (error) {
-      if (error instanceof jwt.TokenExpiredError) throw new UnauthenticatedError('The token has expired: refresh it or sign in again.', 'token_expired');
-      throw new UnauthenticatedError('The token is not valid.', 'invalid_token');
+  async authenticate(token: string, ctx: Omit<RequestContext, 'actor' | 'sessionId'> | null = null): Promise<SessionWithUser & { user: UserRow }> {
+    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    let claims = this.verifiedTokens.get(token);
+    // The same test jsonwebtoken makes: expired from the second of `exp` on.
+    if (claims && nowSeconds >= claims.exp) throw new UnauthenticatedError('The token has expired: refresh it or sign in again.', 'token_expired');
+    if (!claims) {
+      try {
+        const verified = jwt.verify(token, this.tokenKey, { algorithms: [TOKEN_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, clockTimestamp: nowSeconds }) as jwt.JwtPayload;
+        // jsonwebtoken only checks exp when present; a token without one would never expire.
+        if (typeof verified.exp !== 'number') throw new Error('token has no expiry');
+        claims = verified as jwt.JwtPayload & { exp: number };
+      } catch (error) {
+        if (error instanceof jwt.TokenExpiredError) throw new UnauthenticatedError('The token has expired: refresh it or sign in again.', 'token_expired');
+        throw new UnauthenticatedError('The token is not valid.', 'invalid_token');
+      }
+      this.verifiedTokens.remember(token, claims);
     }
-    const session = typeof claims.sid === 'string' ? await this.models.Session.findByPk(claims.sid) : null;
+    const found = typeof claims.sid === 'string' ? await this.sessions.find(claims.sid) : null;
+    const session = found?.session ?? null;
     if (!session || String(session.userId) !== claims.sub) throw new UnauthenticatedError('The token is not valid.', 'invalid_token');
     if (session.endedAt !== null) throw new UnauthenticatedError('This session has ended: sign in again.', 'session_ended');
     const now = this.now();
@@ -159,7 +175,7 @@ export class AuthService {
         'session_expired',
       );
     }
-    const user = await this.models.User.findByPk(session.userId);
+    const user = found!.user;
     if (!user || user.status !== 'active' || user.lockedAt !== null) {
       await this.endSession(session.id, 'account_inactive');
       throw new UnauthenticatedError('This account is no longer active: sign in again or ask an administrator.', 'account_inactive');
@@ -172,8 +188,8 @@ export class AuthService {
       );
       throw passwordProblem.error;
     }
-    if (idleMs > TOUCH_INTERVAL_MS) {
-      await this.database.write((tx) => this.models.Session.update({ lastSeenAt: now }, { where: { id: session.id }, transaction: tx }));
+    if (idleMs > touchIntervalMs(this.settings.sessionIdleSeconds)) {
+      await this.sessions.touch(session.id, now);
       session.lastSeenAt = now;
     }
     return { user, session };
@@ -270,7 +286,7 @@ export class AuthService {
   /** The session id a bearer token names, when the token is one this server signed and unexpired; else null. */
   sessionIdOfToken(token: string): string | null {
     try {
-      const claims = jwt.verify(token, this.tokenSecret, {
+      const claims = jwt.verify(token, this.tokenKey, {
         algorithms: [TOKEN_ALGORITHM],
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
@@ -283,7 +299,7 @@ export class AuthService {
   }
 
   /** What keeps this user's password from being used now — the same refusal as at sign-in — or null. */
-  private passwordProblem(user: User): { reason: 'password_change_required' | 'password_expired'; error: ForbiddenError } | null {
+  private passwordProblem(user: Pick<User, 'mustChangePassword' | 'passwordChangedAt'>): { reason: 'password_change_required' | 'password_expired'; error: ForbiddenError } | null {
     if (user.mustChangePassword) return { reason: 'password_change_required', error: new ForbiddenError(LOGIN_MESSAGES.mustChange, 'password_change_required') };
     if (this.policy.isExpired(user.passwordChangedAt, this.now())) return { reason: 'password_expired', error: new ForbiddenError(LOGIN_MESSAGES.expired, 'password_expired') };
     return null;
@@ -442,7 +458,7 @@ export class AuthService {
     // Whole seconds, as in the token: expiresAt is exactly the token's exp, never later.
     const issuedAt = Math.floor(this.now().getTime() / 1000);
     const expiresAt = new Date((issuedAt + this.settings.tokenTtlSeconds) * 1000);
-    const token = jwt.sign({ sid: session.id, role: user.role, iat: issuedAt }, this.tokenSecret, {
+    const token = jwt.sign({ sid: session.id, role: user.role, iat: issuedAt }, this.tokenKey, {
       algorithm: TOKEN_ALGORITHM,
       expiresIn: this.settings.tokenTtlSeconds,
       issuer: TOKEN_ISSUER,
@@ -455,6 +471,6 @@ export class AuthService {
 }
 
 /** The request context with the signed-in user as actor (login has no actor until it succeeds). */
-function actorContext(ctx: RequestContext, user: User, sessionId: string | null): RequestContext {
+function actorContext(ctx: RequestContext, user: Pick<User, 'id' | 'username' | 'fullName' | 'role'>, sessionId: string | null): RequestContext {
   return { ...ctx, actor: { userId: user.id, username: user.username, name: user.fullName, role: user.role }, sessionId };
 }

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Mutex } from 'async-mutex';
-import { Sequelize, Transaction, type Options } from 'sequelize';
+import sqlite3 from 'sqlite3';
+import { QueryTypes, Sequelize, Transaction, type Options } from 'sequelize';
 import type { DatabaseConfig } from '../config.js';
 import { StartupError } from './errors.js';
 import { createFileIfMissing, ensurePrivateDirectory } from './files.js';
@@ -24,11 +25,43 @@ const SQLITE_PRAGMAS = [
 
 export class Database {
   private readonly writeLock = new Mutex();
+  /** SQLite: the connections `read()` uses, opened on first use. */
+  private readers: Promise<Reader[]> | null = null;
 
   constructor(
     readonly sequelize: Sequelize,
     readonly dialect: Dialect,
+    /** SQLite: the database file, for the connection `read()` uses. */
+    private readonly sqliteStorage: string | null = null,
   ) {}
+
+  /**
+   * A plain read (`?` placeholders), outside any transaction, for the few reads every request makes
+   * (its session, a cache's generation). Sequelize's SQLite layer runs every query on one
+   * connection in serialized mode — one thread-pool round trip after another for all concurrent
+   * requests — and captures a stack trace per query. On SQLite these reads go instead to a few
+   * connections of their own that refuse writes (`query_only`), one statement at a time each (a
+   * statement sent to a connection busy on another thread would block the event loop on its lock).
+   * In WAL mode they see every committed transaction, as the main connection does. Rows come back
+   * as the driver gives them (SQLite: dates as text, booleans as 0/1).
+   */
+  async read<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.dialect !== 'sqlite' || this.sqliteStorage === null) {
+      return this.sequelize.query<T>(sql, { replacements: params, type: QueryTypes.SELECT });
+    }
+    const readers = await (this.readers ??= openReaders(this.sqliteStorage, READERS).catch((error: unknown) => {
+      this.readers = null; // the next read tries again
+      throw error;
+    }));
+    // The least busy connection; each runs its statements one after another (serialize mode).
+    const reader = readers.reduce((best, candidate) => (candidate.pending < best.pending ? candidate : best));
+    reader.pending += 1;
+    try {
+      return await new Promise<T[]>((resolve, reject) => reader.connection.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows))));
+    } finally {
+      reader.pending -= 1;
+    }
+  }
 
   /**
    * Runs `work` in one write transaction. On SQLite, write transactions are serialized in-process
@@ -44,6 +77,9 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    const readers = this.readers;
+    this.readers = null;
+    for (const { connection } of (await readers?.catch(() => null)) ?? []) await new Promise<void>((resolve) => connection.close(() => resolve()));
     await this.sequelize.close();
   }
 }
@@ -70,7 +106,7 @@ async function openSqlite(storage: string, explicit: boolean): Promise<Database>
   }
   const sequelize = new Sequelize({ dialect: 'sqlite', storage, logging: false });
   applyPragmasOnEveryConnection(sequelize);
-  const database = new Database(sequelize, 'sqlite');
+  const database = new Database(sequelize, 'sqlite', storage);
   try {
     // Rewriting user_version with its own value is a real write: it fails on a read-only file.
     const [rows] = await sequelize.query('PRAGMA user_version');
@@ -87,6 +123,28 @@ async function openSqlite(storage: string, explicit: boolean): Promise<Database>
     throw new StartupError(`cannot open the SQLite database ${storage}: ${reason}`);
   }
   return database;
+}
+
+/** Connections for `Database.read()`: as many as libuv has threads by default. */
+const READERS = 4;
+
+interface Reader {
+  connection: sqlite3.Database;
+  /** Statements sent and not answered yet. */
+  pending: number;
+}
+
+/** The read-only companions of `Database.read()`; a reader waits for a writer's lock like any connection. */
+async function openReaders(storage: string, count: number): Promise<Reader[]> {
+  const open = () =>
+    new Promise<Reader>((resolve, reject) => {
+      const connection = new sqlite3.Database(storage, sqlite3.OPEN_READWRITE, (error) => {
+        if (error) return reject(error);
+        connection.serialize();
+        connection.exec('PRAGMA busy_timeout = 10000; PRAGMA query_only = ON', (pragmaError) => (pragmaError ? reject(pragmaError) : resolve({ connection, pending: 0 })));
+      });
+    });
+  return Promise.all(Array.from({ length: count }, open));
 }
 
 /**

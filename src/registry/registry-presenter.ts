@@ -1,4 +1,5 @@
 // The outside view of systems and interfaces — also what the audit trail stores as before/after.
+import type { InferAttributes } from 'sequelize';
 import type { Contract, Interface, System } from './registry-models.js';
 
 export function presentSystem(system: System) {
@@ -18,8 +19,11 @@ export function presentSystem(system: System) {
 
 export type InterfaceView = ReturnType<typeof presentInterface>;
 
-/** `systemNames` maps system ids to names (a handful of systems: the caller loads them once). */
-export function presentInterface(row: Interface, systemNames: ReadonlyMap<number, string>) {
+/**
+ * `systemNames` maps system ids to names (a handful of systems: the caller loads them once). The row
+ * may be a model instance or a plain row read with `raw: true` (a boolean then may be 0/1).
+ */
+export function presentInterface(row: InferAttributes<Interface>, systemNames: ReadonlyMap<number, string>) {
   return {
     key: row.key,
     name: row.name,

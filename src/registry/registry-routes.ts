@@ -1,5 +1,6 @@
 // /api/v1/systems, /api/v1/interfaces and /api/v1/registry: the inventory (`it` edits, all read).
 import type { ApiRouter } from '../platform/http/api-router.js';
+import { sendJsonOf } from '../platform/http/json-body.js';
 import { idParams } from '../platform/http/common-schemas.js';
 import type { InterfaceStatus } from './registry-models.js';
 import { CONTRACT_MAX_DEPTH } from './contract-document.js';
@@ -63,7 +64,8 @@ export function registerRegistryRoutes(api: ApiRouter, systems: SystemService, i
     tag: 'registry',
     summary: 'Interfaces, filtered and paginated (by key)',
     query: listInterfacesQuery,
-    handler: async ({ query }) => ({ ...(await interfaces.list(query)), limit: query.limit, offset: query.offset }),
+    // A kept page (same filter, registry unchanged) is the same object: its JSON is made once.
+    handler: async ({ query }, res) => sendJsonOf(res, await interfaces.list(query), (page) => ({ ...page, limit: query.limit, offset: query.offset })),
   });
 
   api.add<NewInterface>({

@@ -10,6 +10,20 @@ import { loginNameFailures } from './0008-login-name-failures.js';
 import { accessGrants } from './0009-access-grants.js';
 import { auditRecordStates } from './0010-audit-record-states.js';
 import { runEnvironmentReference } from './0011-run-environment-reference.js';
+import { readGenerations } from './0012-read-generations.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: Migration[] = [foundation, signatures, registry, evidence, scenariosAndRuns, deviations, runHeartbeats, loginNameFailures, accessGrants, auditRecordStates, runEnvironmentReference];
+export const MIGRATIONS: Migration[] = [
+  foundation,
+  signatures,
+  registry,
+  evidence,
+  scenariosAndRuns,
+  deviations,
+  runHeartbeats,
+  loginNameFailures,
+  accessGrants,
+  auditRecordStates,
+  runEnvironmentReference,
+  readGenerations,
+];

@@ -31,9 +31,14 @@ import { ASSESSMENT_RECORD_STATES, defineRiskAssessmentModel } from './risk/asse
 import { AssessmentService } from './risk/assessment-service.js';
 import { RiskModelRegistry } from './risk/risk-model-registry.js';
 import { defineDeviationModels, DEVIATION_RECORD_STATES, DeviationService } from './scenarios/deviation-service.js';
+import { GeneratedExecutor } from './scenarios/executors/generated-executor.js';
+import { HttpExchangeExecutor } from './scenarios/executors/http-exchange-executor.js';
+import { MessageSetExecutor } from './scenarios/executors/message-set-executor.js';
 import { MessageSetValidator } from './scenarios/message-set-validator.js';
 import { PATTERN_TIMEOUT_MS, PatternMatcher } from './scenarios/pattern-matcher.js';
 import { configuredSelfOrigin } from './scenarios/environment-reference.js';
+import { RunPlanner } from './scenarios/run-plan.js';
+import { RunRecovery } from './scenarios/run-recovery.js';
 import { RunService } from './scenarios/run-service.js';
 import { defineScenarioModels, SCENARIO_RECORD_STATES } from './scenarios/scenario-models.js';
 import { ScenarioService } from './scenarios/scenario-service.js';
@@ -137,7 +142,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, evidence, audit, now);
   const messageSets = new MessageSetValidator({ threads: config.runner.validationThreads });
   const patterns = new PatternMatcher(PATTERN_TIMEOUT_MS);
-  const runs = new RunService(database, scenarioModels, interfaces, contracts, assessments, scenarios, evidence, messageSets, patterns, audit, config.runner, now, configuredSelfOrigin(config));
+  const runPlanner = new RunPlanner(interfaces, contracts, assessments, scenarios, now);
+  const runRecovery = new RunRecovery(database, scenarioModels, audit, config.runner, now);
+  // One executor per step kind; a generated step sends and judges each case as a scripted exchange does.
+  const exchangeSteps = new HttpExchangeExecutor(evidence, patterns, config.runner);
+  const stepExecutors = { exchange: exchangeSteps, generated: new GeneratedExecutor(exchangeSteps), messageSet: new MessageSetExecutor(evidence, messageSets) };
+  const runs = new RunService(database, scenarioModels, contracts, scenarios, evidence, runPlanner, runRecovery, stepExecutors, audit, config.runner, now, configuredSelfOrigin(config));
   const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));

@@ -47,7 +47,9 @@ describeEachDatabase('audit trail: the checkpoint witness, kept twice', (dialect
 
   // Checkpoints at 10 and 20 (every 10 events), 25 events; the login of verify() adds more.
   beforeEach(async () => {
-    wb = await createTestWorkbench(dialect, { env: { GXPW_AUDIT_CHECKPOINT_EVERY: '10' } });
+    // Only the auditor who verifies, so the seeded accounts' events do not move the checkpoints.
+    wb = await createTestWorkbench(dialect, { seedUsers: false, env: { GXPW_AUDIT_CHECKPOINT_EVERY: '10' } });
+    await wb.services.users.create(systemContext('test'), { username: 'auditor', fullName: 'Aurelia Auditor', role: 'auditor', password: TEST_PASSWORD, mustChangePassword: false });
     await recordEvents(wb, 25);
     primary = path.join(wb.config.dataDir, 'audit-witness.json');
     copy = path.join(wb.config.evidenceDir, '.audit-witness.json');

@@ -210,7 +210,7 @@ describeEachDatabase('gxpw serve and gxpw demo started together', (dialect) => {
     fs.rmSync(cwd, { recursive: true, force: true });
   });
 
-  it('creates the demo once: four accounts, the reference architecture and one set of demo runs, and both processes succeed', async function () {
+  it('creates the demo once: the five demo accounts, the reference architecture and one set of demo runs, and both processes succeed', async function () {
     this.timeout(180_000);
     const port = await freePort();
     const env = { ...wb.env, PORT: String(port), GXPW_DEMO: 'on', GXPW_DEMO_PASSWORD: 'a-demo-password-1' };
@@ -224,7 +224,7 @@ describeEachDatabase('gxpw serve and gxpw demo started together', (dialect) => {
       running = await startServer(cwd, env, port);
       const result = await demo;
       expect(result.status, result.stderr + result.stdout).to.equal(0);
-      expect((await wb.services.users.list({})).map((u) => u.username)).to.have.members(['admin', 'it', 'qa', 'auditor']);
+      expect((await wb.services.users.list({})).map((u) => u.username)).to.have.members(['admin', 'it', 'qa', 'auditor', 'qa2']);
       expect((await wb.services.interfaces.list({ limit: 1000 })).total).to.equal(DEMO_INTERFACES.length);
       let runs = await wb.services.runs.list({ limit: 1000 });
       for (const deadline = Date.now() + 90_000; Date.now() < deadline && (runs.length < DEMO_INTERFACES.length + 2 || runs.some((r) => ['queued', 'running'].includes(r.status))); await new Promise((r) => setTimeout(r, 250))) {

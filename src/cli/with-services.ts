@@ -1,0 +1,30 @@
+// The services a command works with: built from the configuration, brought up to date by the
+// migrations, and closed when the command ends, whatever happened.
+import { attestRecordsOnUpgrade } from '../audit/record-reconciliation.js';
+import { loadConfig, type Config } from '../config.js';
+import { migrateUp } from '../platform/migrator.js';
+import { createServices, type Services } from '../services.js';
+
+export async function withServices<T>(work: (services: Services) => Promise<T>, config: Config = loadConfig()): Promise<T> {
+  const services = await createServices(config, {});
+  try {
+    return await work(services);
+  } finally {
+    await services.close();
+  }
+}
+
+/** Brings the schema up to date; on the upgrade that adds record-state digests, attests the records found. */
+export async function migrate(services: Services): Promise<string[]> {
+  const applied = await migrateUp(services.database);
+  const attested = await attestRecordsOnUpgrade(services.database, services.audit, applied);
+  if (attested) services.logger.info({ attested }, 'record states of existing records attested in the audit trail');
+  return applied;
+}
+
+export function withMigratedServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
+  return withServices(async (services) => {
+    await migrate(services);
+    return work(services);
+  });
+}

@@ -1,6 +1,6 @@
 // Reads kept in memory for as long as the tables they come from have not changed. Each group of
 // tables has a generation in `read_generations` that triggers move on every INSERT, UPDATE and
-// DELETE (migration 0009), whoever makes it — this server, another instance, the CLI, a SQL client —
+// DELETE (migration 0012), whoever makes it — this server, another instance, the CLI, a SQL client —
 // so one primary-key read tells whether a kept result is still exactly what a fresh query would
 // return. Nothing is served from memory without that check: a change is visible to the very next
 // request, as if there were no cache.

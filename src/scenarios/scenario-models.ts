@@ -66,7 +66,7 @@ export class Run extends Model<InferAttributes<Run>, InferCreationAttributes<Run
   declare environment: string;
   /** The URL the run's requests went to (a `self:` reference resolved). */
   declare baseUrl: string;
-  /** The environment's base URL as the interface gives it, when it is a `self:` reference (migration 0009); null otherwise. */
+  /** The environment's base URL as the interface gives it, when it is a `self:` reference (migration 0011); null otherwise. */
   declare environmentReference: CreationOptional<string | null>;
   declare dryRun: boolean;
   declare assurance: string;

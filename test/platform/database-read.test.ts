@@ -1,6 +1,6 @@
 // Database.read(): the plain reads every request makes (its session, a kept page's generation) —
 // on SQLite through connections of their own that refuse writes — and the registry's generation,
-// which the database itself moves on every change (migration 0009).
+// which the database itself moves on every change (migration 0012).
 import { expect } from 'chai';
 import { readGenerations } from '../../src/platform/migrations/0012-read-generations.js';
 import { systemContext } from '../../src/platform/request-context.js';
@@ -88,7 +88,7 @@ describeEachDatabase('database: plain reads and read generations', (dialect) => 
     });
   }
 
-  it('migration 0009 goes down and up again', async () => {
+  it('migration 0012 goes down and up again', async () => {
     const context = { queryInterface: wb.services.database.sequelize.getQueryInterface(), sequelize: wb.services.database.sequelize, dialect: wb.services.database.dialect };
     await readGenerations.down(context);
     await wb.services.database.sequelize.query("UPDATE interfaces SET owner = 'no trigger now' WHERE key = 'IF-GEN-001'");

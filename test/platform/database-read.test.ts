@@ -50,6 +50,7 @@ describeEachDatabase('database: plain reads and read generations', (dialect) => 
     await moved('a new interface');
     await wb.services.interfaces.update(ctx, 'IF-GEN-001', { platforms: ['Boomi Atom 24.08'] }, 'moved to Boomi');
     await moved('an interface edit and its platforms replaced');
+    wb.tamperedWith(); // edits behind the application's back, as a SQL client makes them
     await wb.services.database.sequelize.query("UPDATE interfaces SET owner = 'SQL client' WHERE key = 'IF-GEN-001'");
     await moved('a direct SQL edit');
     await wb.services.database.sequelize.query('DELETE FROM interface_platforms');

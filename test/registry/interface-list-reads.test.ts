@@ -44,6 +44,7 @@ describeEachDatabase('interface list: a kept page never outlives a change', (dia
 
   it('shows a change made outside this server at once: a SQL client, and a second instance on the same database', async () => {
     await names(); // a kept page
+    wb.tamperedWith(); // the edit below is one `gxpw verify` reports, as it should
     await wb.services.database.sequelize.query("UPDATE interfaces SET name = 'Edited in SQL' WHERE key = 'IF-LIST-001'");
     expect(await names()).to.include('IF-LIST-001:Edited in SQL');
 

@@ -2,16 +2,45 @@
 // edited outside the application, a row no event accounts for and an event whose record is gone are
 // each reported — for every record type, signed or not.
 import { expect } from 'chai';
+import fc from 'fast-check';
 import type { Server } from 'node:http';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { attestRecordsOnUpgrade, reconcileRecordStates, type RecordReconciliation } from '../../src/audit/record-reconciliation.js';
+import { canonicalStateJson, stateDigestOfRow, type RecordStateDefinition } from '../../src/audit/record-states.js';
+import { canonicalJson } from '../../src/platform/canonical-json.js';
 import { checkIntegrity, describeIntegrity } from '../../src/integrity/integrity-check.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { bearer, failLogins } from '../auth/auth-helpers.js';
 import { describeEachDatabase, type TestDialect } from '../support/databases.js';
 import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
 import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
+
+describe('record states: the digest of one state', () => {
+  const flatValue = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+  const flat = fc.dictionary(fc.string(), flatValue);
+
+  it('is the RFC 8785 canonical JSON of the state, written directly (the same text as the general canonicalizer)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), flat, fc.option(fc.array(flat, { maxLength: 4 }), { nil: undefined }), (type, id, columns, parts) => {
+        const state = { type, id, columns, ...(parts ? { parts } : {}) };
+        expect(canonicalStateJson(state)).to.equal(canonicalJson(state));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never digests a value a column should not hold like another value: text in a number, boolean or time column stays text', () => {
+    const definition: RecordStateDefinition = { type: 't', table: 't', idColumn: 'id', idKind: 'integer', columns: { n: 'integer', b: 'boolean', at: 'time' } };
+    const digest = (row: Record<string, unknown>) => stateDigestOfRow(definition, { id: 1, ...row });
+    expect(digest({ n: 'abc' })).to.not.equal(digest({ n: null }));
+    expect(digest({ n: '' })).to.not.equal(digest({ n: 0 }));
+    expect(digest({ b: 'maybe' })).to.not.equal(digest({ b: 0 }));
+    expect(digest({ at: 'not a time' })).to.not.equal(digest({ at: null }));
+    // The same value as either database returns it digests the same.
+    expect(digest({ n: '42', b: 1, at: '2026-12-06 21:03:51.123 +00:00' })).to.equal(digest({ n: 42, b: true, at: new Date('2026-12-06T21:03:51.123Z') }));
+  });
+});
 
 /** Drops every trigger on `table`: what someone with database access does before editing a protected row. */
 async function dropTriggers(wb: TestWorkbench, dialect: TestDialect, table: string): Promise<void> {

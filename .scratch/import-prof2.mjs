@@ -1,0 +1,22 @@
+import { createBenchWorkbench } from '../dist/bench/harness.js';
+import { anInterface, SYSTEMS } from '../dist/bench/registry.bench.js';
+import { systemContext } from '../dist/src/platform/request-context.js';
+import { Session } from 'node:inspector/promises';
+import fs from 'node:fs';
+const ctx = systemContext('bench');
+const wb = await createBenchWorkbench();
+const s = wb.services;
+for (const system of SYSTEMS) await s.systems.create(ctx, system);
+const body = { format: 'gxpw.registry.v1', systems: [], interfaces: Array.from({ length: 5000 }, (_, i) => anInterface(i + 1)) };
+const session = new Session(); session.connect();
+await session.post('Profiler.enable'); await session.post('Profiler.start');
+const t = performance.now();
+await s.registryTransfer.importAll(ctx, body);
+console.log('import', Math.round(performance.now() - t));
+const { profile } = await session.post('Profiler.stop');
+const self = new Map();
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const dt = profile.timeDeltas; const samples = profile.samples;
+for (let i = 0; i < samples.length; i++) { const n = byId.get(samples[i]); const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber}`; self.set(k, (self.get(k) ?? 0) + dt[i] / 1000); }
+console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(0).padStart(5)} ms ${k}`).join('\n'));
+await wb.close();

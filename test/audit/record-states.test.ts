@@ -12,6 +12,7 @@ import { canonicalJson } from '../../src/platform/canonical-json.js';
 import { checkIntegrity, describeIntegrity } from '../../src/integrity/integrity-check.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { bearer, failLogins } from '../auth/auth-helpers.js';
+import { auditEvents } from '../support/audit-assertions.js';
 import { describeEachDatabase, type TestDialect } from '../support/databases.js';
 import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
 import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
@@ -254,12 +255,18 @@ describeEachDatabase('record states: an upgraded database attests the records it
       await sequelize.query(`INSERT INTO systems (name, kind, vendor, product, version, gamp_category, layer, owner, status, created_at, updated_at)
         VALUES ('Legacy WMS', 'wms', 'Acme', 'WMS', '1', 4, 'source-system', 'ops', 'active', :now, :now)`, { replacements: { now: new Date() } });
       await wb.services.database.write((tx) => wb.services.audit.record(tx, systemContext('legacy'), { action: 'legacy.imported', entityType: 'legacy', entityId: 1, change: 'event' }));
+      const firstSystemId = async () => String((await wb.services.database.sequelize.query<{ id: number }>('SELECT id FROM systems', { type: QueryTypes.SELECT }))[0]!.id);
       expect((await reconcileRecordStates(wb.services.database, wb.services.audit.recordStates)).problems.map((p) => p.problem)).to.deep.equal(['no_audit_event']);
 
       expect(await attestRecordsOnUpgrade(wb.services.database, wb.services.audit, ['0010-audit-record-states'])).to.equal(1);
       const attested = await reconcileRecordStates(wb.services.database, wb.services.audit.recordStates);
       expect(attested.ok).to.equal(true);
       expect(attested.baselineSeq).to.equal(2);
+      // The attestation is itself audited: by the migration, naming what it attests and the state.
+      const [event] = await auditEvents(wb.services, { action: 'audit.record_states_baselined' });
+      expect(event).to.deep.include({ seq: 2, actor: { id: null, name: 'migration', role: null }, entity: { type: 'audit-trail', id: 'record-states' } });
+      expect(event!.after).to.include({ recordType: 'system', records: 1 });
+      expect(Object.keys(event!.states!)).to.deep.equal([`system:${await firstSystemId()}`]);
       await sequelize.query(`UPDATE systems SET version = '2' WHERE name = 'Legacy WMS'`);
       expect((await reconcileRecordStates(wb.services.database, wb.services.audit.recordStates)).problems.map((p) => p.problem)).to.deep.equal(['changed_outside_application']);
     } finally {

@@ -6,12 +6,16 @@ import { describeEachDatabase } from '../support/databases.js';
 import { anInterface, ERP, WMS } from '../support/registry-fixtures.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
+type HttpMethod = 'get' | 'post' | 'patch';
+const callApi = (wb: TestWorkbench, method: HttpMethod, path: string, token: string) => request(wb.app)[method](path).set('Authorization', `Bearer ${token}`);
+const countInterfaces = async (wb: TestWorkbench) => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM interfaces', { plain: true }))!.n);
+
 describeEachDatabase('interface registry', (dialect) => {
   let wb: TestWorkbench;
   let it_: string;
   let auditor: string;
-  const api = (method: 'get' | 'post' | 'patch', path: string, token = it_) => request(wb.app)[method](path).set('Authorization', `Bearer ${token}`);
-  const interfaceCount = async () => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM interfaces', { plain: true }))!.n);
+  const api = (method: HttpMethod, path: string, token = it_) => callApi(wb, method, path, token);
+  const interfaceCount = () => countInterfaces(wb);
 
   before(async () => {
     wb = await createTestWorkbench(dialect);
@@ -192,8 +196,8 @@ describeEachDatabase('interface registry', (dialect) => {
 describeEachDatabase('interface registry: retired systems', (dialect) => {
   let wb: TestWorkbench;
   let it_: string;
-  const api = (method: 'get' | 'post' | 'patch', path: string, token = it_) => request(wb.app)[method](path).set('Authorization', `Bearer ${token}`);
-  const interfaceCount = async () => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM interfaces', { plain: true }))!.n);
+  const api = (method: HttpMethod, path: string, token = it_) => callApi(wb, method, path, token);
+  const interfaceCount = () => countInterfaces(wb);
 
   before(async () => {
     wb = await createTestWorkbench(dialect);
@@ -233,8 +237,8 @@ describeEachDatabase('interface registry: retired systems', (dialect) => {
 describeEachDatabase('interface environments', (dialect) => {
   let wb: TestWorkbench;
   let it_: string;
-  const api = (method: 'get' | 'post' | 'patch', path: string, token = it_) => request(wb.app)[method](path).set('Authorization', `Bearer ${token}`);
-  const interfaceCount = async () => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM interfaces', { plain: true }))!.n);
+  const api = (method: HttpMethod, path: string, token = it_) => callApi(wb, method, path, token);
+  const interfaceCount = () => countInterfaces(wb);
 
   before(async () => {
     wb = await createTestWorkbench(dialect);

@@ -2,13 +2,30 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, type TestDialect } from '../support/databases.js';
 import { anInterface, ERP, WMS } from '../support/registry-fixtures.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
 type HttpMethod = 'get' | 'post' | 'patch';
 const callApi = (wb: TestWorkbench, method: HttpMethod, path: string, token: string) => request(wb.app)[method](path).set('Authorization', `Bearer ${token}`);
 const countInterfaces = async (wb: TestWorkbench) => Number((await wb.services.database.sequelize.query('SELECT COUNT(*) AS n FROM interfaces', { plain: true }))!.n);
+
+/** One suite's workbench with the ERP and WMS registered, and the API as the IT engineer. */
+function registrySuite(dialect: TestDialect) {
+  const suite = {
+    wb: undefined as unknown as TestWorkbench,
+    token: '',
+    api: (method: HttpMethod, path: string, token?: string) => callApi(suite.wb, method, path, token ?? suite.token),
+    interfaceCount: () => countInterfaces(suite.wb),
+  };
+  before(async () => {
+    suite.wb = await createTestWorkbench(dialect);
+    suite.token = await suite.wb.login('it');
+    for (const system of [ERP, WMS]) await suite.api('post', '/api/v1/systems').send(system).expect(201);
+  });
+  after(async () => suite.wb?.close());
+  return suite;
+}
 
 describeEachDatabase('interface registry', (dialect) => {
   let wb: TestWorkbench;
@@ -194,18 +211,9 @@ describeEachDatabase('interface registry', (dialect) => {
 });
 
 describeEachDatabase('interface registry: retired systems', (dialect) => {
-  let wb: TestWorkbench;
-  let it_: string;
-  const api = (method: HttpMethod, path: string, token = it_) => callApi(wb, method, path, token);
-  const interfaceCount = () => countInterfaces(wb);
-
-  before(async () => {
-    wb = await createTestWorkbench(dialect);
-    it_ = await wb.login('it');
-    for (const system of [ERP, WMS]) await api('post', '/api/v1/systems').send(system).expect(201);
-    await api('post', '/api/v1/interfaces').send(anInterface('IF-ERP-WMS-001')).expect(201);
-  });
-  after(async () => wb?.close());
+  const suite = registrySuite(dialect);
+  const { api, interfaceCount } = suite;
+  before(() => api('post', '/api/v1/interfaces').send(anInterface('IF-ERP-WMS-001')).expect(201));
 
   it('keeps live interfaces off retired systems: a system in use cannot retire, a retired one takes no new interface', async () => {
     const legacy = await api('post', '/api/v1/systems').send({ ...WMS, name: 'Legacy WMS' }).expect(201);
@@ -219,7 +227,7 @@ describeEachDatabase('interface registry: retired systems', (dialect) => {
     await api('post', '/api/v1/interfaces/IF-LEG-001/status').send({ status: 'retired', reason: 'moved to the new WMS' }).expect(200);
     const retired = await api('patch', `/api/v1/systems/${legacy.body.id}`).send({ status: 'retired', reason: 'decommissioned' });
     expect(retired.status).to.equal(200);
-    expect((await lastAuditEvent(wb.services, 'system.retired'))?.reason).to.equal('decommissioned');
+    expect((await lastAuditEvent(suite.wb.services, 'system.retired'))?.reason).to.equal('decommissioned');
 
     const before = await interfaceCount();
     const onRetired = await api('post', '/api/v1/interfaces').send(anInterface('IF-LEG-002', { targetSystem: 'Legacy WMS' }));
@@ -235,26 +243,17 @@ describeEachDatabase('interface registry: retired systems', (dialect) => {
 // Environments may point at the server itself (`self:/sim/wms`), resolved where it listens when a
 // run is queued; the registry accepts only a path there, never a host.
 describeEachDatabase('interface environments', (dialect) => {
-  let wb: TestWorkbench;
-  let it_: string;
-  const api = (method: HttpMethod, path: string, token = it_) => callApi(wb, method, path, token);
-  const interfaceCount = () => countInterfaces(wb);
-
-  before(async () => {
-    wb = await createTestWorkbench(dialect);
-    it_ = await wb.login('it');
-    for (const system of [ERP, WMS]) await api('post', '/api/v1/systems').send(system).expect(201);
-  });
-  after(async () => wb?.close());
+  const suite = registrySuite(dialect);
+  const { api, interfaceCount } = suite;
 
   it('takes `self:/path` as an environment base URL (this server, wherever it listens) on create, edit and import, and refuses a self reference with a host or without a path, changing nothing', async () => {
     const created = await api('post', '/api/v1/interfaces').send(anInterface('IF-ERP-WMS-020', { environments: { test: 'self:/sim/wms', validation: 'https://val.example.internal/wms' } }));
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     expect(created.body.environments).to.deep.equal({ test: 'self:/sim/wms', validation: 'https://val.example.internal/wms' });
-    expect((await lastAuditEvent(wb.services, 'interface.created'))?.after.environments).to.deep.include({ test: 'self:/sim/wms' });
+    expect((await lastAuditEvent(suite.wb.services, 'interface.created'))?.after.environments).to.deep.include({ test: 'self:/sim/wms' });
     const edited = await api('patch', '/api/v1/interfaces/IF-ERP-WMS-020').send({ environments: { test: 'self:/sim/faulty/schema/wms' }, reason: 'showcase environment' });
     expect(edited.status, JSON.stringify(edited.body)).to.equal(200);
-    expect((await lastAuditEvent(wb.services, 'interface.updated'))?.after.environments).to.deep.equal({ test: 'self:/sim/faulty/schema/wms' });
+    expect((await lastAuditEvent(suite.wb.services, 'interface.updated'))?.after.environments).to.deep.equal({ test: 'self:/sim/faulty/schema/wms' });
     const before = await interfaceCount();
     for (const bad of ['self://evil.example/sim/wms', 'self:sim/wms', 'self:', 'ftp://val.example.internal/wms', 'self:/sim wms']) {
       const create = await api('post', '/api/v1/interfaces').send(anInterface('IF-ERP-WMS-021', { environments: { test: bad } }));

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The risk models shipped with the package (dist/src/config.js → ../../risk-models). */
 const SHIPPED_RISK_MODELS = fileURLToPath(new URL('../../risk-models', import.meta.url));
+/** The document and page templates shipped with the package (dist/src/config.js → ../../templates). */
+const SHIPPED_TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; storage: string; explicit: boolean }
@@ -59,6 +61,8 @@ export interface Config {
   };
   /** Folder of risk model files (*.json), validated at start-up. */
   riskModelsDir: string;
+  /** Handlebars templates: `documents/` holds the words of every generated PDF, edited without code. */
+  templatesDir: string;
   signatures: {
     /** The meanings a signature can carry (Part 11 §11.50(a)(3)); record types pick from these. */
     meanings: string[];
@@ -137,6 +141,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       staleAfterSeconds: read.integer('GXPW_RUNNER_STALE_AFTER_SECONDS', 120, 2, 86_400),
     },
     riskModelsDir: path.resolve(cwd, read.string('GXPW_RISK_MODELS_DIR', SHIPPED_RISK_MODELS)),
+    templatesDir: path.resolve(cwd, read.string('GXPW_TEMPLATES_DIR', SHIPPED_TEMPLATES)),
     signatures: {
       meanings: read.wordList('GXPW_SIGNATURE_MEANINGS', DEFAULT_SIGNATURE_MEANINGS),
     },

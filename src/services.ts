@@ -14,6 +14,7 @@ import { PasswordPolicy } from './auth/password-policy.js';
 import { SecurityAlertService } from './auth/security-alert-service.js';
 import { UserService } from './auth/user-service.js';
 import type { Config } from './config.js';
+import { DocumentTexts } from './documents/document-texts.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { StartupError } from './platform/errors.js';
 import { ensurePrivateDirectory } from './platform/files.js';
@@ -68,6 +69,8 @@ export interface Services {
   contracts: ContractService;
   registryTransfer: RegistryTransfer;
   riskModels: RiskModelRegistry;
+  /** The words of generated documents, from GXPW_TEMPLATES_DIR/documents. */
+  documentTexts: DocumentTexts;
   assessments: AssessmentService;
   scenarios: ScenarioService;
   runs: RunService;
@@ -110,6 +113,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const keyring = Keyring.open(config.keysDir);
   // Before the database opens: a bad risk model stops the start with its file and JSON pointer.
   const riskModels = RiskModelRegistry.load(config.riskModelsDir, config.signatures.meanings);
+  // Likewise a document template with a Handlebars error: its file and line, before anything is served.
+  const documentTexts = DocumentTexts.load(config.templatesDir);
   const database = await openDatabase(config.database);
   const models = { ...defineAuthModels(database.sequelize), ...defineAuditModels(database.sequelize), ...defineRegistryModels(database.sequelize) };
 
@@ -178,6 +183,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     contracts,
     registryTransfer,
     riskModels,
+    documentTexts,
     assessments,
     scenarios,
     runs,

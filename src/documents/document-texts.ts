@@ -7,6 +7,12 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { StartupError } from '../platform/errors.js';
 
+/** The helpers templates may use besides Handlebars' own (if, unless, each, with). */
+const HELPERS: Record<string, Handlebars.HelperDelegate> = {
+  join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
+  eq: (a: unknown, b: unknown) => a === b,
+};
+
 export class DocumentTexts {
   private constructor(
     readonly directory: string,
@@ -18,8 +24,8 @@ export class DocumentTexts {
     const root = path.join(directory, 'documents');
     if (!fs.existsSync(root)) throw new StartupError(`GXPW_TEMPLATES_DIR: ${root} does not exist`);
     const env = Handlebars.create();
-    env.registerHelper('join', (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''));
-    env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    for (const [name, helper] of Object.entries(HELPERS)) env.registerHelper(name, helper);
+    const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
     const templates = new Map<string, HandlebarsTemplateDelegate>();
     for (const file of templateFiles(root)) {
       const name = path.relative(root, file).replace(/\\/g, '/').replace(/\.hbs$/, '');
@@ -27,7 +33,8 @@ export class DocumentTexts {
       try {
         // strict: a misspelt variable is an error, not silently empty text in a signed document.
         const template = env.compile(source, { strict: true, noEscape: true });
-        env.precompile(source, { strict: true }); // compile() is lazy: this parses now
+        // compile() is lazy: this parses now, and refuses a helper we do not have (as gscan does).
+        env.precompile(source, { strict: true, knownHelpers, knownHelpersOnly: true });
         templates.set(name, template);
       } catch (error) {
         throw new StartupError(`document template ${file}${lineOf(error)}: ${firstLine((error as Error).message)}`);

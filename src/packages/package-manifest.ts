@@ -167,6 +167,11 @@ export interface PackageManifest {
     /** e.g. VP-0003; stable across versions. */
     key: string;
     version: number;
+    /**
+     * Which submission of this version the manifest froze (1, 2, … after a rejection): the
+     * signatures' record version, so a signature on an earlier submission never counts for this one.
+     */
+    revision: number;
     title: string;
     /** The package version this one supersedes, when it is a new version. */
     supersedes: { id: number; version: number } | null;

@@ -21,6 +21,7 @@ import { registerContractRoutes } from './registry/contract-routes.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
 import { registerDeviationRoutes } from './scenarios/deviation-routes.js';
+import { registerPackageRoutes } from './packages/package-routes.js';
 import { registerScenarioRoutes } from './scenarios/scenario-routes.js';
 import { registerSignatureRoutes } from './signatures/signature-routes.js';
 
@@ -50,6 +51,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);
   registerScenarioRoutes(api, services.scenarios, services.runs);
   registerDeviationRoutes(api, services.deviations);
+  registerPackageRoutes(api, services.packages, services.signatures);
   options.extend?.(app, api);
   app.use(api.router);
   // The simulated ERP, WMS, serialization and trading-partner endpoints: a separate, public app.

@@ -10,6 +10,9 @@ import { AccessGrantService } from './auth/access-grant-service.js';
 import { AUTH_RECORD_STATES, defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
+import { ManifestBuilder } from './packages/manifest-builder.js';
+import { definePackageModels, PACKAGE_RECORD_STATES } from './packages/package-model.js';
+import { PackageService } from './packages/package-service.js';
 import { PasswordPolicy } from './auth/password-policy.js';
 import { SecurityAlertService } from './auth/security-alert-service.js';
 import { UserService } from './auth/user-service.js';
@@ -75,6 +78,7 @@ export interface Services {
   scenarios: ScenarioService;
   runs: RunService;
   deviations: DeviationService;
+  packages: PackageService;
   close(): Promise<void>;
 }
 
@@ -91,7 +95,7 @@ export interface ServiceOptions {
 function recordStatesOfEveryFeature(): RecordStates {
   const states = new RecordStates();
   states.register(...AUTH_RECORD_STATES, ...REGISTRY_RECORD_STATES, ...ASSESSMENT_RECORD_STATES, ...SCENARIO_RECORD_STATES, ...DEVIATION_RECORD_STATES);
-  states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES);
+  states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES, ...PACKAGE_RECORD_STATES);
   states.exempt('audit_events', 'the audit trail itself, proven by its hash chain and signed checkpoints');
   states.exempt('audit_checkpoints', 'signed by the server key and checked against the trail and the witness');
   states.exempt('schema_migrations', 'migration bookkeeping, no regulated content');
@@ -153,7 +157,21 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const exchangeSteps = new HttpExchangeExecutor(evidence, patterns, config.runner);
   const stepExecutors = { exchange: exchangeSteps, generated: new GeneratedExecutor(exchangeSteps), messageSet: new MessageSetExecutor(evidence, messageSets) };
   const runs = new RunService(database, scenarioModels, contracts, scenarios, evidence, runPlanner, runRecovery, stepExecutors, audit, config.runner, now, configuredSelfOrigin(config));
-  const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
+  const deviationModels = defineDeviationModels(database.sequelize);
+  const deviations = new DeviationService(database, deviationModels, runs, signatures, audit, now);
+  const manifests = new ManifestBuilder({
+    database,
+    registry: models,
+    contracts,
+    assessments,
+    requirements: { currentOf: async () => [] },
+    scenarioModels,
+    deviationModels,
+    signatures,
+    recordStates: audit.recordStates,
+    texts: documentTexts,
+  });
+  const packages = new PackageService(database, definePackageModels(database.sequelize), manifests, interfaces, signatures, evidence, audit, keyring, documentTexts, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
   evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));
@@ -161,6 +179,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   signatures.register(userAccessRecordType(accessGrants));
   signatures.register(assessments.signableRecordType());
   signatures.register(deviations.signableRecordType());
+  signatures.register(packages.signableRecordType());
 
   return {
     config,
@@ -188,6 +207,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     scenarios,
     runs,
     deviations,
+    packages,
     close: async () => {
       // Let a run in progress record its end before the database goes away.
       await runs.idle();

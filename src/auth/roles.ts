@@ -49,12 +49,16 @@ export const PERMISSIONS = {
   /** Scenarios are written and runs started by those who test. */
   'scenarios:edit': ['it', 'qa'],
   'runs:start': ['it', 'qa'],
+  /** Validation packages: read by all (inspectors above all), drafted and submitted by it and qa, decided by QA. */
+  'packages:read': EVERYONE,
+  'packages:edit': ['it', 'qa'],
+  'packages:decide': ['qa'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 /** Permissions that change nothing; the only ones an auditor may hold besides its own session. */
-export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'access-grants:read', 'signatures:read', 'registry:read', 'evidence:read']);
+export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'access-grants:read', 'signatures:read', 'registry:read', 'evidence:read', 'packages:read']);
 
 /**
  * Roles that can sign records at all (they hold `records:sign`). Moving a user into one of them is

@@ -1,0 +1,246 @@
+// Validation packages end to end over the API: a scope of interfaces at contract versions, the plan
+// drafted from the document templates, the manifest frozen at submission with its trace matrix, the
+// §11.10(f) workflow, approval refused with every reason, Part 11 signatures bound to the manifest,
+// immutability once approved, and new versions that supersede.
+import { expect } from 'chai';
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
+import { createSigner } from '../support/signers.js';
+import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
+
+const ORDER = {
+  orderNumber: '{{digits:10}}',
+  orderType: 'OR',
+  plant: 'US10',
+  requestedDeliveryDate: '{{today}}',
+  soldTo: { partnerNumber: '0000100200', name: 'Northstar Pharma Distribution' },
+  shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
+  lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
+};
+
+describeEachDatabase('validation packages', (dialect) => {
+  let wb: TestWorkbench;
+  let server: Server;
+  let tokens: Record<'it' | 'it2' | 'qa' | 'qa2' | 'auditor' | 'admin', string>;
+  const api = (method: 'get' | 'post' | 'patch', url: string, token: string) => request(wb.app)[method](url).set('Authorization', `Bearer ${token}`);
+  const sign = (token: string, username: string, id: number, version: number, meaning: string, password = TEST_PASSWORD) =>
+    api('post', '/api/v1/signatures', token).send({ recordType: 'package', recordId: String(id), version, meaning, reason: `package ${meaning}`, username, password });
+  const run = async (iface: string) => {
+    const started = await api('post', '/api/v1/runs', tokens.it).send({ interface: iface });
+    expect(started.status, JSON.stringify(started.body)).to.equal(201);
+    await wb.services.runs.idle();
+    return (await api('get', `/api/v1/runs/${started.body.id}`, tokens.it)).body as { id: number; status: string; steps: Array<{ position: number; status: string }> };
+  };
+  const requirement = async (iface: string, key: string, text: string) => {
+    const created = await api('post', `/api/v1/interfaces/${iface}/requirements`, tokens.it).send({ key, type: 'functional', text, risk: 'high' });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+  };
+  const scenario = async (iface: string, body: Record<string, unknown>) => {
+    const saved = await api('post', `/api/v1/interfaces/${iface}/scenarios`, tokens.it).send(body);
+    expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+  };
+
+  before(async () => {
+    wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '2000' } });
+    let base: string;
+    ({ server, base } = await listenOnLoopback(wb));
+    await salesOrderInterfaces(wb, ['IF-PKG-001', 'IF-PKG-002'], { test: `${base}/sim/wms` });
+    await createSigner(wb, 'it2', 'it', { fullName: 'Ivo Second-Engineer' });
+    tokens = { it: await wb.login('it'), it2: await wb.login('it2'), qa: await wb.login('qa'), qa2: await wb.login('qa2'), auditor: await wb.login('auditor'), admin: await wb.login('admin') };
+    // IF-PKG-001: high risk (full depth), requirements verified by passing scenarios, run for record.
+    await api('post', '/api/v1/interfaces/IF-PKG-001/risk-assessments', tokens.qa).send({ modelId: 'fda-csa', answers: { intendedUse: 'direct-gxp', processRisk: 'high', dataIntegrityImpact: 'transports-gxp-records' } }).expect(201);
+    await requirement('IF-PKG-001', 'IF-PKG-001-R01', 'An unknown order shall be answered 404.');
+    await requirement('IF-PKG-001', 'IF-PKG-001-R02', 'A released order shall be created and readable back.');
+    await scenario('IF-PKG-001', { key: 'order-lookup-smoke', name: 'An unknown order is a 404', category: 'smoke', requirements: ['IF-PKG-001-R01'], steps: [{ name: 'Look up an order that does not exist', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] });
+    await scenario('IF-PKG-001', { key: 'create-order', name: 'A released order is created', category: 'positive', requirements: ['IF-PKG-001-R02'], steps: [{ name: 'Create the outbound order', operation: 'POST /orders', body: ORDER, expect: { status: 201 } }] });
+    expect((await run('IF-PKG-001')).status).to.equal('passed');
+    // IF-PKG-002: medium risk; a failing run without a closed deviation, and a requirement no scenario verifies.
+    await api('post', '/api/v1/interfaces/IF-PKG-002/risk-assessments', tokens.qa).send({ modelId: 'gamp5', answers: { severity: 'medium', probability: 'medium', detectability: 'medium' } }).expect(201);
+    await requirement('IF-PKG-002', 'IF-PKG-002-R01', 'An order off-contract shall be detected.');
+    await requirement('IF-PKG-002', 'IF-PKG-002-R02', 'Nothing verifies this one yet.');
+    await scenario('IF-PKG-002', { key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', requirements: ['IF-PKG-002-R01'], steps: [{ name: 'Create an order (the simulator breaks its answer)', operation: 'POST /orders', query: { fault: 'schema' }, body: ORDER, expect: { status: 201 } }] });
+    expect((await run('IF-PKG-002')).status).to.equal('failed');
+  });
+  after(async () => {
+    server?.close();
+    await wb?.close();
+  });
+
+  it('refuses an empty scope, an unknown interface or contract version, and a duplicate: 400 naming the field, nothing created', async () => {
+    const before = (await auditEvents(wb.services, { action: 'package.created' })).length;
+    const cases: Array<[unknown, string]> = [
+      [{ title: 'Empty', scope: [] }, 'body.scope'],
+      [{ title: 'Unknown', scope: [{ interface: 'IF-NOPE-404' }] }, 'body.scope.0.interface'],
+      [{ title: 'Bad version', scope: [{ interface: 'IF-PKG-001', contractVersion: 7 }] }, 'body.scope.0.contractVersion'],
+      [{ title: 'Twice', scope: [{ interface: 'IF-PKG-001' }, { interface: 'IF-PKG-001' }] }, 'body.scope.1.interface'],
+      [{ title: '   ', scope: [{ interface: 'IF-PKG-001' }] }, 'body.title'],
+    ];
+    for (const [body, field] of cases) {
+      const refused = await api('post', '/api/v1/packages', tokens.it).send(body as object);
+      expect(refused.status, JSON.stringify(refused.body)).to.equal(400);
+      expect(refused.body.error.details.map((d: { field: string }) => d.field)).to.include(field);
+    }
+    expect(await auditEvents(wb.services, { action: 'package.created' })).to.have.length(before);
+    expect((await api('post', '/api/v1/packages', tokens.auditor).send({ title: 'Auditor', scope: [{ interface: 'IF-PKG-001' }] })).status).to.equal(403);
+  });
+
+  it('drafts the plan from the templates, freezes a manifest with its trace matrix at submission, and approves only with every signature', async () => {
+    const created = await api('post', '/api/v1/packages', tokens.it).send({ title: 'Sales order release to the WMS', scope: [{ interface: 'IF-PKG-001' }] });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const pkg = created.body;
+    expect(pkg).to.include({ key: `VP-${String(pkg.id).padStart(4, '0')}`, version: 1, status: 'draft', revision: 0, manifestDigest: null });
+    expect(pkg.scope).to.deep.equal([{ interface: 'IF-PKG-001', contractVersion: 1 }]);
+    expect(pkg.plan.map((s: { title: string }) => s.title)).to.deep.equal(['Purpose and scope', 'Intended use', 'Approach', 'Roles and responsibilities', 'Acceptance criteria']);
+    expect(pkg.plan.find((s: { id: string }) => s.id === 'approach').text).to.contain('IF-PKG-001: Priority high (level high), full testing.');
+    expect((await lastAuditEvent(wb.services, 'package.created'))?.entity).to.deep.equal({ type: 'package', id: String(pkg.id) });
+
+    const edited = await api('patch', `/api/v1/packages/${pkg.id}`, tokens.it).send({ title: 'Sales order release to the WMS (S/4HANA → Manhattan)', reason: 'name both systems' });
+    expect(edited.status, JSON.stringify(edited.body)).to.equal(200);
+    const update = await lastAuditEvent(wb.services, 'package.updated');
+    expect(update).to.deep.include({ reason: 'name both systems' });
+    expect(update?.before).to.deep.include({ title: 'Sales order release to the WMS' });
+
+    const submitted = await api('post', `/api/v1/packages/${pkg.id}/submit`, tokens.it).send({});
+    expect(submitted.status, JSON.stringify(submitted.body)).to.equal(200);
+    expect(submitted.body).to.include({ status: 'in-review', revision: 1 });
+    expect(submitted.body.manifestDigest).to.match(/^[0-9a-f]{64}$/);
+    expect((await lastAuditEvent(wb.services, 'package.submitted'))?.after).to.deep.include({ manifestDigest: submitted.body.manifestDigest, openItems: 0 });
+    const { body: frozen } = await api('get', `/api/v1/packages/${pkg.id}/manifest`, tokens.auditor);
+    expect(frozen.digest).to.equal(submitted.body.manifestDigest);
+    expect(frozen.manifest.requirements.map((r: { key: string }) => r.key)).to.deep.equal(['IF-PKG-001-R01', 'IF-PKG-001-R02']);
+    expect(frozen.manifest.traceMatrix.map((t: { requirementKey: string; scenarioKey: string; result: string; gap: null }) => [t.requirementKey, t.scenarioKey, t.result, t.gap])).to.deep.equal([
+      ['IF-PKG-001-R01', 'order-lookup-smoke', 'passed', null],
+      ['IF-PKG-001-R02', 'create-order', 'passed', null],
+    ]);
+    expect(frozen.manifest.traceMatrix.every((t: { evidence: string[] }) => t.evidence.length === 2)).to.equal(true);
+    expect(frozen.manifest.requiredSignatures.map((s: { meaning: string }) => s.meaning)).to.deep.equal(['reviewed', 'approved', 'responsible']);
+    expect(frozen.manifest.summary.acceptanceMet).to.equal(true);
+
+    const locked = await api('patch', `/api/v1/packages/${pkg.id}`, tokens.it).send({ title: 'changed in review', reason: 'try' });
+    expect(locked.status).to.equal(409);
+    expect(locked.body.error.code).to.equal('package_in_review');
+
+    const check = await api('get', `/api/v1/packages/${pkg.id}/approval-check`, tokens.auditor);
+    expect(check.body.ready).to.equal(false);
+    const missing = check.body.blockers.map((b: { check: string; message: string }) => `${b.check}: ${b.message}`);
+    expect(missing).to.have.length(3);
+    expect(missing[0]).to.equal("signatures: No valid 'reviewed' signature by it (required for every validation package).");
+    expect(missing[1]).to.equal("signatures: No valid 'approved' signature by qa (required for every validation package).");
+    expect(missing[2]).to.match(/^signatures: No valid 'responsible' signature by qa \(high process risk in scope: a second QA signer/);
+
+    // Part 11: the author cannot review it; a wrong password signs nothing; one QA person cannot give both QA meanings.
+    expect((await sign(tokens.it, 'it', pkg.id, 1, 'reviewed')).body.error.code).to.equal('separation_of_duties');
+    const wrong = await sign(tokens.it2, 'it2', pkg.id, 1, 'reviewed', 'not-the-password');
+    expect(wrong.status).to.be.oneOf([401, 403]);
+    expect((await wb.services.signatures.list('package', String(pkg.id))).length).to.equal(0);
+    expect((await sign(tokens.it2, 'it2', pkg.id, 1, 'reviewed')).status).to.equal(201);
+    expect((await sign(tokens.qa, 'qa', pkg.id, 1, 'approved')).status).to.equal(201);
+    const same = await sign(tokens.qa, 'qa', pkg.id, 1, 'responsible');
+    expect(same.status).to.equal(403);
+    expect(same.body.error.code).to.equal('second_signer_required');
+    expect((await sign(tokens.qa2, 'qa2', pkg.id, 1, 'responsible')).status).to.equal(201);
+
+    const approved = await api('post', `/api/v1/packages/${pkg.id}/approve`, tokens.qa).send({ reason: 'released for use' });
+    expect(approved.status, JSON.stringify(approved.body)).to.equal(200);
+    expect(approved.body).to.include({ status: 'approved' });
+    expect(approved.body.signOff.complete).to.equal(true);
+    expect((await lastAuditEvent(wb.services, 'package.approved'))?.after).to.deep.include({ status: 'approved', manifestDigest: frozen.digest });
+
+    // Immutable once approved: every change is a 409.
+    for (const [method, url, body] of [
+      ['patch', `/api/v1/packages/${pkg.id}`, { title: 'after approval', reason: 'try' }],
+      ['post', `/api/v1/packages/${pkg.id}/submit`, {}],
+      ['post', `/api/v1/packages/${pkg.id}/reject`, { reason: 'try' }],
+    ] as const) {
+      const refused = await api(method, url, method === 'post' && url.endsWith('reject') ? tokens.qa : tokens.it).send(body);
+      expect(refused.status, `${method} ${url}`).to.equal(409);
+    }
+  });
+
+  it('refuses approval listing every reason: a failure without a closed deviation, a requirement no scenario verifies, missing signatures', async () => {
+    const pkg = (await api('post', '/api/v1/packages', tokens.it).send({ title: 'Off-contract detection', scope: [{ interface: 'IF-PKG-002' }] })).body;
+    const submitted = await api('post', `/api/v1/packages/${pkg.id}/submit`, tokens.it).send({ reason: 'for review' });
+    expect(submitted.status).to.equal(200);
+    const { manifest } = (await api('get', `/api/v1/packages/${pkg.id}/manifest`, tokens.it)).body;
+    const gaps = manifest.traceMatrix.map((t: { requirementKey: string; gap: string | null }) => [t.requirementKey, t.gap]);
+    expect(gaps).to.deep.equal([
+      ['IF-PKG-002-R01', 'failed_without_closed_deviation'],
+      ['IF-PKG-002-R02', 'no_scenario'],
+    ]);
+    expect(manifest.summary.acceptanceMet).to.equal(false);
+    const refused = await api('post', `/api/v1/packages/${pkg.id}/approve`, tokens.qa).send({});
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error.code).to.equal('approval_refused');
+    const reasons = refused.body.error.details.map((d: { message: string }) => d.message).join('\n');
+    expect(reasons).to.match(/Requirement IF-PKG-002-R02 \(IF-PKG-002\) is verified by no scenario/);
+    expect(reasons).to.match(/Scenario schema-fault v1 \(positive\) of IF-PKG-002 did not pass/);
+    expect(reasons).to.match(/step 1 .* failed: no closed deviation covers it/);
+    expect(reasons).to.match(/No valid 'reviewed' signature/);
+    expect(reasons).to.match(/No valid 'approved' signature/);
+    expect((await api('get', `/api/v1/packages/${pkg.id}`, tokens.it)).body.status).to.equal('in-review');
+    expect(await auditEvents(wb.services, { action: 'package.approved', entityId: String(pkg.id) })).to.have.length(0);
+
+    // QA sends it back with a reason; a resubmission freezes a new revision, whose signatures start afresh.
+    expect((await api('post', `/api/v1/packages/${pkg.id}/reject`, tokens.it).send({ reason: 'x' })).status, 'it cannot reject').to.equal(403);
+    const rejected = await api('post', `/api/v1/packages/${pkg.id}/reject`, tokens.qa).send({ reason: 'close the deviation first' });
+    expect(rejected.body).to.include({ status: 'draft', rejectionReason: 'close the deviation first' });
+    expect((await lastAuditEvent(wb.services, 'package.rejected'))?.reason).to.equal('close the deviation first');
+    const whileDraft = await sign(tokens.qa2, 'qa2', pkg.id, 1, 'approved');
+    expect(whileDraft.status, 'a draft is not signed').to.equal(409);
+    expect(whileDraft.body.error.code).to.equal('not_in_review');
+    const again = await api('post', `/api/v1/packages/${pkg.id}/submit`, tokens.it).send({});
+    expect(again.body).to.include({ status: 'in-review', revision: 2, rejectionReason: null });
+    expect((await api('get', `/api/v1/packages/${pkg.id}/manifest`, tokens.it).query({ revision: 1 })).body.revision).to.equal(1);
+    expect((await sign(tokens.it2, 'it2', pkg.id, 1, 'reviewed')).body.error.code, 'an earlier submission cannot be signed').to.equal('not_current_version');
+  });
+
+  it('keeps the creator from approving their own package, and refuses approval when records changed after submission', async () => {
+    const pkg = (await api('post', '/api/v1/packages', tokens.qa).send({ title: 'QA-authored', scope: [{ interface: 'IF-PKG-001' }] })).body;
+    await api('post', `/api/v1/packages/${pkg.id}/submit`, tokens.qa).send({}).expect(200);
+    const own = await sign(tokens.qa, 'qa', pkg.id, 1, 'approved');
+    expect(own.status).to.equal(403);
+    expect(own.body.error.code).to.equal('separation_of_duties');
+    // A new run for record after submission: the frozen runs are no longer what is in force.
+    expect((await run('IF-PKG-001')).status).to.equal('passed');
+    const check = (await api('get', `/api/v1/packages/${pkg.id}/approval-check`, tokens.qa2)).body;
+    expect(check.blockers.filter((b: { check: string }) => b.check === 'changed_since_submission').map((b: { message: string }) => b.message)).to.deep.equal([
+      'The runs in scope changed since the package was submitted; reject it and submit again to freeze what is in force now.',
+      'The evidence in scope changed since the package was submitted; reject it and submit again to freeze what is in force now.',
+    ]);
+  });
+
+  it('starts a new version from an approved package; approving it supersedes the old one, which stays readable', async () => {
+    const [approved] = (await api('get', '/api/v1/packages', tokens.auditor).query({ status: 'approved' })).body.packages;
+    const fromDraft = await api('post', `/api/v1/packages/${approved.id + 100000}/versions`, tokens.it).send({ reason: 'x' });
+    expect(fromDraft.status).to.equal(404);
+    const next = await api('post', `/api/v1/packages/${approved.id}/versions`, tokens.it).send({ reason: 'periodic re-validation' });
+    expect(next.status, JSON.stringify(next.body)).to.equal(201);
+    expect(next.body).to.include({ key: approved.key, version: 2, status: 'draft', supersedes: approved.id });
+    expect((await api('post', `/api/v1/packages/${approved.id}/versions`, tokens.it).send({ reason: 'twice' })).body.error.code).to.equal('version_exists');
+    // The runs changed since version 1 (a later test run): version 2 freezes them.
+    await api('post', `/api/v1/packages/${next.body.id}/submit`, tokens.it).send({}).expect(200);
+    await sign(tokens.it2, 'it2', next.body.id, 1, 'reviewed').expect(201);
+    await sign(tokens.qa, 'qa', next.body.id, 1, 'approved').expect(201);
+    await sign(tokens.qa2, 'qa2', next.body.id, 1, 'responsible').expect(201);
+    const done = await api('post', `/api/v1/packages/${next.body.id}/approve`, tokens.qa).send({});
+    expect(done.status, JSON.stringify(done.body)).to.equal(200);
+    const old = (await api('get', `/api/v1/packages/${approved.id}`, tokens.auditor)).body;
+    expect(old.status).to.equal('superseded');
+    expect(old.signOff.complete, 'its signatures still verify').to.equal(true);
+    const event = await lastAuditEvent(wb.services, 'package.approved');
+    expect(event?.after).to.deep.include({ supersedes: [approved.id] });
+  });
+
+  it('lets an auditor read packages and manifests but change nothing', async () => {
+    const list = await api('get', '/api/v1/packages', tokens.auditor);
+    expect(list.status).to.equal(200);
+    const id = list.body.packages[0].id;
+    expect((await api('get', `/api/v1/packages/${id}`, tokens.auditor)).status).to.equal(200);
+    for (const [method, url] of [['post', '/api/v1/packages'], ['patch', `/api/v1/packages/${id}`], ['post', `/api/v1/packages/${id}/submit`], ['post', `/api/v1/packages/${id}/approve`], ['post', `/api/v1/packages/${id}/reject`]] as const) {
+      expect((await api(method, url, tokens.auditor).send({ reason: 'x' })).status, `${method} ${url}`).to.equal(403);
+    }
+  });
+});

@@ -160,7 +160,7 @@ export class PackageService {
         change: 'status',
         before,
         after: { ...auditView(row), manifestDigest: digest, openItems: manifest.summary.openItems.length },
-        reason,
+        reason: reason ?? 'submitted for review',
       });
       return row;
     });
@@ -233,7 +233,7 @@ export class PackageService {
         change: 'status',
         before,
         after: { ...auditView(row), manifestDigest: frozen.digest, supersedes: superseded.map((p) => p.id) },
-        reason,
+        reason: reason ?? 'approved: every required signature given, nothing blocks it',
         states: superseded.map((p) => ({ type: 'package', id: p.id })),
       });
       return row;

@@ -106,6 +106,8 @@ describeEachDatabase('record states: every record reconciled with its audit trai
       .send({ recordType: 'deviation', recordId: String(opened.body.id), version: 1, meaning: 'reviewed', reason: 'investigation reviewed', username: 'qa', password: TEST_PASSWORD });
     expect(reviewed.status, JSON.stringify(reviewed.body)).to.equal(201);
     await failLogins(wb, 'auditor', wb.config.auth.lockoutThreshold);
+    const pkg = await wb.services.packages.create(ctx, { title: 'Record-state package', scope: [{ interface: 'IF-REC-001' }] });
+    await wb.services.packages.submit(ctx, pkg.id, null);
     Object.assign(ids, {
       user: String((await wb.services.users.list({})).find((u) => u.username === 'it')!.id),
       'security-alert': await firstId('security_alerts'),
@@ -119,6 +121,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
       deviation: String(opened.body.id),
       signature: String(reviewed.body.id),
       evidence: await firstId('evidence_items'),
+      package: String(pkg.id),
     });
   });
   after(async () => {
@@ -158,6 +161,8 @@ describeEachDatabase('record states: every record reconciled with its audit trai
     { type: 'deviation', table: 'deviation_versions', column: 'impact', value: `'none'`, where: (id) => `deviation_id = ${id}` },
     { type: 'signature', table: 'signatures', column: 'meaning', value: `'approved'` },
     { type: 'evidence', table: 'evidence_items', column: 'media_type', value: `'text/plain'` },
+    { type: 'package', table: 'validation_packages', column: 'status', value: `'approved'` },
+    { type: 'package', table: 'package_manifests', column: 'digest', value: `'${'0'.repeat(64)}'`, where: (id) => `package_id = ${id}` },
   ];
 
   for (const edit of edits) {

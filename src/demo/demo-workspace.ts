@@ -16,6 +16,7 @@ import { scaffoldScenarios } from '../scenarios/scenario-scaffold.js';
 import { configuredSelfOrigin } from '../scenarios/environment-reference.js';
 import { serveSimulators } from '../simulators/contract-simulator.js';
 import { DEMO_INTERFACES, DEMO_SCENARIOS, DEMO_SYSTEMS } from './reference-architecture.js';
+import { seedDemoPackages } from './demo-packages.js';
 
 /** The authored contracts of the demo interfaces (dist/src/demo → ../../../demo/contracts). */
 const CONTRACTS_DIR = fileURLToPath(new URL('../../../demo/contracts/', import.meta.url));
@@ -191,7 +192,7 @@ async function demoRunsWanted(services: Services): Promise<boolean> {
  * fault showcase, a run with the simulator told to break its answer and a deviation opened on it.
  * Only on a workspace without runs, and only for interfaces whose test environment points there.
  */
-export async function runDemoScenarios(services: Services, listeningOn: string): Promise<number> {
+export async function runDemoScenarios(services: Services, listeningOn: string, password: string | null = null): Promise<number> {
   if (!(await demoRunsWanted(services))) return 0;
   const engineer = await actingAs(services, 'it', systemContext('demo runs'));
   // An environment is runnable here when it resolves to these simulators: a `self:/sim/…` reference
@@ -223,6 +224,7 @@ export async function runDemoScenarios(services: Services, listeningOn: string):
       });
     }
   }
+  if (runs > 0) await seedDemoPackages(services, password);
   return runs;
 }
 
@@ -236,11 +238,11 @@ export interface DemoRunsReport {
  * The demo's runs from the command line: against the simulators of a server already answering at
  * the demo's origin, else against simulators served there just for the runs and stopped after them.
  */
-export async function runDemoScenariosWithSimulators(services: Services): Promise<DemoRunsReport> {
+export async function runDemoScenariosWithSimulators(services: Services, password: string | null = null): Promise<DemoRunsReport> {
   if (!(await demoRunsWanted(services))) return { runs: 0, simulators: null };
   const origin = demoOrigin(services.config);
   const url = `${origin}/sim`;
-  if (await simulatorsAnswer(url)) return { runs: await runDemoScenarios(services, origin), simulators: { url, servedForTheRuns: false } };
+  if (await simulatorsAnswer(url)) return { runs: await runDemoScenarios(services, origin, password), simulators: { url, servedForTheRuns: false } };
   const { protocol, hostname, port } = new URL(origin);
   // Simulators served here must answer where `self:` environments resolve: an http origin with a port.
   if (protocol !== 'http:' || port === '') throw new StartupError(`the demo runs need the reference simulators at ${url}, and none answer there; start \`gxpw serve\` (GXPW_PUBLIC_URL names it)`);
@@ -248,7 +250,7 @@ export async function runDemoScenariosWithSimulators(services: Services): Promis
     throw new StartupError(`the demo runs need the reference simulators at ${url}, but ${error.code === 'EADDRINUSE' ? `port ${port} is taken by something else (a server with GXPW_SIMULATORS=off?)` : error.message}; set PORT to a free port or start \`gxpw serve\``);
   });
   try {
-    return { runs: await runDemoScenarios(services, origin), simulators: { url, servedForTheRuns: true } };
+    return { runs: await runDemoScenarios(services, origin, password), simulators: { url, servedForTheRuns: true } };
   } finally {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

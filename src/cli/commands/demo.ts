@@ -21,7 +21,7 @@ export const command: Command = {
         if (!values.json) console.log(describeDemo(result));
         let runs: DemoRunsReport;
         try {
-          runs = await runDemoScenariosWithSimulators(services);
+          runs = await runDemoScenariosWithSimulators(services, services.config.demo.password ?? result.generatedPassword);
         } catch (error) {
           if (values.json) console.log(JSON.stringify({ ...result, runs: null, error: (error as Error).message }, null, 2));
           throw error;

@@ -46,9 +46,13 @@ async function serve(): Promise<number> {
   // takes PORT for its simulators while this server has yet to listen there.
   const demoLock = config.demo.enabled ? await acquireDemoLock(services.database, config.database, { onWait: (holder) => logger.info({ holder }, 'waiting for another process creating the demo workspace') }) : null;
   const releaseDemoLock = () => demoLock?.release().catch((error: unknown) => logger.error({ err: error }, 'the demo lock could not be released'));
+  // The demo password as known to this process (configured, or generated just now): the demo
+  // packages are signed with it after the runs.
+  let demoPassword = config.demo.password;
   if (config.demo.enabled) {
     try {
       const demo = await seedDemoWorkspace(services, config.demo.password);
+      demoPassword ??= demo.generatedPassword;
       if (demo.usersCreated.length || demo.interfacesCreated) console.log(describeDemo(demo));
     } catch (error) {
       await releaseDemoLock();
@@ -73,7 +77,7 @@ async function serve(): Promise<number> {
   services.runs.listeningOn(origin);
   const demoRuns =
     config.demo.enabled && config.simulators
-      ? runDemoScenarios(services, origin).then(
+      ? runDemoScenarios(services, origin, demoPassword).then(
           (count) => count && console.log(`Demo runs finished: ${count} runs against the simulators (the fault showcases failing, each with an open deviation).`),
           (error: unknown) => logger.error({ err: error }, 'demo runs failed'),
         )

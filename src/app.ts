@@ -19,6 +19,7 @@ import { createSimulatorApp } from './simulators/contract-simulator.js';
 import { registerEvidenceRoutes } from './evidence/evidence-routes.js';
 import { registerContractRoutes } from './registry/contract-routes.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
+import { registerRequirementRoutes } from './registry/requirement-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
 import { registerDeviationRoutes } from './scenarios/deviation-routes.js';
 import { registerPackageRoutes } from './packages/package-routes.js';
@@ -48,6 +49,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerEvidenceRoutes(api, services.evidence);
   registerRegistryRoutes(api, services.systems, services.interfaces, services.registryTransfer, config.http.importBodyLimitBytes, services.now);
   registerContractRoutes(api, services.contracts, config.http.contractMaxBytes);
+  registerRequirementRoutes(api, services.requirements);
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);
   registerScenarioRoutes(api, services.scenarios, services.runs);
   registerDeviationRoutes(api, services.deviations);

@@ -30,6 +30,8 @@ import { EvidenceStore } from './evidence/evidence-store.js';
 import { InterfaceService } from './registry/interface-service.js';
 import { defineRegistryModels, REGISTRY_RECORD_STATES, type RegistryModels } from './registry/registry-models.js';
 import { RegistryTransfer } from './registry/registry-transfer.js';
+import { defineRequirementModel, REQUIREMENT_RECORD_STATES } from './registry/requirement-model.js';
+import { RequirementService } from './registry/requirement-service.js';
 import { SystemService } from './registry/system-service.js';
 import { ASSESSMENT_RECORD_STATES, defineRiskAssessmentModel } from './risk/assessment-model.js';
 import { AssessmentService } from './risk/assessment-service.js';
@@ -71,6 +73,7 @@ export interface Services {
   interfaces: InterfaceService;
   contracts: ContractService;
   registryTransfer: RegistryTransfer;
+  requirements: RequirementService;
   riskModels: RiskModelRegistry;
   /** The words of generated documents, from GXPW_TEMPLATES_DIR/documents. */
   documentTexts: DocumentTexts;
@@ -94,7 +97,7 @@ export interface ServiceOptions {
  */
 function recordStatesOfEveryFeature(): RecordStates {
   const states = new RecordStates();
-  states.register(...AUTH_RECORD_STATES, ...REGISTRY_RECORD_STATES, ...ASSESSMENT_RECORD_STATES, ...SCENARIO_RECORD_STATES, ...DEVIATION_RECORD_STATES);
+  states.register(...AUTH_RECORD_STATES, ...REGISTRY_RECORD_STATES, ...REQUIREMENT_RECORD_STATES, ...ASSESSMENT_RECORD_STATES, ...SCENARIO_RECORD_STATES, ...DEVIATION_RECORD_STATES);
   states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES, ...PACKAGE_RECORD_STATES);
   states.exempt('audit_events', 'the audit trail itself, proven by its hash chain and signed checkpoints');
   states.exempt('audit_checkpoints', 'signed by the server key and checked against the trail and the witness');
@@ -148,7 +151,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const registryTransfer = new RegistryTransfer(models, interfaces, contracts);
   const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
   const scenarioModels = defineScenarioModels(database.sequelize);
-  const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, evidence, audit, now);
+  const requirements = new RequirementService(database, defineRequirementModel(database.sequelize), interfaces, contracts, audit, now);
+  const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, requirements, evidence, audit, now);
+  // Scenarios name requirements: the registry asks them which do, without depending on them.
+  requirements.useReferences(scenarios);
   const messageSets = new MessageSetValidator({ threads: config.runner.validationThreads });
   const patterns = new PatternMatcher(PATTERN_TIMEOUT_MS);
   const runPlanner = new RunPlanner(interfaces, contracts, assessments, scenarios, now);
@@ -164,7 +170,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     registry: models,
     contracts,
     assessments,
-    requirements: { currentOf: async () => [] },
+    requirements,
     scenarioModels,
     deviationModels,
     signatures,
@@ -201,6 +207,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     interfaces,
     contracts,
     registryTransfer,
+    requirements,
     riskModels,
     documentTexts,
     assessments,

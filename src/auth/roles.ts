@@ -41,6 +41,8 @@ export const PERMISSIONS = {
   /** The interface registry: `it` registers and edits, everyone reads. */
   'registry:read': EVERYONE,
   'registry:edit': ['it'],
+  /** Requirement records (URS/FS) of an interface: written by `it`, read by everyone (`registry:read`). */
+  'requirements:edit': ['it'],
   /** Risk assessments are made by QA (CSA / GAMP 5 risk method). */
   'risk:assess': ['qa'],
   /** Evidence: captured by those who test and review; read by all (inspectors above all). */

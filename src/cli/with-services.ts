@@ -3,6 +3,7 @@
 import { attestRecordsOnUpgrade } from '../audit/record-reconciliation.js';
 import { loadConfig, type Config } from '../config.js';
 import { migrateUp } from '../platform/migrator.js';
+import { systemContext } from '../platform/request-context.js';
 import { createServices, type Services } from '../services.js';
 
 export async function withServices<T>(work: (services: Services) => Promise<T>, config: Config = loadConfig()): Promise<T> {
@@ -14,11 +15,17 @@ export async function withServices<T>(work: (services: Services) => Promise<T>, 
   }
 }
 
-/** Brings the schema up to date; on the upgrade that adds record-state digests, attests the records found. */
+/**
+ * Brings the schema up to date; on the upgrade that adds record-state digests, attests the records
+ * found; adopts requirement ids scenarios named before requirements were records.
+ */
 export async function migrate(services: Services): Promise<string[]> {
   const applied = await migrateUp(services.database);
   const attested = await attestRecordsOnUpgrade(services.database, services.audit, applied);
   if (attested) services.logger.info({ attested }, 'record states of existing records attested in the audit trail');
+  // Requirement ids scenarios named as free text before migration 0013 become records (nothing when none is left).
+  const adopted = await services.requirements.adoptScenarioReferences(systemContext('migration'));
+  if (adopted.length) services.logger.warn({ adopted }, 'requirement ids named by scenarios adopted as requirement records: write their texts');
   return applied;
 }
 

@@ -1,7 +1,8 @@
 // The demo workspace: what `npm start` shows on an empty database — one account per role, the
-// seed article's reference architecture (systems, interfaces, their contracts, scenarios and risk
-// assessments, made in the names of the demo IT engineer and QA lead), and runs of every interface
-// against the reference simulators. Idempotent: each part is created only when its tables are empty.
+// seed article's reference architecture (systems, interfaces, their contracts, risk assessments,
+// requirements drafted from each interface and scenarios verifying them, made in the names of the
+// demo IT engineer and QA lead), and runs of every interface against the reference simulators.
+// Idempotent: each part is created only when its tables are empty.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,8 @@ import { StartupError } from '../platform/errors.js';
 import { systemContext, type RequestContext } from '../platform/request-context.js';
 import type { Services } from '../services.js';
 import type { ContractFormat, TargetLocation } from '../registry/contract-document.js';
+import type { RequirementRecord } from '../registry/requirement-service.js';
+import type { ScenarioDefinition } from '../scenarios/scenario-schema.js';
 import { scaffoldScenarios } from '../scenarios/scenario-scaffold.js';
 import { configuredSelfOrigin } from '../scenarios/environment-reference.js';
 import { serveSimulators } from '../simulators/contract-simulator.js';
@@ -133,21 +136,45 @@ async function seedReferenceArchitecture(services: Services): Promise<number> {
       const document = fs.readFileSync(`${CONTRACTS_DIR}${demo.contract.file}`, 'utf8');
       await services.contracts.register(engineer, demo.key, { format: demo.contract.format, document, note: `authored for the demo (${demo.contract.file})` });
     }
-    if (!(await services.scenarios.current(demo.key)).length) {
-      const contract = await services.contracts.get(demo.key, 1);
-      const read = { format: contract.format as ContractFormat, specVersion: contract.specVersion, document: JSON.parse(contract.document) as Record<string, unknown>, targets: JSON.parse(contract.targets) as TargetLocation[], warnings: [] };
-      const drafted = scaffoldScenarios(read, { serialization: demo.dataDomains.includes('serialization-events') || demo.dataDomains.includes('shipments') });
-      for (const scenario of [...drafted, ...(DEMO_SCENARIOS[demo.key] ?? [])]) {
-        await services.scenarios.save(engineer, demo.key, { ...scenario, requirements: [`URS-${demo.key.slice(-3)}`] });
-      }
-    }
     if (current.riskLevel === null) {
       // History on purpose: the GAMP 5 assessment is superseded by the CSA one.
       await services.assessments.assess(qaLead, demo.key, { modelId: 'gamp5', answers: demo.risk.gamp5, notes: 'Initial GAMP 5 assessment (demo).' });
       await services.assessments.assess(qaLead, demo.key, { modelId: 'fda-csa', answers: demo.risk['fda-csa'], notes: 'Re-assessed with the CSA approach (demo).' });
     }
+    // Requirements drafted from the interface once it is assessed, so they carry its risk level.
+    const { id } = await services.interfaces.get(demo.key);
+    if (!(await services.requirements.currentOf(id)).some((r) => r.type === 'user')) await services.requirements.draft(engineer, demo.key);
+    if (!(await services.scenarios.current(demo.key)).length) {
+      const contract = await services.contracts.get(demo.key, 1);
+      const read = { format: contract.format as ContractFormat, specVersion: contract.specVersion, document: JSON.parse(contract.document) as Record<string, unknown>, targets: JSON.parse(contract.targets) as TargetLocation[], warnings: [] };
+      const drafted = scaffoldScenarios(read, { serialization: demo.dataDomains.includes('serialization-events') || demo.dataDomains.includes('shipments') });
+      const requirements = await services.requirements.currentOf(id);
+      for (const scenario of [...drafted, ...(DEMO_SCENARIOS[demo.key] ?? [])]) {
+        await services.scenarios.save(engineer, demo.key, { ...scenario, requirements: requirementsVerifiedBy(scenario, requirements) });
+      }
+    }
   }
   return missing.length;
+}
+
+/**
+ * The drafted requirements a demo scenario verifies: the functional ones of the operations or
+ * messages its steps exercise (every message type's, for a contract with one schema), and the data
+ * integrity ones of the domain rules it applies; the user requirement when nothing more specific fits.
+ */
+function requirementsVerifiedBy(scenario: Omit<ScenarioDefinition, 'requirements'>, requirements: RequirementRecord[]): string[] {
+  const functional = requirements.filter((r) => r.type === 'functional');
+  const named = new Set<string>();
+  for (const step of scenario.steps) {
+    if (step.operation) for (const r of functional) if (r.text.includes(`provide ${step.operation} `) || r.text.includes(`provide ${step.operation},`)) named.add(r.key);
+    const target = step.messages?.target.replace(/^message /, '');
+    if (target !== undefined) for (const r of functional) if (target === 'schema' || r.text.includes(`carry ${target} messages`)) named.add(r.key);
+    for (const rule of [...(step.messages?.rules ?? []), ...(step.expect?.domainRules?.rules ?? [])]) {
+      for (const r of requirements) if (r.type === 'data-integrity' && r.text.includes(`(domain rule ${rule})`)) named.add(r.key);
+    }
+  }
+  if (!named.size) named.add(requirements.find((r) => r.type === 'user')!.key);
+  return [...named].sort();
 }
 
 /** The demo user of a role as the actor, so the records name a person; the system when absent. */

@@ -356,7 +356,7 @@ const QUERIED_EVENTS = '/epcisBody/queryResults/resultsBody/eventList';
 
 /**
  * Scenarios a team wrote for an interface, beyond those drafted from its contract: what a contract's
- * examples cannot say. Keyed by interface; the demo gives them the interface's requirement.
+ * examples cannot say. Keyed by interface; the demo names the drafted requirements each verifies.
  */
 export const DEMO_SCENARIOS: Record<string, Array<Omit<ScenarioDefinition, 'requirements'>>> = {
   'IF-SER-TP-009': [

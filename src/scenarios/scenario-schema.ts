@@ -1,5 +1,6 @@
 // The JSON Schema of a scenario: what a team writes (by hand, or generated) to test an interface
 // against its contract. Documented in the README and served in /api/openapi.json.
+import { requirementKey } from '../registry/requirement-schemas.js';
 import { DOMAIN_RULES, type DomainRule } from './domain-rules.js';
 
 export const SCENARIO_CATEGORIES = ['smoke', 'positive', 'negative', 'generated'] as const;
@@ -125,7 +126,7 @@ export const scenarioDefinitionSchema = {
     name: text(200),
     description: { type: 'string', maxLength: 4000 },
     category: { enum: [...SCENARIO_CATEGORIES], description: 'smoke runs at every depth; positive from scripted-positive up; negative and generated at full depth' },
-    requirements: { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9.-]+$', maxLength: 64 }, example: ['URS-012'] },
+    requirements: { type: 'array', maxItems: 50, uniqueItems: true, items: requirementKey, example: ['IF-ERP-WMS-001-R02'], description: 'Keys of requirement records of the interface (GET …/requirements) that the scenario verifies: each must be an active one' },
     contractVersion: { type: 'integer', minimum: 1, description: 'The contract version the scenario is written for (default: the current one)' },
     steps: { type: 'array', minItems: 1, maxItems: 500, items: scenarioStepSchema },
   },

@@ -1,6 +1,7 @@
 // Scenarios per interface and contract version, stored as data. Each save is a new, immutable
 // version with its own digest, so a run can say exactly which definitions it executed. A scenario
 // is checked against its contract when it is saved: every step names an operation the contract has.
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { UnusableEvidenceError, type EvidenceService } from '../evidence/evidence-service.js';
 import { digestOf } from '../platform/canonical-json.js';
@@ -9,17 +10,19 @@ import { NotFoundError, ValidationError, type ErrorDetail } from '../platform/er
 import type { RequestContext } from '../platform/request-context.js';
 import type { ContractService } from '../registry/contract-service.js';
 import type { InterfaceService } from '../registry/interface-service.js';
+import type { RequirementReferences, RequirementService } from '../registry/requirement-service.js';
 import { shapeAtPointer } from '../registry/schema-shape.js';
 import type { Scenario, ScenarioModels } from './scenario-models.js';
 import { MAX_BODY_FIXTURE_BYTES, type ScenarioDefinition, type ScenarioStep } from './scenario-schema.js';
 import { templateProblems } from './scenario-templates.js';
 
-export class ScenarioService {
+export class ScenarioService implements RequirementReferences {
   constructor(
     private readonly database: Database,
     private readonly models: ScenarioModels,
     private readonly interfaces: InterfaceService,
     private readonly contracts: ContractService,
+    private readonly requirements: RequirementService,
     private readonly evidence: EvidenceService,
     private readonly audit: AuditTrail,
     private readonly now: () => Date = () => new Date(),
@@ -78,6 +81,9 @@ export class ScenarioService {
     const stored = { ...definition, contractVersion };
     return this.database.write(async (tx) => {
       const locked = await this.interfaces.locked(tx, interfaceKey);
+      // Requirement keys name requirement records of this interface (422 otherwise); checked under
+      // the interface's lock, which a retirement takes too, so none is retired while this is saved.
+      await this.requirements.assertKnown(tx, locked, definition.requirements ?? []);
       const latest = await this.models.Scenario.findOne({ where: { interfaceId: locked.id, key: definition.key }, order: [['version', 'DESC']], transaction: tx });
       const scenario = await this.models.Scenario.create(
         {
@@ -117,6 +123,38 @@ export class ScenarioService {
     const iface = await this.interfaces.get(interfaceKey);
     const all = await this.models.Scenario.findAll({ where: { interfaceId: iface.id }, order: [['key', 'ASC'], ['version', 'DESC']] });
     return all.filter((scenario, i) => i === 0 || all[i - 1]!.key !== scenario.key);
+  }
+
+  /** Requirement key → keys of the interface's current scenarios that name it (RequirementReferences). */
+  async scenarioKeysByRequirement(interfaceId: number, tx?: Transaction): Promise<Map<string, string[]>> {
+    const byRequirement = new Map<string, string[]>();
+    for (const { scenarioKey, requirements } of await this.currentNamingRequirements(tx, interfaceId)) {
+      for (const requirement of requirements) byRequirement.set(requirement, [...(byRequirement.get(requirement) ?? []), scenarioKey]);
+    }
+    return byRequirement;
+  }
+
+  /** Every current scenario, of every interface, that names a requirement (RequirementReferences). */
+  async scenariosNamingRequirements(tx?: Transaction): Promise<Array<{ interfaceId: number; scenarioKey: string; requirements: string[] }>> {
+    return this.currentNamingRequirements(tx);
+  }
+
+  /**
+   * Current versions only, read as plain rows; the LIKE leaves out, in the database, the many
+   * definitions that name no requirement (`"requirements":[]` or none) — the JSON is the judge.
+   */
+  private async currentNamingRequirements(tx?: Transaction, interfaceId?: number): Promise<Array<{ interfaceId: number; scenarioKey: string; requirements: string[] }>> {
+    const rows = await this.database.sequelize.query<{ interfaceId: number; key: string; definition: string }>(
+      `SELECT s.interface_id AS "interfaceId", s.key AS "key", s.definition AS "definition" FROM scenarios s
+       WHERE ${interfaceId === undefined ? '' : 's.interface_id = :interfaceId AND '}s.definition LIKE :naming
+       AND s.version = (SELECT MAX(t.version) FROM scenarios t WHERE t.interface_id = s.interface_id AND t.key = s.key)
+`,
+      { type: QueryTypes.SELECT, replacements: { interfaceId: interfaceId ?? null, naming: '%"requirements":["%' }, transaction: tx },
+    );
+    return rows
+      .map((row) => ({ interfaceId: Number(row.interfaceId), scenarioKey: row.key, requirements: (JSON.parse(row.definition) as ScenarioDefinition).requirements ?? [] }))
+      .filter((row) => row.requirements.length > 0)
+      .sort((a, b) => a.interfaceId - b.interfaceId || (a.scenarioKey < b.scenarioKey ? -1 : a.scenarioKey > b.scenarioKey ? 1 : 0));
   }
 
   async get(interfaceKey: string, key: string, version?: number): Promise<Scenario> {

@@ -92,8 +92,9 @@ describeEachDatabase('record states: every record reconciled with its audit trai
     const assessed = await request(wb.app).post('/api/v1/interfaces/IF-REC-001/risk-assessments').set(bearer(qa))
       .send({ modelId: 'fda-csa', answers: { intendedUse: 'direct-gxp', processRisk: 'not-high', dataIntegrityImpact: 'transports-gxp-records' } });
     expect(assessed.status, JSON.stringify(assessed.body)).to.equal(201);
+    const [requirement] = await wb.services.requirements.draft(ctx, 'IF-REC-001');
     await wb.services.scenarios.save(ctx, 'IF-REC-001', {
-      key: 'unknown-order', name: 'An unknown order is 404', category: 'smoke',
+      key: 'unknown-order', name: 'An unknown order is 404', category: 'smoke', requirements: [requirement!.key],
       steps: [{ name: 'Look up an unknown order', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }],
     });
     const passed = await wb.services.runs.runToEnd(ctx, { interface: 'IF-REC-001' });
@@ -116,6 +117,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
       interface: 'IF-REC-001',
       contract: await firstId('contracts'),
       'risk-assessment': String(assessed.body.id),
+      requirement: await firstId('requirements'),
       scenario: await firstId('scenarios'),
       run: String(failed.id),
       deviation: String(opened.body.id),
@@ -155,6 +157,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
     { type: 'interface', table: 'interface_platforms', column: 'platform', value: `'Boomi 1.0'`, where: () => `interface_id = (SELECT id FROM interfaces WHERE key = 'IF-REC-001')` },
     { type: 'contract', table: 'contracts', column: 'note', value: `'quietly replaced'` },
     { type: 'risk-assessment', table: 'risk_assessments', column: 'notes', value: `'reassessed by hand'` },
+    { type: 'requirement', table: 'requirements', column: 'text', value: `'a weaker requirement'` },
     { type: 'scenario', table: 'scenarios', column: 'name', value: `'renamed'` },
     { type: 'run', table: 'runs', column: 'status', value: `'passed'` },
     { type: 'run', table: 'run_steps', column: 'message', value: `'all good'`, where: (id) => `run_id = ${id}` },

@@ -67,6 +67,25 @@ describeEachDatabase('demo workspace', (dialect) => {
     }
   });
 
+  it('gives every interface requirements drafted from it, carrying its risk, and scenarios that name them', async () => {
+    for (const demo of DEMO_INTERFACES) {
+      const iface = (await get(`/api/v1/interfaces/${demo.key}`)).body;
+      const requirements = (await get(`/api/v1/interfaces/${demo.key}/requirements`)).body.requirements as Array<{ key: string; type: string; risk: string; scenarios: string[] }>;
+      expect(requirements.map((r) => r.type), demo.key).to.include.members(['user', 'functional']);
+      expect(requirements.every((r) => r.key.startsWith(`${demo.key}-R`) && r.risk === iface.riskLevel), demo.key).to.equal(true);
+      const keys = new Set(requirements.map((r) => r.key));
+      const scenarios = (await get(`/api/v1/interfaces/${demo.key}/scenarios`)).body.scenarios as Array<{ key: string; definition: { requirements: string[] } }>;
+      for (const scenario of scenarios) {
+        expect(scenario.definition.requirements, `${demo.key} ${scenario.key}`).to.not.be.empty;
+        for (const key of scenario.definition.requirements) expect(keys.has(key), `${demo.key} ${scenario.key} names ${key}`).to.equal(true);
+      }
+      expect(requirements.filter((r) => r.type === 'functional' && r.scenarios.length).length, `${demo.key}: a functional requirement verified by a scenario`).to.be.greaterThan(0);
+    }
+    // The EPCIS history scenario verifies the serialization domain rules it applies.
+    const epcis = (await get('/api/v1/interfaces/IF-SER-TP-009/requirements')).body.requirements as Array<{ text: string; scenarios: string[] }>;
+    expect(epcis.find((r) => r.text.includes('(domain rule event-order)'))!.scenarios).to.include('epcis-serial-history');
+  });
+
   it('creates nothing the second time', async () => {
     const before = (await get('/api/v1/audit').query({ limit: 1, order: 'desc' })).body;
     expect(await seedDemoWorkspace(wb.services, TEST_PASSWORD)).to.deep.equal({ usersCreated: [], interfacesCreated: 0, generatedPassword: null });

@@ -14,7 +14,7 @@ import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { gxpwAsync } from '../cli/cli-helpers.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { junitOf } from '../../src/scenarios/run-presenter.js';
-import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
+import { listenOnLoopback, requirementsNamed, salesOrderInterfaces } from '../support/runner-fixtures.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
@@ -61,6 +61,7 @@ describeEachDatabase('scenarios and runs', (dialect) => {
     wb = await createTestWorkbench(dialect, { env: { GXPW_SIMULATORS: 'on', GXPW_RUNNER_STEP_TIMEOUT_MS: '2000' } });
     ({ server, base } = await listenOnLoopback(wb));
     await salesOrderInterfaces(wb, ['IF-RUN-001', 'IF-RUN-002'], { test: `${base}/sim/wms`, faulty: `${base}/sim/wms-missing`, down: 'http://127.0.0.1:9' });
+    for (const key of ['IF-RUN-001', 'IF-RUN-002']) await requirementsNamed(wb, key, ['URS-001', 'URS-012', 'FS-4.1', 'URS-013', 'URS-014']);
     it_ = await wb.login('it');
     qa = await wb.login('qa');
   });
@@ -309,6 +310,7 @@ describeEachDatabase('scenarios and runs', (dialect) => {
       const ctx = systemContext('test');
       await wb.services.interfaces.create(ctx, { key: 'IF-RUN-003', name: 'Commissioning events', sourceSystem: 'SAP S/4HANA', targetSystem: 'Manhattan Active WM', layer: 'event-streaming', pattern: 'event-stream', direction: 'unidirectional', messageTypes: ['CommissioningEvent'], dataDomains: ['serialization-events'], platforms: ['Confluent Kafka 7.6'], gxpRelevant: true, intendedUse: 'Commissioned serials', owner: 'Serialization', environments: { test: `${base}/sim/none` }, status: 'active' });
       await wb.services.contracts.register(ctx, 'IF-RUN-003', { format: 'asyncapi', document: fs.readFileSync('demo/contracts/ser-wms-commissioning-events.asyncapi.yaml', 'utf8') });
+      await requirementsNamed(wb, 'IF-RUN-003', ['URS-030']);
       await api('post', '/api/v1/interfaces/IF-RUN-003/risk-assessments', qa).send({ modelId: 'fda-csa', answers: { intendedUse: 'direct-gxp', processRisk: 'high', dataIntegrityImpact: 'transports-gxp-records' } }).expect(201);
       const event = (serial: string, time: string, bizStep = 'commissioning') => ({ type: 'ObjectEvent', eventID: `urn:uuid:3f9d2c1a-7b4e-4d8f-a0c2-${serial.padStart(12, '0')}`, eventTime: time, eventTimeZoneOffset: '-05:00', epcList: [`urn:epc:id:sgtin:0312345.067890.${serial}`], action: 'ADD', bizStep, disposition: bizStep === 'commissioning' ? 'active' : 'inactive', readPoint: { id: 'urn:epc:id:sgln:0312345.00002.0' }, bizLocation: { id: 'urn:epc:id:sgln:0312345.00002.0' }, ...(bizStep === 'commissioning' ? { ilmd: { 'cbvmda:lotNumber': 'L2406A', 'cbvmda:itemExpirationDate': '2027-05-31' } } : {}) });
       const { eventID: _dropped, ...withoutId } = event('3', '2026-02-26T13:02:13.000Z');
@@ -495,6 +497,7 @@ describeEachDatabase('runner: domain rules over an answer', (dialect) => {
     for (const name of ['TraceLink', 'Northstar Pharma Distribution']) await wb.services.systems.create(ctx, DEMO_SYSTEMS.find((s) => s.name === name)!);
     await wb.services.interfaces.create(ctx, { key: 'IF-EPC-001', name: 'EPCIS events', sourceSystem: 'TraceLink', targetSystem: 'Northstar Pharma Distribution', layer: 'integration-platform', pattern: 'rest-api', direction: 'unidirectional', messageTypes: ['EPCISDocument'], dataDomains: ['serialization-events'], platforms: ['TraceLink 2026.08'], gxpRelevant: true, intendedUse: 'Shipping events', owner: 'Partners', environments: { test: `${base}/sim/trading-partner` }, status: 'active' });
     await wb.services.contracts.register(ctx, 'IF-EPC-001', { format: 'openapi', document: fs.readFileSync('demo/contracts/ser-tp-epcis-shipping-events.openapi.yaml', 'utf8') });
+    await requirementsNamed(wb, 'IF-EPC-001', ['URS-009']);
     token = await wb.login('it');
   });
   after(async () => {

@@ -25,3 +25,8 @@ export async function salesOrderInterfaces(wb: TestWorkbench, keys: string[], en
     await wb.services.contracts.register(ctx, key, { format: 'openapi', document: SALES_ORDERS_CONTRACT });
   }
 }
+
+/** Requirement records with the given keys on an interface, so scenarios may name them (they must name records). */
+export async function requirementsNamed(wb: TestWorkbench, interfaceKey: string, keys: string[]): Promise<void> {
+  for (const key of keys) await wb.services.requirements.create(systemContext('test'), interfaceKey, { key, type: 'functional', text: `Requirement ${key} (test fixture).` });
+}

@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
 import type { Logger } from '../../src/platform/logger.js';
 import { migrateUp } from '../../src/platform/migrator.js';
+import { systemContext } from '../../src/platform/request-context.js';
 import { createServices, type Services } from '../../src/services.js';
 import { dropPostgresSchema, POSTGRES_URL, type TestDialect } from './databases.js';
 
@@ -80,6 +81,8 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
   const clock = new TestClock();
   const services = await createServices(config, { now: clock.now, ...(options.logger ? { logger: options.logger } : {}) });
   await migrateUp(services.database);
+  // As `gxpw migrate` does after the migrations (src/cli/with-services.ts).
+  await services.requirements.adoptScenarioReferences(systemContext('migration'));
   if (options.seedUsers !== false) await seedDemoWorkspace(services, TEST_PASSWORD, { registry: options.demoRegistry ?? false });
   const app = createApp(services, options);
   let tampered = false;

@@ -11,6 +11,7 @@ import { accessGrants } from './0009-access-grants.js';
 import { auditRecordStates } from './0010-audit-record-states.js';
 import { runEnvironmentReference } from './0011-run-environment-reference.js';
 import { readGenerations } from './0012-read-generations.js';
+import { requirements } from './0013-requirements.js';
 import { validationPackages } from './0014-validation-packages.js';
 import type { Migration } from './migration.js';
 
@@ -27,5 +28,6 @@ export const MIGRATIONS: Migration[] = [
   auditRecordStates,
   runEnvironmentReference,
   readGenerations,
+  requirements,
   validationPackages,
 ];

@@ -94,7 +94,7 @@ describeEachDatabase('validation packages', (dialect) => {
     expect(pkg).to.include({ key: `VP-${String(pkg.id).padStart(4, '0')}`, version: 1, status: 'draft', revision: 0, manifestDigest: null });
     expect(pkg.scope).to.deep.equal([{ interface: 'IF-PKG-001', contractVersion: 1 }]);
     expect(pkg.plan.map((s: { title: string }) => s.title)).to.deep.equal(['Purpose and scope', 'Intended use', 'Approach', 'Roles and responsibilities', 'Acceptance criteria']);
-    expect(pkg.plan.find((s: { id: string }) => s.id === 'approach').text).to.contain('IF-PKG-001: Priority high (level high), full testing.');
+    expect(pkg.plan.find((s: { id: string }) => s.id === 'approach').text).to.contain('IF-PKG-001: High process risk (level high), full testing.');
     expect((await lastAuditEvent(wb.services, 'package.created'))?.entity).to.deep.equal({ type: 'package', id: String(pkg.id) });
 
     const edited = await api('patch', `/api/v1/packages/${pkg.id}`, tokens.it).send({ title: 'Sales order release to the WMS (S/4HANA → Manhattan)', reason: 'name both systems' });

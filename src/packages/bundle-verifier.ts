@@ -448,7 +448,7 @@ export function describeBundleVerification(v: BundleVerification): string {
   if (v.manifestDigest) lines.push(`Manifest digest: ${v.manifestDigest}`);
   if (v.checkpoint) lines.push(`Audit checkpoint: ${v.checkpoint.treeSize} events, root ${v.checkpoint.rootHash}, key ${v.checkpoint.keyId}.`);
   const c = v.checked;
-  lines.push(`Checked: ${c.files} files, ${c.evidence} evidence files, ${c.signatures} signatures, ${c.events} audit events, ${c.checkpoints} checkpoint.`);
+  if (c.files) lines.push(`Checked: ${c.files} files, ${c.evidence} evidence files, ${c.signatures} signatures, ${c.events} audit events, ${c.checkpoints} checkpoint.`);
   if (v.keyFingerprints.length) {
     lines.push('Signing keys (compare the fingerprints with GET /api/v1/keys of the server, or pass --expect-key):');
     for (const key of v.keyFingerprints) {
@@ -460,7 +460,8 @@ export function describeBundleVerification(v: BundleVerification): string {
     lines.push('OK: every file, evidence digest, proof and signature matches.');
   } else {
     lines.push(`FAILED: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}:`);
-    for (const p of v.problems) lines.push(`  ${p.file ? `${p.file}: ` : ''}${p.message} [${p.code}]`);
+    // The file first, unless the message starts with it anyway.
+    for (const p of v.problems) lines.push(`  ${p.file && !p.message.startsWith(p.file) ? `${p.file}: ` : ''}${p.message} [${p.code}]`);
   }
   return lines.join('\n');
 }

@@ -9,8 +9,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PassThrough, Readable } from 'node:stream';
 import { expect } from 'chai';
+import request from 'supertest';
 import { buildAuditExcerpt, parseRecordRefs, type AuditExcerpt } from '../../src/audit/audit-excerpt.js';
 import { checkpointPayload } from '../../src/audit/audit-hashing.js';
 import { canonicalJson, sha256Hex } from '../../src/platform/canonical-json.js';
@@ -36,6 +38,28 @@ function verifyBundleCli(args: string[], env: Record<string, string> = {}) {
 function codes(result: BundleVerification): string[] {
   return result.problems.map((p) => p.code);
 }
+
+describe('export bundle verifier', () => {
+  it('runs offline: it imports node built-ins, yauzl, canonical JSON and the pure hashing and proof modules only', () => {
+    const root = fileURLToPath(new URL('../../src/', import.meta.url));
+    const allowedLocal = ['packages/bundle-verifier.js', 'packages/bundle-format.js', 'platform/canonical-json.js', 'audit/audit-hashing.js', 'platform/sql.js', 'audit/inclusion-proof.js'];
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = fs.readFileSync(file, 'utf8');
+      for (const [, specifier] of source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+        if (specifier!.startsWith('.')) walk(path.resolve(path.dirname(file), specifier!));
+        else external.add(specifier!);
+      }
+      for (const [, specifier] of source.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) external.add(specifier!);
+    };
+    walk(path.join(root, 'packages/bundle-verifier.js'));
+    expect([...seen].map((file) => path.relative(root, file)).sort()).to.deep.equal([...allowedLocal].sort());
+    expect([...external].filter((name) => !name.startsWith('node:')).sort()).to.deep.equal(['canonicalize', 'yauzl']);
+  });
+});
 
 describeEachDatabase('export bundle', (dialect) => {
   let wb: TestWorkbench;
@@ -215,6 +239,12 @@ describeEachDatabase('export bundle', (dialect) => {
       expect(result.checked).to.deep.equal({ files: 11, evidence: 3, signatures: 2, events: excerpt.events.length, checkpoints: 1 });
       expect(result.keyFingerprints).to.deep.equal([{ keyId: excerpt.checkpoint.keyId, fingerprint, usedBy: ['checkpoint', `signature ${signatures[0]!.id}`, `signature ${signatures[1]!.id}`], trusted: null }]);
       expect(result.package).to.deep.include({ key: 'VP-0003', revision: 1 });
+    });
+
+    it('names the key by the fingerprint GET /api/v1/keys publishes', async () => {
+      const { keys } = (await request(wb.app).get('/api/v1/keys').expect(200)).body;
+      expect(keys.map((k: { fingerprint: string }) => k.fingerprint)).to.deep.equal([fingerprint]);
+      expect((await verifyBundleFile(fresh, { expectKeys: [keys[0].fingerprint] })).keyFingerprints[0]!.trusted).to.equal(true);
     });
 
     it('passes through `gxpw verify-bundle` in a process with no database, data directory or configuration: exit 0', () => {

@@ -12,7 +12,8 @@ import { AppError, StartupError } from './platform/errors.js';
 
 async function helpText(): Promise<string> {
   const commands: Command[] = await Promise.all(helpOrder().map((name) => loadCommand(name, COMMANDS[name])));
-  const lines = commands.map((command) => `  ${command.name.padEnd(11)} ${command.summary}`);
+  const width = Math.max(...commands.map((command) => command.name.length));
+  const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
   return `gxpw — GxP Integration Workbench\n\nUsage: gxpw <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun gxpw <command> --help for a command's options. Configuration comes from the environment (see README).`;
 }
 

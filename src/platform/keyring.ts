@@ -20,6 +20,11 @@ export interface PublicKeyInfo {
   keyId: string;
   algorithm: 'Ed25519';
   publicKeyPem: string;
+  /**
+   * SHA-256 (hex) of the DER SubjectPublicKeyInfo; the key id is its first 16 characters. What an
+   * auditor passes to `gxpw verify-bundle --expect-key` to trust this key and no other.
+   */
+  fingerprint: string;
   createdAt: string;
   active: boolean;
 }
@@ -313,7 +318,8 @@ export class Keyring {
 
   private describe(keyId: string): PublicKeyInfo {
     const key = this.keys.get(keyId)!;
-    return { keyId, algorithm: 'Ed25519', publicKeyPem: key.publicKeyPem, createdAt: key.createdAt, active: keyId === this.index.active };
+    const fingerprint = sha256Hex(key.publicKey.export({ type: 'spki', format: 'der' }));
+    return { keyId, algorithm: 'Ed25519', publicKeyPem: key.publicKeyPem, fingerprint, createdAt: key.createdAt, active: keyId === this.index.active };
   }
 }
 

@@ -12,6 +12,7 @@ export const COMMANDS = {
   simulate: () => import('./simulate.js'),
   user: () => import('./user.js'),
   verify: () => import('./verify.js'),
+  'verify-bundle': () => import('./verify-bundle.js'),
 } satisfies Record<string, () => Promise<{ command: Command }>>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -24,7 +25,7 @@ export function isCommandName(name: string): name is CommandName {
  * The order `gxpw --help` lists them in: the way an administrator meets them (start, set up, check,
  * test, operate). A command missing here is still listed, after these.
  */
-const HELP_ORDER: readonly CommandName[] = ['serve', 'migrate', 'demo', 'user', 'verify', 'run', 'simulate', 'checkpoint', 'keys'];
+const HELP_ORDER: readonly CommandName[] = ['serve', 'migrate', 'demo', 'user', 'verify', 'verify-bundle', 'run', 'simulate', 'checkpoint', 'keys'];
 
 export function helpOrder(): CommandName[] {
   return [...HELP_ORDER, ...(Object.keys(COMMANDS) as CommandName[]).filter((name) => !HELP_ORDER.includes(name))];

@@ -14,7 +14,7 @@ export const command: Command = {
   run: async (values, [action = 'list']) => {
     if (action === 'list') {
       const keys = Keyring.open(loadConfig().keysDir).publicKeys();
-      print(values, { keys }, keys.map((k) => `${k.keyId}  ${k.createdAt}${k.active ? '  (active)' : ''}`).join('\n'));
+      print(values, { keys }, keys.map((k) => `${k.keyId}  ${k.createdAt}  ${k.fingerprint}${k.active ? '  (active)' : ''}`).join('\n'));
       return 0;
     }
     if (action !== 'rotate') throw new UsageError(`unknown keys action '${action}'`);

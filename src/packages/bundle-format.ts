@@ -20,6 +20,7 @@
 // Imports: node built-ins and canonical-json only (types aside), so the offline verifier can use it.
 import { createPublicKey } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { sealedFieldsOf } from '../signatures/signature-seal.js';
 import { canonicalJson, digestOf, sha256Hex } from '../platform/canonical-json.js';
 import type { AuditExcerpt, ExcerptCheckpoint, ExcerptEvent } from '../audit/audit-excerpt.js';
 import type { PackageManifest } from './package-manifest.js';
@@ -136,32 +137,12 @@ export interface BundleWritten {
   sha256: string;
 }
 
-/** The tag that starts every signature seal's payload (signature-model.ts `signedFieldsOf`). */
-export const SIGNATURE_SEAL_TYPE = 'gxpw.signature.v1';
-
 /**
- * What the server's Ed25519 seal of a signature covers: RFC 8785 canonical JSON of these fields.
- * The same as `canonicalJson(signedFieldsOf(row))` in signature-model.ts (a test holds them equal);
- * repeated here because the offline verifier must not load the database models.
+ * What the server's Ed25519 seal of a signature covers: RFC 8785 canonical JSON of its sealed
+ * fields, built by the very function the signature service seals with (signature-seal.ts).
  */
 export function signatureSealPayload(s: Omit<BundleSignature, 'id' | 'serverSignature'>): string {
-  return canonicalJson({
-    type: SIGNATURE_SEAL_TYPE,
-    recordType: s.recordType,
-    recordId: s.recordId,
-    recordVersion: s.recordVersion,
-    recordDigest: s.recordDigest,
-    meaning: s.meaning,
-    reason: s.reason,
-    signerId: s.signerId,
-    signerUsername: s.signerUsername,
-    signerName: s.signerName,
-    signerRole: s.signerRole,
-    signedAt: s.signedAt,
-    authMethod: s.authMethod,
-    sessionId: s.sessionId,
-    keyId: s.keyId,
-  });
+  return canonicalJson(sealedFieldsOf(s));
 }
 
 /** The plain signature fields of a Signature row (or anything carrying them). */

@@ -1,6 +1,7 @@
 // One row per electronic signature; insert-only in the database itself (migration 0002).
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type ModelStatic, type Sequelize } from 'sequelize';
 import type { RecordStateDefinition } from '../audit/record-states.js';
+import { sealedFieldsOf } from './signature-seal.js';
 
 /** Signature rows as `gxpw verify` reconciles them (record-states.ts): a deleted signature is found too. */
 export const SIGNATURE_RECORD_STATES: RecordStateDefinition[] = [
@@ -62,23 +63,7 @@ export function defineSignatureModel(sequelize: Sequelize): ModelStatic<Signatur
   return BoundSignature;
 }
 
-/** The fields the server's Ed25519 signature covers: everything but the row id. */
+/** The fields the server's Ed25519 signature covers: everything but the row id (signature-seal.ts). */
 export function signedFieldsOf(s: Omit<InferAttributes<Signature>, 'id' | 'serverSignature'>) {
-  return {
-    type: 'gxpw.signature.v1',
-    recordType: s.recordType,
-    recordId: s.recordId,
-    recordVersion: s.recordVersion,
-    recordDigest: s.recordDigest,
-    meaning: s.meaning,
-    reason: s.reason,
-    signerId: s.signerId,
-    signerUsername: s.signerUsername,
-    signerName: s.signerName,
-    signerRole: s.signerRole,
-    signedAt: s.signedAt,
-    authMethod: s.authMethod,
-    sessionId: s.sessionId,
-    keyId: s.keyId,
-  };
+  return sealedFieldsOf(s);
 }

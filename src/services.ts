@@ -171,7 +171,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const stepExecutors = { exchange: exchangeSteps, generated: new GeneratedExecutor(exchangeSteps), messageSet: new MessageSetExecutor(evidence, messageSets) };
   const runs = new RunService(database, scenarioModels, contracts, scenarios, evidence, runPlanner, runRecovery, stepExecutors, audit, config.runner, now, configuredSelfOrigin(config));
   const deviations = new DeviationService(database, defineDeviationModels(database.sequelize), runs, signatures, audit, now);
-  const runEvidence = new RunEvidenceExport(runs, deviations, evidence, signatures, exports, now);
+  const runEvidence = new RunEvidenceExport(runs, deviations, evidence, signatures, audit, checkpoints, keyring, exports, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
   evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));

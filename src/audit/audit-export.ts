@@ -63,7 +63,7 @@ export class AuditExportService {
       events: upTo(this.audit.iterate(filter, 'asc'), verification.lastSeq),
       verification,
       checkpoint,
-      keyFingerprint: checkpoint ? this.fingerprintOf(checkpoint.keyId) : null,
+      keyFingerprint: checkpoint ? publicKeyFingerprint(this.keyring, checkpoint.keyId) : null,
     });
     return this.exports.create(ctx, {
       entityType: AUDIT_TRAIL_RECORD.type,
@@ -124,12 +124,13 @@ export class AuditExportService {
     return { filter, report };
   }
 
-  /** SHA-256 over the key's SubjectPublicKeyInfo (DER): what a reader compares with GET /api/v1/keys. */
-  private fingerprintOf(keyId: string): string | null {
-    const key = this.keyring.publicKeys().find((k) => k.keyId === keyId);
-    if (!key) return null;
-    return createHash('sha256').update(createPublicKey(key.publicKeyPem).export({ type: 'spki', format: 'der' })).digest('hex');
-  }
+}
+
+/** SHA-256 over the key's SubjectPublicKeyInfo (DER): what a reader compares with GET /api/v1/keys. */
+export function publicKeyFingerprint(keyring: Keyring, keyId: string): string | null {
+  const key = keyring.publicKeys().find((k) => k.keyId === keyId);
+  if (!key) return null;
+  return createHash('sha256').update(createPublicKey(key.publicKeyPem).export({ type: 'spki', format: 'der' })).digest('hex');
 }
 
 /** What the export event records about the request: the filters given, the actor as resolved. */

@@ -46,6 +46,9 @@ export interface AuditReportVerification {
 export interface AuditReportModel {
   /** Printed on every page: what document this is. */
   documentId: string;
+  /** The PDF's metadata: who generated it (printed name) and when (ISO, UTC). */
+  author: string;
+  createdAt: string;
   title: string;
   subtitle: string;
   filters: LabelledValue[];
@@ -116,6 +119,8 @@ export function presentAuditReport(input: {
   const stamp = generatedAt.toISOString();
   return {
     documentId: `AUDIT-${stamp.slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`,
+    author: generatedBy.name,
+    createdAt: stamp,
     title: TEXT.title,
     subtitle: TEXT.subtitle,
     filters: presentFilters(filter),
@@ -181,28 +186,33 @@ export function summarizeChange(before: unknown, after: unknown): string {
 }
 
 function presentVerification(verification: AuditVerification, checkpoint: AuditCheckpoint | null, keyFingerprint: string | null): AuditReportVerification {
-  const checked = `${formatCount(verification.eventsChecked)} events and ${formatCount(verification.checkpointsChecked)} signed checkpoints recomputed at ${formatUtcTime(verification.verifiedAt)}`;
+  const checked = `${formatCount(verification.eventsChecked)} events and ${formatCount(verification.checkpointsChecked)} signed checkpoint${verification.checkpointsChecked === 1 ? '' : 's'} recomputed as this report was generated`;
   return {
     ok: verification.ok,
     chain: verification.ok
       ? `Intact: the whole trail (events 1–${formatCount(verification.lastSeq)}), which includes every event listed, was verified — ${checked}: every leaf hash, the chain and every checkpoint signature match.`
       : `NOT INTACT: the first bad event is ${verification.firstBadSeq ?? '?'} — ${verification.problem ?? 'see the problems below'} (${checked}). Do not rely on the events from there on without an investigation.`,
     problems: verification.problems.map((p) => `event ${p.seq}: ${p.problem}`),
-    checkpoint: checkpoint
-      ? [
-          { label: 'Tree size', value: `${formatCount(checkpoint.treeSize)} events` },
-          { label: 'Merkle root', value: checkpoint.rootHash },
-          { label: 'Chain hash', value: checkpoint.chainHash },
-          { label: 'Signed at', value: formatUtcTime(checkpoint.createdAt) },
-          { label: 'Key id', value: `${checkpoint.keyId} (Ed25519)` },
-          { label: 'Key fingerprint', value: keyFingerprint ? `SHA-256:${keyFingerprint}` : 'unknown key' },
-        ]
-      : null,
+    checkpoint: presentCheckpointFacts(checkpoint, keyFingerprint),
     howToVerify: [...TEXT.howToVerify],
   };
 }
 
-function summaryOf(listed: ListedEvents, checkpoint: AuditCheckpoint | null): string {
+/** The latest signed checkpoint as a reader checks it: size, root, chain head, key and its fingerprint. */
+export function presentCheckpointFacts(checkpoint: AuditCheckpoint | null, keyFingerprint: string | null): LabelledValue[] | null {
+  if (!checkpoint) return null;
+  return [
+    { label: 'Tree size', value: `${formatCount(checkpoint.treeSize)} events` },
+    { label: 'Merkle root', value: checkpoint.rootHash },
+    { label: 'Chain hash', value: checkpoint.chainHash },
+    { label: 'Signed at', value: formatUtcTime(checkpoint.createdAt) },
+    { label: 'Key id', value: `${checkpoint.keyId} (Ed25519)` },
+    { label: 'Key fingerprint', value: keyFingerprint ? `SHA-256 ${keyFingerprint}` : 'unknown key' },
+  ];
+}
+
+/** How many events a document lists, and which of them the latest signed checkpoint covers. */
+export function summaryOf(listed: ListedEvents, checkpoint: AuditCheckpoint | null): string {
   if (listed.count === 0) return TEXT.noRows;
   const range = `${formatCount(listed.count)} event${listed.count === 1 ? '' : 's'} listed (sequence numbers ${listed.firstSeq}–${listed.lastSeq}).`;
   if (!checkpoint) return `${range} ${TEXT.noCheckpoint}`;

@@ -2,7 +2,9 @@
 // plan and why it ran at that depth, every step with expected vs actual, the evidence index with
 // SHA-256 digests, the signatures (Part 11 §11.50 manifestation) and the deviations. Every string
 // the PDF prints is built here and tested without a PDF; run-evidence-pdf.ts only draws it.
-import { formatUtcTime, type LabelledValue } from '../audit/audit-report-presenter.js';
+import type { AuditCheckpoint, AuditEvent } from '../audit/audit-models.js';
+import { formatUtcTime, presentAuditReportRow, presentCheckpointFacts, summaryOf, type AuditReportRow, type LabelledValue } from '../audit/audit-report-presenter.js';
+import { presentSignatureManifestation, type SignatureManifestation } from '../documents/signature-block.js';
 import type { EvidenceItem } from '../evidence/evidence-model.js';
 import { presentSignature } from '../signatures/signature-presenter.js';
 import type { Signature } from '../signatures/signature-model.js';
@@ -11,19 +13,7 @@ import type { DeviationContent } from './deviation-service.js';
 import type { Assurance } from './run-plan.js';
 import type { Run, RunStep } from './scenario-models.js';
 
-export type { LabelledValue };
-
-/** One signature as Part 11 §11.50 wants it shown: printed name, date and time with zone, meaning — and whether it still holds. */
-export interface SignatureBlock {
-  printedName: string;
-  /** Date and time with the time zone named. */
-  signedAt: string;
-  meaning: string;
-  valid: boolean;
-  /** 'valid', or 'INVALID — …' naming why. */
-  validity: string;
-  details: LabelledValue[];
-}
+export type { LabelledValue, SignatureManifestation };
 
 export interface StepEntry {
   position: string;
@@ -46,13 +36,16 @@ export interface EvidenceRow {
   mediaType: string;
   size: string;
   captured: string;
+  /** The file re-hashed as the document was generated: 'intact', or what is wrong. */
+  check: string;
+  intact: boolean;
 }
 
 export interface DeviationEntry {
   heading: string;
   status: string;
   fields: LabelledValue[];
-  signatures: SignatureBlock[];
+  signatures: SignatureManifestation[];
   /** Said when the deviation carries no signature; null when it does. */
   noSignatures: string | null;
 }
@@ -69,10 +62,21 @@ export interface RunEvidenceModel {
   steps: StepEntry[];
   evidence: EvidenceRow[];
   noEvidence: string;
-  signatures: SignatureBlock[];
+  signatures: SignatureManifestation[];
   noSignatures: string | null;
   deviations: DeviationEntry[];
   noDeviations: string | null;
+  verification: {
+    /** What was checked as the document was generated, each with its outcome. */
+    checks: Array<LabelledValue & { ok: boolean }>;
+    /** The audit trail of the run and its deviations (signatures and exports included). */
+    audit: AuditReportRow[];
+    auditSummary: string;
+    checkpoint: LabelledValue[] | null;
+  };
+  /** The PDF's metadata: who generated it and when (ISO, UTC). */
+  author: string;
+  createdAt: string;
 }
 
 export interface SignatureWithVerification {
@@ -93,7 +97,11 @@ export interface DeviationRecord {
 export interface RunEvidenceInput {
   run: Run;
   steps: RunStep[];
-  evidence: EvidenceItem[];
+  /** Each catalogue row with the result of re-hashing its file now. */
+  evidence: Array<{ item: EvidenceItem; check: 'intact' | 'missing' | 'changed' }>;
+  audit: AuditEvent[];
+  checkpoint: AuditCheckpoint | null;
+  keyFingerprint: string | null;
   signatures: SignatureWithVerification[];
   deviations: DeviationRecord[];
   generatedAt: Date;
@@ -158,18 +166,47 @@ export function presentRunEvidence(input: RunEvidenceInput): RunEvidenceModel {
       notRun: (assurance.notRun ?? []).map((s) => `${s.key} version ${s.version} (${s.category}) was not run: written for contract version ${s.contractVersion}`),
     },
     steps: steps.map(presentStepEntry),
-    evidence: input.evidence.map((item) => ({
+    evidence: input.evidence.map(({ item, check }) => ({
       digest: item.digest,
       what: [item.originalName, ...(usedBy.get(item.digest) ?? []), item.belongsToType && item.belongsToType !== 'run' ? `${item.belongsToType} ${item.belongsToId}` : null].filter(Boolean).join('; ') || TEXT.none,
       mediaType: item.mediaType,
       size: formatBytes(Number(item.size)),
       captured: `${formatUtcTime(item.capturedAt)} by ${item.capturedByName}`,
+      check: check === 'intact' ? 'intact' : `${check.toUpperCase()} ON DISK`,
+      intact: check === 'intact',
     })),
     noEvidence: TEXT.noEvidence,
     signatures: input.signatures.map(presentSignatureBlock),
     noSignatures: input.signatures.length ? null : TEXT.noSignatures,
     deviations: input.deviations.map(presentDeviation),
     noDeviations: input.deviations.length ? null : TEXT.noDeviations,
+    verification: presentChecks(input),
+    author: input.generatedBy.name,
+    createdAt: input.generatedAt.toISOString(),
+  };
+}
+
+function presentChecks(input: RunEvidenceInput): RunEvidenceModel['verification'] {
+  const signatures = [...input.signatures, ...input.deviations.flatMap((d) => d.signatures)];
+  const invalid = signatures.filter((s) => !s.verification.valid).length;
+  const broken = input.evidence.filter((e) => e.check !== 'intact').length;
+  const seqs = input.audit.map((e) => e.seq);
+  return {
+    checks: [
+      {
+        label: 'Electronic signatures',
+        value: signatures.length === 0 ? 'none to verify' : invalid === 0 ? `${signatures.length} verified: server seal and record digest match` : `${invalid} of ${signatures.length} INVALID (see each signature)`,
+        ok: invalid === 0,
+      },
+      {
+        label: 'Evidence files',
+        value: input.evidence.length === 0 ? 'none catalogued' : broken === 0 ? `${input.evidence.length} re-hashed: every SHA-256 matches` : `${broken} of ${input.evidence.length} CHANGED OR MISSING on disk (see the evidence index)`,
+        ok: broken === 0,
+      },
+    ],
+    audit: input.audit.map(presentAuditReportRow),
+    auditSummary: summaryOf({ count: seqs.length, firstSeq: seqs.length ? Math.min(...seqs) : null, lastSeq: seqs.length ? Math.max(...seqs) : null }, input.checkpoint),
+    checkpoint: presentCheckpointFacts(input.checkpoint, input.keyFingerprint),
   };
 }
 
@@ -190,24 +227,27 @@ export function presentStepEntry(step: RunStep): StepEntry {
   };
 }
 
-/** The §11.50 manifestation, from the one signature presenter every human-readable form uses. */
-export function presentSignatureBlock({ signature, verification }: SignatureWithVerification): SignatureBlock {
+/**
+ * The §11.50 manifestation (printed name, date and time with zone, meaning, validity), built from
+ * the one signature presenter every human-readable form uses, plus what the signature binds.
+ */
+export function presentSignatureBlock({ signature, verification }: SignatureWithVerification): SignatureManifestation {
   const shown = presentSignature(signature, verification, verification.signerAccess);
-  return {
-    printedName: shown.signer.printedName,
-    signedAt: formatUtcTime(shown.signedAt),
+  const block = presentSignatureManifestation({
+    signerName: shown.signer.printedName,
+    signerRole: shown.signer.role,
     meaning: shown.meaning,
+    signedAt: shown.signedAt,
+    reason: shown.reason,
     valid: shown.valid,
-    validity: shown.valid ? 'valid' : `INVALID — ${(shown.problem ?? '').replace(/^invalid — /, '')}`,
-    details: [
-      { label: 'Record', value: `${shown.record.type} ${shown.record.id}, version ${shown.record.version}` },
-      { label: 'Record digest', value: shown.record.digest },
-      { label: 'Signer', value: `${shown.signer.username}, role ${shown.signer.role}` },
-      { label: 'Reason', value: shown.reason },
-      { label: 'Signing access', value: shown.signerAccessManifestation },
-      { label: 'Signature', value: `id ${shown.id}, ${shown.authenticationMethod}, sealed with Ed25519 key ${shown.serverSignature.keyId}` },
-    ],
-  };
+    problem: shown.problem?.replace(/^invalid — /, '') ?? null,
+    signerAccess: shown.signerAccessManifestation,
+  });
+  block.lines.push(
+    { label: 'Signed record', value: `${shown.record.type} ${shown.record.id}, version ${shown.record.version}; SHA-256 ${shown.record.digest}` },
+    { label: 'Seal', value: `signature ${shown.id}, ${shown.authenticationMethod}, Ed25519 key ${shown.serverSignature.keyId}` },
+  );
+  return block;
 }
 
 function presentDeviation(deviation: DeviationRecord): DeviationEntry {
@@ -233,27 +273,38 @@ function presentDeviation(deviation: DeviationRecord): DeviationEntry {
 
 /**
  * An expected or actual value as lines a reader takes in: `field: value`, one item of a list per
- * line, nested values as compact JSON.
+ * line, nested values inline as `{field: value, …}` (text unquoted, nothing left out).
  */
 export function describeValue(value: unknown): string {
   const lines: string[] = [];
-  const scalar = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   if (value === null || value === undefined) lines.push(TEXT.none);
-  else if (Array.isArray(value)) for (const item of value) lines.push(`– ${scalar(item)}`);
+  else if (Array.isArray(value)) for (const item of value) lines.push(`– ${inline(item, false)}`);
   else if (typeof value === 'object') {
     const entries = Object.entries(value);
     if (!entries.length) lines.push(TEXT.none);
     for (const [key, inner] of entries) {
-      if (Array.isArray(inner) && inner.length && inner.some((i) => typeof i === 'object' && i !== null)) {
+      if (Array.isArray(inner) && inner.some((i) => typeof i === 'object' && i !== null)) {
         lines.push(`${key}:`);
-        for (const item of inner) lines.push(`  – ${scalar(item)}`);
+        for (const item of inner) lines.push(`  – ${inline(item, false)}`);
       } else {
-        lines.push(`${key}: ${scalar(inner)}`);
+        lines.push(`${key}: ${inline(inner, false)}`);
       }
     }
-  } else lines.push(scalar(value));
+  } else lines.push(inline(value, false));
   const text = lines.join('\n');
   return text.length > VALUE_LIMIT ? `${text.slice(0, VALUE_LIMIT - 1)}… (shortened; GET /api/v1/runs/:id has it whole)` : text;
+}
+
+/** One value on one line; `nested` objects and lists get their brackets, the outermost does not. */
+function inline(value: unknown, nested = true): string {
+  if (value === null || value === undefined) return TEXT.none;
+  if (typeof value === 'string') return value === '' ? '""' : value;
+  if (Array.isArray(value)) return `[${value.map((v) => inline(v)).join(', ')}]`;
+  if (typeof value === 'object') {
+    const body = Object.entries(value).map(([k, v]) => `${k}: ${inline(v)}`).join(', ');
+    return nested ? `{${body}}` : body || '{}';
+  }
+  return String(value);
 }
 
 function evidenceUses(steps: RunStep[]): Map<string, string[]> {

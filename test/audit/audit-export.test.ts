@@ -4,7 +4,10 @@
 // bytes sent. Bad filters are a 400 naming the field, and export nothing.
 import { createHash, createPublicKey, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import type { AuditCheckpoint } from '../../src/audit/audit-models.js';
+import { presentAuditReport, presentFilters, summarizeChange } from '../../src/audit/audit-report-presenter.js';
 import type { AuditEntry } from '../../src/audit/audit-trail.js';
+import type { AuditVerification } from '../../src/audit/audit-verifier.js';
 import { systemContext, type RequestContext } from '../../src/platform/request-context.js';
 import { auditEvents } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -213,6 +216,24 @@ describeEachDatabase('audit trail export', (dialect) => {
     });
   });
 
+  describe('a long trail', () => {
+    const BULK = 3000;
+    it(`streams a report of ${BULK.toLocaleString('en-US')} events page by page, every page numbered, every event listed`, async function () {
+      this.timeout(120_000);
+      const ctx = systemContext('bulk import');
+      const entries = Array.from({ length: BULK }, (_, i) => ({ action: 'sample.measured', entityType: 'sample', entityId: `S-${String(i + 1).padStart(5, '0')}`, change: 'event' as const, after: { reading: i } }));
+      const recorded = await wb.services.database.write((tx) => wb.services.audit.recordMany(tx, ctx, entries));
+      const sent = await download(wb.app, '/api/v1/audit/export?format=pdf&entityType=sample', auditor);
+      expect(sent.status).to.equal(200);
+      const { pages } = await pdfText(sent.bytes);
+      expect(pages.length).to.be.greaterThan(50);
+      pages.forEach((page, i) => expect(flat(page), `page ${i + 1}`).to.include(`Page ${i + 1} of ${pages.length}`));
+      const all = flat(pages.join(' '));
+      for (const entry of entries) expect(all).to.include(`sample ${entry.entityId}`);
+      expect(all).to.include(`3,000 events listed (sequence numbers ${recorded[0]!.seq}–${recorded[BULK - 1]!.seq})`);
+    });
+  });
+
   describe('bad filters', () => {
     const cases: Array<[string, string, string]> = [
       ['no format', 'entityType=widget', 'query.format'],
@@ -236,5 +257,46 @@ describeEachDatabase('audit trail export', (dialect) => {
         expect((await exportsRecorded()).length).to.equal(before);
       });
     }
+  });
+});
+
+describe('audit report model', () => {
+  const verification = (overrides: Partial<AuditVerification> = {}): AuditVerification => ({ ok: true, eventsChecked: 1200, checkpointsChecked: 1, lastSeq: 1200, headChainHash: 'c'.repeat(64), witnessTreeSize: 1000, firstBadSeq: null, problem: null, problems: [], verifiedAt: '2026-01-02T03:04:05.000Z', ...overrides });
+  const checkpoint = { id: 1, treeSize: 1000, rootHash: 'r'.repeat(64), chainHash: 'h'.repeat(64), createdAt: '2026-01-01T00:00:00.000Z', keyId: 'k'.repeat(16), signature: 's', frontier: '[]' } as unknown as AuditCheckpoint;
+  const model = (v = verification()) => presentAuditReport({ filter: {}, generatedAt: new Date('2026-01-02T03:04:05Z'), generatedBy: { name: 'Aurelia Auditor', username: 'auditor', role: 'auditor' }, events: (async function* () {})(), verification: v, checkpoint, keyFingerprint: 'f'.repeat(64) });
+
+  it('summarizes a change as the fields that changed, old → new, shortened', () => {
+    expect(summarizeChange({ status: 'open', title: 'A' }, { status: 'resolved', title: 'A' })).to.equal('status: open → resolved');
+    expect(summarizeChange(null, { key: 'IF-1', version: 2 })).to.equal('key: IF-1; version: 2');
+    expect(summarizeChange({ a: 1 }, { a: 1 })).to.equal('no field changed');
+    expect(summarizeChange(null, null)).to.equal('—');
+    expect(summarizeChange({ text: 'x'.repeat(500) }, { text: 'y' })).to.equal(`text: ${'x'.repeat(59)}… → y`);
+    expect(summarizeChange(null, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field${i}`, 'value'])))).to.have.length(320);
+  });
+
+  it('names the filters in words: record, user, action, period', () => {
+    expect(presentFilters({ entityType: 'run', entityId: '7', actor: { id: 3, username: 'qa', printedName: 'Quinn Quality' }, from: '2026-01-01T00:00:00Z', to: '2026-01-31T23:59:59+01:00' })).to.deep.equal([
+      { label: 'Record', value: 'run 7' },
+      { label: 'User', value: 'Quinn Quality (qa, user 3)' },
+      { label: 'Action', value: 'all' },
+      { label: 'Period', value: 'from 2026-01-01 00:00:00 UTC to 2026-01-31 22:59:59 UTC' },
+    ]);
+    expect(presentFilters({})[3]).to.deep.equal({ label: 'Period', value: 'the whole trail' });
+  });
+
+  it('says the trail is intact, or names the first bad event', () => {
+    expect(model().verification.chain).to.match(/^Intact: the whole trail \(events 1–1,200\)/);
+    const broken = model(verification({ ok: false, firstBadSeq: 57, problem: 'leaf hash does not match the event', problems: [{ seq: 57, problem: 'leaf hash does not match the event' }] })).verification;
+    expect(broken.ok).to.equal(false);
+    expect(broken.chain).to.match(/^NOT INTACT: the first bad event is 57 — leaf hash does not match the event/);
+    expect(broken.problems).to.deep.equal(['event 57: leaf hash does not match the event']);
+  });
+
+  it('prints the latest checkpoint and says which listed events it covers', () => {
+    const m = model();
+    expect(m.verification.checkpoint).to.deep.include({ label: 'Key fingerprint', value: `SHA-256 ${'f'.repeat(64)}` });
+    expect(m.summaryOf({ count: 2, firstSeq: 10, lastSeq: 20 })).to.match(/All of them are covered by the latest signed checkpoint \(tree size 1,000\)/);
+    expect(m.summaryOf({ count: 2, firstSeq: 1001, lastSeq: 1100 })).to.match(/recorded after the latest signed checkpoint/);
+    expect(m.summaryOf({ count: 0, firstSeq: null, lastSeq: null })).to.equal('No audit event matches these filters.');
   });
 });

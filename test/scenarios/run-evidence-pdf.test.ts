@@ -5,7 +5,8 @@
 import type { Server } from 'node:http';
 import { expect } from 'chai';
 import request from 'supertest';
-import { describeValue } from '../../src/scenarios/run-evidence-presenter.js';
+import { describeValue, presentSignatureBlock } from '../../src/scenarios/run-evidence-presenter.js';
+import type { Signature } from '../../src/signatures/signature-model.js';
 import { auditEvents } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { download, flat, pdfText } from '../support/export-download.js';
@@ -199,5 +200,25 @@ describeEachDatabase('run evidence PDF', (dialect) => {
   it('is refused to an administrator (not a reviewer of regulated content)', async () => {
     const sent = await download(wb.app, `/api/v1/runs/${run.id}/pdf`, await wb.login('admin'));
     expect(sent.status).to.equal(403);
+  });
+});
+
+describe('run evidence model', () => {
+  it('writes expected and actual values as lines a reader takes in', () => {
+    expect(describeValue({ status: [201], schema: true, maxLatencyMs: null, assertions: [{ pointer: '/orderNumber', matches: '^\\d{10}$' }] })).to.equal(
+      ['status: [201]', 'schema: true', 'maxLatencyMs: —', 'assertions:', '  – pointer: /orderNumber, matches: ^\\d{10}$'].join('\n'),
+    );
+    expect(describeValue({ error: 'connect ECONNREFUSED' })).to.equal('error: connect ECONNREFUSED');
+    expect(describeValue({})).to.equal('—');
+    expect(describeValue({ body: 'x'.repeat(5000) })).to.match(/… \(shortened; GET \/api\/v1\/runs\/:id has it whole\)$/);
+  });
+
+  it('shows an invalid signature as invalid, naming why, with every §11.50 element still printed', () => {
+    const signature = { id: 9, recordType: 'deviation', recordId: '3', recordVersion: 2, recordDigest: 'd'.repeat(64), meaning: 'approved', reason: 'closed', signerId: 4, signerUsername: 'qa', signerName: 'Quinn Quality', signerRole: 'qa', signedAt: '2026-01-02T03:04:05.000Z', authMethod: 'password', sessionId: 's', keyId: 'k1', serverSignature: 'x' } as unknown as Signature;
+    const block = presentSignatureBlock({ signature, verification: { valid: false, problem: 'invalid — record changed after signing', signerAccess: null } });
+    expect(block.stateLabel).to.equal('INVALID');
+    const lines = Object.fromEntries(block.lines.map((l) => [l.label, l.value]));
+    expect(lines).to.include({ 'Printed name': 'Quinn Quality', 'Date and time': '2026-01-02 03:04:05 UTC', Meaning: 'approved', Validity: 'invalid — record changed after signing' });
+    expect(lines['Signed record']).to.equal(`deviation 3, version 2; SHA-256 ${'d'.repeat(64)}`);
   });
 });

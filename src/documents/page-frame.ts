@@ -34,6 +34,38 @@ interface FramedPage extends PDFKit.PDFPage {
   xobjects: Record<string, unknown>;
 }
 
+/**
+ * pdfkit turns every content operator it writes ("BT", "1 0 0 1 56 700 Tm", …) into a Uint8Array
+ * of its own, kept until the page is written out: a long document's pages then make most of its
+ * memory traffic. The page's operators are gathered as strings and handed over in batches —
+ * the same bytes (pdfkit ends each chunk with a newline; so does the join).
+ */
+function batchContentWrites(page: PDFKit.PDFPage): void {
+  const target = page as unknown as { write(chunk: unknown): unknown; end(): unknown; content: { write(chunk: unknown): void } };
+  const pending: string[] = [];
+  const handOver = () => {
+    if (pending.length === 0) return;
+    target.content.write(pending.join('\n'));
+    pending.length = 0;
+  };
+  target.write = (chunk: unknown) => {
+    if (typeof chunk !== 'string') {
+      handOver();
+      return target.content.write(chunk);
+    }
+    pending.push(chunk);
+    if (pending.length >= 512) handOver();
+  };
+  const end = target.end.bind(page);
+  target.end = () => {
+    handOver();
+    return end();
+  };
+}
+
+/** Distinct words a font keeps shaped (see forgetLayouts). */
+const LAYOUT_CACHE_WORDS = 1000;
+
 const PAGE_NUMBER_XOBJECT = 'GxpwPageNumber';
 const PAGE_NUMBER_WIDTH = 120;
 
@@ -55,12 +87,18 @@ export class PageFrame {
     doc.on('pageAdded', () => {
       this.count += 1;
       this.numbers.set(doc.page, this.count);
+      batchContentWrites(doc.page);
     });
   }
 
   /** Pages added so far. */
   get pageCount(): number {
     return this.count;
+  }
+
+  /** Pages drawn but not yet written out (the current and pinned ones included). */
+  get bufferedPages(): number {
+    return (this.doc as unknown as PdfKitInternals)._pageBuffer.length;
   }
 
   /** The 1-based number of the page being drawn. */
@@ -113,6 +151,19 @@ export class PageFrame {
       page.end();
     }
     internals._pageBuffer = keep;
+    this.forgetLayouts();
+  }
+
+  /**
+   * pdfkit caches the shaped glyphs of every distinct word it ever measured or drew, for the life
+   * of the document; with thousands of ids and numbers that cache, not the pages, becomes the
+   * memory of a long document. Emptied when it grows past a bound: frequent words come back at once.
+   */
+  private forgetLayouts(): void {
+    const families = (this.doc as unknown as { _fontFamilies: Record<string, { layoutCache?: Record<string, unknown> | null }> })._fontFamilies;
+    for (const font of Object.values(families)) {
+      if (font.layoutCache && Object.keys(font.layoutCache).length > LAYOUT_CACHE_WORDS) font.layoutCache = Object.create(null) as Record<string, unknown>;
+    }
   }
 
   /** Frames the pages still in memory, writes the page count and ends the document. */

@@ -58,15 +58,30 @@ export interface PdfDocumentOptions {
   lang?: string;
 }
 
-let fontBuffers: Map<FontName, Buffer> | null = null;
+/** A parsed font (fontkit's, as pdfkit returns it); opaque here. */
+type ParsedFont = object;
 
-/** The TTF files, read once per process: every document embeds subsets of them. */
-function fonts(): Map<FontName, Buffer> {
-  if (!fontBuffers) {
+let parsedFonts: Map<FontName, ParsedFont> | null = null;
+
+/**
+ * The fonts, read and parsed once per process: parsing DejaVu's tables costs about a second, and
+ * pdfkit accepts an already parsed font. Each document still embeds its own subset.
+ */
+export function documentFonts(): ReadonlyMap<FontName, ParsedFont> {
+  return fonts();
+}
+
+function fonts(): Map<FontName, ParsedFont> {
+  if (!parsedFonts) {
     const require = createRequire(import.meta.url);
-    fontBuffers = new Map(Object.entries(FONT_FILES).map(([name, file]) => [name as FontName, fs.readFileSync(require.resolve(file))]));
+    const loader = new PDFDocument({ autoFirstPage: false });
+    parsedFonts = new Map();
+    for (const [name, file] of Object.entries(FONT_FILES)) {
+      loader.font(fs.readFileSync(require.resolve(file)) as unknown as string);
+      parsedFonts.set(name as FontName, (loader as unknown as { _font: { font: ParsedFont } })._font.font);
+    }
   }
-  return fontBuffers;
+  return parsedFonts;
 }
 
 /**
@@ -98,9 +113,52 @@ export function createPdfDocument(options: PdfDocumentOptions): Doc {
       CreationDate: new Date(options.createdAt),
     },
   } as PDFKit.PDFDocumentOptions);
-  for (const [name, buffer] of fontFiles) doc.registerFont(name, buffer as unknown as string);
+  for (const [name, font] of fontFiles) doc.registerFont(name, font as unknown as string);
+  // The default font is the regular one: known under its name too, so it is not loaded twice.
+  const internals = doc as unknown as { _font: unknown; _fontFamilies: Record<string, unknown> };
+  internals._fontFamilies[FONT.regular] = internals._font;
+  for (const mono of [FONT.mono, FONT.monoBold]) {
+    doc.font(mono);
+    layOutMonospaceByCharacter(internals._font as EmbeddedFont);
+  }
   doc.font(FONT.regular).fontSize(SIZE.body);
   return doc;
+}
+
+/** What we touch of pdfkit's EmbeddedFont (pdfkit is pinned by package.json). */
+interface EmbeddedFont {
+  font: { glyphForCodePoint(codePoint: number): { advanceWidth: number; codePoints: number[] } };
+  scale: number;
+  layoutCache: object | null;
+  layoutRun(text: string, features?: unknown): unknown;
+}
+
+/**
+ * Monospace text here is digests, keys and ids: one glyph per character, no kerning, no
+ * ligatures. Full OpenType shaping of every distinct 64-character digest (and pdfkit caching each
+ * result for the whole document) was most of the time and memory of a package with 10,000
+ * evidence files; a glyph per code point gives the same glyphs and widths at a fraction of both.
+ */
+function layOutMonospaceByCharacter(font: EmbeddedFont): void {
+  const glyphs = new Map<number, { advanceWidth: number; codePoints: number[] }>();
+  font.layoutCache = null;
+  font.layoutRun = (text: string, features?: unknown) => {
+    if (features) throw new Error('monospace text takes no OpenType features');
+    const run = { glyphs: [] as unknown[], positions: [] as object[], advanceWidth: 0 };
+    for (const char of text) {
+      const codePoint = char.codePointAt(0)!;
+      let glyph = glyphs.get(codePoint);
+      if (!glyph) {
+        glyph = font.font.glyphForCodePoint(codePoint);
+        glyphs.set(codePoint, glyph);
+      }
+      const advance = glyph.advanceWidth * font.scale;
+      run.glyphs.push(glyph);
+      run.positions.push({ xAdvance: advance, yAdvance: 0, xOffset: 0, yOffset: 0, advanceWidth: advance });
+      run.advanceWidth += advance;
+    }
+    return run;
+  };
 }
 
 /**

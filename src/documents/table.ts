@@ -19,6 +19,12 @@ export interface TableColumn {
 /** `problem`: a gap, failure or invalid item, tinted so it cannot be missed. */
 export type RowTone = 'normal' | 'problem' | 'muted';
 
+/** One row's final cell strings, in column order, and its tone. */
+export interface TableRow {
+  cells: string[];
+  tone?: RowTone;
+}
+
 export interface TableOptions {
   columns: TableColumn[];
   fontSize?: number;
@@ -170,7 +176,7 @@ export class Table {
 }
 
 /** Draws a whole table from rows already in memory. */
-export function drawTable(doc: Doc, options: TableOptions, rows: Iterable<{ cells: string[]; tone?: RowTone }>, emptyText?: string): void {
+export function drawTable(doc: Doc, options: TableOptions, rows: Iterable<TableRow>, emptyText?: string): void {
   const table = new Table(doc, options);
   for (const row of rows) table.addRow(row.cells, row.tone);
   table.end(emptyText);

@@ -14,13 +14,13 @@ import type { AuditReportModel, LabelledValue } from './audit-report-presenter.j
 const ROWS_PER_FLUSH = 250;
 
 const COLUMN_LAYOUT: Record<string, Omit<TableColumn, 'header'>> = {
-  seq: { width: 0.55, align: 'right' },
-  time: { width: 1.35 },
-  actor: { width: 1.25 },
-  action: { width: 1.45 },
-  record: { width: 1.25 },
+  seq: { width: 0.5, align: 'right' },
+  time: { width: 1.3 },
+  actor: { width: 1.2 },
+  action: { width: 1.8 },
+  record: { width: 1.1 },
   reason: { width: 1.6 },
-  change: { width: 2.55 },
+  change: { width: 2.5 },
 };
 
 /** Hashes and keys: monospace, so a reader compares them character by character. */

@@ -186,11 +186,12 @@ export function summarizeChange(before: unknown, after: unknown): string {
 }
 
 function presentVerification(verification: AuditVerification, checkpoint: AuditCheckpoint | null, keyFingerprint: string | null): AuditReportVerification {
-  const checked = `${formatCount(verification.eventsChecked)} events and ${formatCount(verification.checkpointsChecked)} signed checkpoint${verification.checkpointsChecked === 1 ? '' : 's'} recomputed as this report was generated`;
+  const checkpoints = verification.checkpointsChecked === 0 ? 'no signed checkpoint yet' : `${formatCount(verification.checkpointsChecked)} signed checkpoint${verification.checkpointsChecked === 1 ? '' : 's'}`;
+  const checked = `${formatCount(verification.eventsChecked)} events and ${checkpoints}, recomputed as this report was generated`;
   return {
     ok: verification.ok,
     chain: verification.ok
-      ? `Intact: the whole trail (events 1–${formatCount(verification.lastSeq)}), which includes every event listed, was verified — ${checked}: every leaf hash, the chain and every checkpoint signature match.`
+      ? `Intact: the whole trail (events 1–${formatCount(verification.lastSeq)}), which includes every event listed, was verified — ${checked}: every leaf hash, the chain${verification.checkpointsChecked ? ' and every checkpoint signature' : ''} match.`
       : `NOT INTACT: the first bad event is ${verification.firstBadSeq ?? '?'} — ${verification.problem ?? 'see the problems below'} (${checked}). Do not rely on the events from there on without an investigation.`,
     problems: verification.problems.map((p) => `event ${p.seq}: ${p.problem}`),
     checkpoint: presentCheckpointFacts(checkpoint, keyFingerprint),

@@ -87,7 +87,7 @@ async function drawRunEvidence(model: RunEvidenceModel, out: PassThrough): Promi
   drawSubheading(doc, 'Audit trail of the run and its deviations');
   drawTable(
     doc,
-    { columns: [{ header: 'Seq', width: 0.55, align: 'right' }, { header: 'Time (UTC)', width: 1.35 }, { header: 'Actor', width: 1.3 }, { header: 'Action', width: 1.55 }, { header: 'Record', width: 1.1 }, { header: 'Reason', width: 1.9 }] },
+    { columns: [{ header: 'Seq', width: 0.55, align: 'right' }, { header: 'Time (UTC)', width: 1.35 }, { header: 'Actor', width: 1.3 }, { header: 'Action', width: 1.85 }, { header: 'Record', width: 1.1 }, { header: 'Reason', width: 1.6 }] },
     model.verification.audit.map((row) => ({ cells: [row.seq, row.time, row.actor, row.action, row.record, row.reason] })),
   );
   drawParagraph(doc, model.verification.auditSummary, { color: COLOR.muted, fontSize: SIZE.small });

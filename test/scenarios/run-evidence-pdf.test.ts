@@ -94,7 +94,6 @@ describeEachDatabase('run evidence PDF', (dialect) => {
       sent = await download(wb.app, `/api/v1/runs/${run.id}/pdf`, auditor);
       expect(sent.status, sent.bytes.toString()).to.equal(200);
       ({ text, pages } = await pdfText(sent.bytes));
-      if (process.env.KEEP_PDF) (await import('node:fs')).writeFileSync(`${process.env.KEEP_PDF}/run-${dialect}.pdf`, sent.bytes);
     });
 
     it('is a PDF download named after the run', () => {
@@ -184,7 +183,6 @@ describeEachDatabase('run evidence PDF', (dialect) => {
     expect(sent.status).to.equal(200);
     expect(sent.headers['content-disposition']).to.equal(`attachment; filename=run-${dryRun.id}-evidence-dry-run.pdf`);
     const { pages } = await pdfText(sent.bytes);
-    if (process.env.KEEP_PDF) (await import('node:fs')).writeFileSync(`${process.env.KEEP_PDF}/dry-${dialect}.pdf`, sent.bytes);
     for (const page of pages) expect(flat(page)).to.include('DRY RUN — NOT FOR RECORD');
     expect(flat(pages.join(' '))).to.include('No deviation was opened for this run.');
   });

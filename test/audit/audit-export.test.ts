@@ -3,6 +3,8 @@
 // exactly the matching events; and every export is itself an audit event naming the digest of the
 // bytes sent. Bad filters are a 400 naming the field, and export nothing.
 import { createHash, createPublicKey, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import type { AuditCheckpoint } from '../../src/audit/audit-models.js';
 import { presentAuditReport, presentFilters, summarizeChange } from '../../src/audit/audit-report-presenter.js';
@@ -213,6 +215,21 @@ describeEachDatabase('audit trail export', (dialect) => {
       const event = (await exportsRecorded()).find((e) => (e.after as { sha256: string }).sha256 === sent.sha256);
       expect(event?.after).to.deep.include({ format: 'pdf', bytes: sent.bytes.length, filters: { entityType: 'widget' } });
     });
+  });
+
+  it('records nothing and leaves no file when a document fails half-way', async () => {
+    const before = (await exportsRecorded()).length;
+    const failing = async function* () {
+      yield 'first bytes';
+      throw new Error('the renderer broke');
+    };
+    const create = wb.services.exports.create(systemContext('test'), { entityType: 'run', entityId: '1', format: 'pdf', contentType: 'application/pdf', fileName: 'x.pdf', content: () => failing() });
+    await create.then(
+      () => expect.fail('the export should fail'),
+      (error: Error) => expect(error.message).to.equal('the renderer broke'),
+    );
+    expect((await exportsRecorded()).length).to.equal(before);
+    expect(fs.readdirSync(path.join(wb.config.dataDir, 'exports'))).to.deep.equal([]);
   });
 
   describe('a long trail', () => {

@@ -23,6 +23,7 @@ import { registerRequirementRoutes } from './registry/requirement-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
 import { registerDeviationRoutes } from './scenarios/deviation-routes.js';
 import { registerPackageRoutes } from './packages/package-routes.js';
+import { registerRunEvidenceRoutes } from './scenarios/run-evidence-routes.js';
 import { registerScenarioRoutes } from './scenarios/scenario-routes.js';
 import { registerSignatureRoutes } from './signatures/signature-routes.js';
 
@@ -44,7 +45,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerUserRoutes(api, services.users, services.accessGrants);
   registerAccessGrantRoutes(api, services.accessGrants);
   registerSecurityAlertRoutes(api, services.alerts);
-  registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring);
+  registerAuditRoutes(api, services.audit, services.checkpoints, services.database, services.keyring, services.auditExports);
   registerSignatureRoutes(api, services.signatures, config.auth.signingRateLimitPerMinute);
   registerEvidenceRoutes(api, services.evidence);
   registerRegistryRoutes(api, services.systems, services.interfaces, services.registryTransfer, config.http.importBodyLimitBytes, services.now);
@@ -54,6 +55,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerScenarioRoutes(api, services.scenarios, services.runs);
   registerDeviationRoutes(api, services.deviations);
   registerPackageRoutes(api, services.packages, services.signatures);
+  registerRunEvidenceRoutes(api, services.runEvidence);
   options.extend?.(app, api);
   app.use(api.router);
   // The simulated ERP, WMS, serialization and trading-partner endpoints: a separate, public app.

@@ -2,7 +2,9 @@
 // calls `new SomeService()`, so tests build the whole system on a fresh database the same way.
 import path from 'node:path';
 import { defineAuditModels, type AuditModels } from './audit/audit-models.js';
+import { AuditExportService } from './audit/audit-export.js';
 import { AuditTrail } from './audit/audit-trail.js';
+import { AuditedExports } from './audit/audited-export.js';
 import { CheckpointService } from './audit/checkpoint-service.js';
 import { CheckpointWitness, EVIDENCE_WITNESS_FILE } from './audit/checkpoint-witness.js';
 import { RecordStates } from './audit/record-states.js';
@@ -21,6 +23,7 @@ import { DocumentTexts } from './documents/document-texts.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { StartupError } from './platform/errors.js';
 import { ensurePrivateDirectory } from './platform/files.js';
+import { MAX_ID } from './platform/http/common-schemas.js';
 import { Keyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { ContractService } from './registry/contract-service.js';
@@ -44,6 +47,7 @@ import { MessageSetValidator } from './scenarios/message-set-validator.js';
 import { PATTERN_TIMEOUT_MS, PatternMatcher } from './scenarios/pattern-matcher.js';
 import { configuredSelfOrigin } from './scenarios/environment-reference.js';
 import { RunPlanner } from './scenarios/run-plan.js';
+import { RunEvidenceExport } from './scenarios/run-evidence.js';
 import { RunRecovery } from './scenarios/run-recovery.js';
 import { RunService } from './scenarios/run-service.js';
 import { defineScenarioModels, SCENARIO_RECORD_STATES } from './scenarios/scenario-models.js';
@@ -62,6 +66,9 @@ export interface Services {
   models: AuthModels & AuditModels & RegistryModels;
   audit: AuditTrail;
   checkpoints: CheckpointService;
+  /** Generate → digest → audit (`export.created`) → send: every export goes through it. */
+  exports: AuditedExports;
+  auditExports: AuditExportService;
   passwordPolicy: PasswordPolicy;
   users: UserService;
   alerts: SecurityAlertService;
@@ -82,6 +89,7 @@ export interface Services {
   runs: RunService;
   deviations: DeviationService;
   packages: PackageService;
+  runEvidence: RunEvidenceExport;
   close(): Promise<void>;
 }
 
@@ -106,6 +114,12 @@ function recordStatesOfEveryFeature(): RecordStates {
   states.exempt('read_generations', 'change counters of the read cache, moved by triggers; no regulated content');
   states.exempt('login_name_failures', 'failure counters of names that are not accounts; every failure is an audit event of its own');
   return states;
+}
+
+/** A user named by user name or, failing that, by id (the audit export's `actor` filter). */
+async function findActor(models: AuthModels, nameOrId: string): Promise<{ id: number; username: string; printedName: string } | null> {
+  const user = (await models.User.findOne({ where: { username: nameOrId } })) ?? (/^[1-9]\d{0,9}$/.test(nameOrId) && Number(nameOrId) <= MAX_ID ? await models.User.findByPk(Number(nameOrId)) : null);
+  return user ? { id: user.id, username: user.username, printedName: user.fullName } : null;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -136,6 +150,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
   );
   const checkpoints = new CheckpointService(models, keyring, witness, logger, now);
   const audit = new AuditTrail(database, models, checkpoints, config.audit.checkpointEvery, recordStatesOfEveryFeature(), now);
+  // Exports wait here between being written (and digested, and audited) and being sent.
+  const exports = new AuditedExports(database, audit, path.join(config.dataDir, 'exports'));
+  const auditExports = new AuditExportService(database, audit, checkpoints, keyring, exports, (nameOrId) => findActor(models, nameOrId), now);
   const hasher = new PasswordHasher(config.auth.scryptLogN);
   const passwordPolicy = new PasswordPolicy(config.auth.passwordMinLength, config.auth.passwordMaxAgeDays);
   const alerts = new SecurityAlertService(database, models, audit, logger, now);
@@ -178,6 +195,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     texts: documentTexts,
   });
   const packages = new PackageService(database, definePackageModels(database.sequelize), manifests, interfaces, signatures, evidence, audit, keyring, documentTexts, now);
+  const runEvidence = new RunEvidenceExport(runs, deviations, evidence, signatures, audit, checkpoints, keyring, exports, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
   evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));
@@ -196,6 +214,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     models,
     audit,
     checkpoints,
+    exports,
+    auditExports,
     passwordPolicy,
     users,
     alerts,
@@ -215,6 +235,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     runs,
     deviations,
     packages,
+    runEvidence,
     close: async () => {
       // Let a run in progress record its end before the database goes away.
       await runs.idle();

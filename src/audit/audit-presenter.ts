@@ -45,6 +45,7 @@ export const AUDIT_CSV_COLUMNS = [
   'before',
   'after',
   'correlation_id',
+  'states',
   'leaf_hash',
   'chain_hash',
 ];
@@ -63,11 +64,18 @@ export function auditCsvRow(event: AuditEvent): string {
     event.beforeValue,
     event.afterValue,
     event.correlationId,
+    event.states,
     event.leafHash,
     event.chainHash,
   ]
     .map(csvCell)
     .join(',');
+}
+
+/** The CSV document, header first, one CRLF-terminated line per event, as the events arrive. */
+export async function* auditCsvLines(events: AsyncIterable<AuditEvent>): AsyncGenerator<string> {
+  yield `${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
+  for await (const event of events) yield `${auditCsvRow(event)}\r\n`;
 }
 
 /**

@@ -1,31 +1,43 @@
 // /api/v1/audit: search and export the audit trail, verify it, list and take checkpoints.
-import type { Response } from 'express';
 import { ConflictError } from '../platform/errors.js';
 import type { Keyring } from '../platform/keyring.js';
 import type { Database } from '../platform/database.js';
 import type { ApiRouter } from '../platform/http/api-router.js';
-import { auditCsvRow, AUDIT_CSV_COLUMNS, presentAuditEvent, presentCheckpoint } from './audit-presenter.js';
-import { auditQuery, type AuditQuery } from './audit-schemas.js';
-import type { AuditFilter, AuditTrail } from './audit-trail.js';
+import type { AuditExportService } from './audit-export.js';
+import { presentAuditEvent, presentCheckpoint } from './audit-presenter.js';
+import { auditExportQuery, auditQuery, type AuditExportQuery, type AuditQuery } from './audit-schemas.js';
+import type { AuditTrail } from './audit-trail.js';
+import { sendExport } from './audited-export.js';
 import { verifyAuditTrail } from './audit-verifier.js';
 import { reconcileRecordStates, withRecordReconciliation } from './record-reconciliation.js';
 import type { CheckpointService } from './checkpoint-service.js';
 
-export function registerAuditRoutes(api: ApiRouter, audit: AuditTrail, checkpoints: CheckpointService, database: Database, keyring: Keyring): void {
+export function registerAuditRoutes(api: ApiRouter, audit: AuditTrail, checkpoints: CheckpointService, database: Database, keyring: Keyring, exports: AuditExportService): void {
   api.add<unknown, AuditQuery>({
     method: 'get',
     path: '/api/v1/audit',
     permission: 'audit:read',
     tag: 'audit',
-    summary: 'Search the audit trail (entity, actor, action, time range), paginated; ?format=csv exports the same view',
+    summary: 'Search the audit trail (entity, actor, action, time range), paginated; ?format=csv exports the same view (an audited export)',
     query: auditQuery,
     produces: ['text/csv'],
-    handler: async ({ query }, res) => {
+    handler: async ({ query, ctx }, res) => {
       const { limit, cursor, order, format, ...filter } = query;
-      if (format === 'csv') return streamCsv(res, audit, filter, { limit, cursor, order });
+      if (format === 'csv') return sendExport(res, await exports.exportView(ctx, filter, { limit, cursor, order }));
       const page = await audit.list(filter, { limit, cursor, order });
       return { events: page.events.map(presentAuditEvent), nextCursor: page.nextCursor };
     },
+  });
+
+  api.add<unknown, AuditExportQuery>({
+    method: 'get',
+    path: '/api/v1/audit/export',
+    permission: 'audit:export',
+    tag: 'audit',
+    summary: 'Export the audit trail filtered by record, user (name or id), action and period, oldest first: CSV with every column, or the PDF report with the chain verification and the latest signed checkpoint; recorded as an export.created event with the SHA-256 of the bytes sent',
+    query: auditExportQuery,
+    produces: ['text/csv', 'application/pdf'],
+    handler: async ({ query, ctx }, res) => sendExport(res, await exports.export(ctx, query)),
   });
 
   api.add({
@@ -59,22 +71,4 @@ export function registerAuditRoutes(api: ApiRouter, audit: AuditTrail, checkpoin
       return res.status(result.created ? 201 : 200).json(presentCheckpoint(result.checkpoint));
     },
   });
-}
-
-/**
- * Streams the filtered view as CSV, page by page. Without an explicit cursor it exports every
- * matching event; with `cursor` it exports exactly that page, like the JSON answer.
- */
-async function streamCsv(res: Response, audit: AuditTrail, filter: AuditFilter, page: { limit: number; cursor?: number; order: 'asc' | 'desc' }): Promise<void> {
-  const rows = page.cursor === undefined ? audit.iterate(filter, page.order) : pageOnly(audit, filter, page);
-  res.status(200).type('text/csv; charset=utf-8').attachment('audit-trail.csv');
-  res.write(`${AUDIT_CSV_COLUMNS.join(',')}\r\n`);
-  for await (const event of rows) {
-    if (!res.write(`${auditCsvRow(event)}\r\n`)) await new Promise((resolve) => res.once('drain', resolve));
-  }
-  res.end();
-}
-
-async function* pageOnly(audit: AuditTrail, filter: AuditFilter, page: { limit: number; cursor?: number; order: 'asc' | 'desc' }) {
-  yield* (await audit.list(filter, page)).events;
 }

@@ -25,3 +25,30 @@ export type AuditQuery = AuditFilter & {
   order: 'asc' | 'desc';
   format: 'json' | 'csv';
 };
+
+// Query schema of GET /api/v1/audit/export: the same filters, named for people (a user by name or
+// id), and no paging: an export holds every matching event, oldest first.
+export const auditExportQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['format'],
+  properties: {
+    format: { type: 'string', enum: ['csv', 'pdf'], description: 'csv: every column, for analysis; pdf: the report an inspector receives' },
+    entityType: auditQuery.properties.entityType,
+    entityId: auditQuery.properties.entityId,
+    actor: { type: 'string', minLength: 1, maxLength: 64, description: 'A user name or user id', example: 'qa' },
+    action: auditQuery.properties.action,
+    from: auditQuery.properties.from,
+    to: auditQuery.properties.to,
+  },
+} as const;
+
+export interface AuditExportQuery {
+  format: 'csv' | 'pdf';
+  entityType?: string;
+  entityId?: string;
+  actor?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+}

@@ -31,7 +31,8 @@ export interface AuditEntry {
 export interface AuditFilter {
   entityType?: string;
   entityId?: string;
-  actorId?: number;
+  /** A user's id; null for what the system did on its own (seeding, the CLI on the server, timers). */
+  actorId?: number | null;
   action?: string;
   from?: string;
   to?: string;

@@ -55,12 +55,27 @@ export const PERMISSIONS = {
   'packages:read': EVERYONE,
   'packages:edit': ['it', 'qa'],
   'packages:decide': ['qa'],
+  /**
+   * Exports of the audit trail (CSV, the PDF report): whoever may read the trail may take it away,
+   * so administrators keep the audit read rights they have (they investigate account events).
+   * Each export is itself an audit event.
+   */
+  'audit:export': EVERYONE,
+  /**
+   * Exports of regulated records for review and inspection (the run evidence PDF, package PDFs and
+   * bundles): those who test, review and inspect. Not administrators: they administer users and
+   * keys and are not reviewers of regulated content (DESIGN.md §2). Each export is an audit event.
+   */
+  'records:export': ['it', 'qa', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
-/** Permissions that change nothing; the only ones an auditor may hold besides its own session. */
-export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'users:read', 'security-alerts:read', 'access-grants:read', 'signatures:read', 'registry:read', 'evidence:read', 'packages:read']);
+/**
+ * Permissions that change nothing; the only ones an auditor may hold besides its own session. An
+ * export changes no record: the event it appends says who took what away, as a sign-in's does.
+ */
+export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'audit:export', 'users:read', 'security-alerts:read', 'access-grants:read', 'signatures:read', 'registry:read', 'evidence:read', 'packages:read', 'records:export']);
 
 /**
  * Roles that can sign records at all (they hold `records:sign`). Moving a user into one of them is

@@ -1,0 +1,238 @@
+// The audit-trail report as a document model: every string the PDF prints, built here and tested
+// without a PDF (STYLE.md, documents). The layout (audit-report-pdf.ts) only draws it. Rows arrive
+// as a stream: the trail can hold hundreds of thousands of events.
+import type { AuditCheckpoint, AuditEvent } from './audit-models.js';
+import type { AuditVerification } from './audit-verifier.js';
+
+/** The filter of a report, resolved: the actor as a person, the period as given. */
+export interface AuditReportFilter {
+  entityType?: string;
+  entityId?: string;
+  /** Who the `actor` filter named, resolved to a user (or the system itself). */
+  actor?: { id: number | null; username: string; printedName: string };
+  action?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface AuditReportRow {
+  seq: string;
+  time: string;
+  actor: string;
+  action: string;
+  record: string;
+  reason: string;
+  change: string;
+}
+
+export interface LabelledValue {
+  label: string;
+  value: string;
+}
+
+/** What the report says about the integrity of the trail it lists (the verification appendix). */
+export interface AuditReportVerification {
+  ok: boolean;
+  /** One sentence: intact, or the first bad event and why. */
+  chain: string;
+  /** Each problem found, as a line (empty when intact). */
+  problems: string[];
+  /** The latest signed checkpoint: size, root, key and its fingerprint. */
+  checkpoint: LabelledValue[] | null;
+  /** How a reader re-checks the report's events without trusting this document. */
+  howToVerify: string[];
+}
+
+export interface AuditReportModel {
+  /** Printed on every page: what document this is. */
+  documentId: string;
+  /** The PDF's metadata: who generated it (printed name) and when (ISO, UTC). */
+  author: string;
+  createdAt: string;
+  title: string;
+  subtitle: string;
+  filters: LabelledValue[];
+  generated: LabelledValue[];
+  columns: Array<{ key: keyof AuditReportRow; header: string }>;
+  rows: AsyncIterable<AuditReportRow>;
+  /** Said instead of the table when no event matches. */
+  noRows: string;
+  verification: AuditReportVerification;
+  /** After the rows: how many were listed, and which the latest checkpoint covers. */
+  summaryOf(listed: ListedEvents): string;
+}
+
+export interface ListedEvents {
+  count: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+}
+
+const TEXT = {
+  title: 'Audit trail report',
+  subtitle: 'Who changed what, when and why — as the hash-chained audit trail recorded it (21 CFR Part 11 §11.10(e), EU GMP Annex 11 §9).',
+  allEvents: 'all',
+  noRows: 'No audit event matches these filters.',
+  systemActor: 'the system (no signed-in user)',
+  noCheckpoint: 'No signed checkpoint exists yet: the events are proven by the hash chain alone.',
+  noChange: '—',
+  howToVerify: [
+    'Each event carries a leaf hash (SHA-256 of its canonical JSON, RFC 8785) and a chain hash over the previous one; the CSV export (GET /api/v1/audit/export?format=csv with the same filters) holds both for every event listed here.',
+    'A checkpoint signs the RFC 6962 Merkle root over the first N leaf hashes with the server’s Ed25519 key; its public key is served at GET /api/v1/keys and its SHA-256 fingerprint is printed above.',
+    'GET /api/v1/audit/verify or `gxpw verify` recomputes every hash, the chain and every checkpoint signature on the server.',
+  ],
+} as const;
+
+const COLUMNS: AuditReportModel['columns'] = [
+  { key: 'seq', header: 'Seq' },
+  { key: 'time', header: 'Time (UTC)' },
+  { key: 'actor', header: 'Actor' },
+  { key: 'action', header: 'Action' },
+  { key: 'record', header: 'Record' },
+  { key: 'reason', header: 'Reason' },
+  { key: 'change', header: 'Before → after' },
+];
+
+/** Longest summary of one change printed in the report; the CSV holds the full values. */
+const CHANGE_LIMIT = 320;
+const VALUE_LIMIT = 60;
+
+/** `2025-03-04 10:11:12 UTC`: date and time with the zone named (Part 11 §11.50(a)(2)). */
+export function formatUtcTime(iso: string): string {
+  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function presentAuditReport(input: {
+  filter: AuditReportFilter;
+  generatedAt: Date;
+  generatedBy: { name: string; username: string; role: string | null };
+  events: AsyncIterable<AuditEvent>;
+  verification: AuditVerification;
+  checkpoint: AuditCheckpoint | null;
+  keyFingerprint: string | null;
+}): AuditReportModel {
+  const { filter, generatedAt, generatedBy, verification, checkpoint } = input;
+  const stamp = generatedAt.toISOString();
+  return {
+    documentId: `AUDIT-${stamp.slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`,
+    author: generatedBy.name,
+    createdAt: stamp,
+    title: TEXT.title,
+    subtitle: TEXT.subtitle,
+    filters: presentFilters(filter),
+    generated: [
+      { label: 'Generated at', value: formatUtcTime(stamp) },
+      { label: 'Generated by', value: `${generatedBy.name} (${generatedBy.username}${generatedBy.role ? `, ${generatedBy.role}` : ''})` },
+      { label: 'Trail head', value: `event ${formatCount(verification.lastSeq)}, chain hash ${verification.headChainHash}` },
+    ],
+    columns: COLUMNS,
+    rows: presentRows(input.events),
+    noRows: TEXT.noRows,
+    verification: presentVerification(verification, checkpoint, input.keyFingerprint),
+    summaryOf: (listed) => summaryOf(listed, checkpoint),
+  };
+}
+
+export function presentFilters(filter: AuditReportFilter): LabelledValue[] {
+  const record = filter.entityType || filter.entityId ? [filter.entityType ?? 'any type', filter.entityId ?? '(any id)'].join(' ') : TEXT.allEvents;
+  const actor = filter.actor ? (filter.actor.id === null ? TEXT.systemActor : `${filter.actor.printedName} (${filter.actor.username}, user ${filter.actor.id})`) : TEXT.allEvents;
+  const period = filter.from || filter.to ? `${filter.from ? `from ${formatUtcTime(new Date(filter.from).toISOString())}` : 'up to'} ${filter.to ? `${filter.from ? 'to ' : ''}${formatUtcTime(new Date(filter.to).toISOString())}` : 'onwards'}` : 'the whole trail';
+  return [
+    { label: 'Record', value: record },
+    { label: 'User', value: actor },
+    { label: 'Action', value: filter.action ?? TEXT.allEvents },
+    { label: 'Period', value: period },
+  ];
+}
+
+async function* presentRows(events: AsyncIterable<AuditEvent>): AsyncGenerator<AuditReportRow> {
+  for await (const event of events) yield presentAuditReportRow(event);
+}
+
+export function presentAuditReportRow(event: AuditEvent): AuditReportRow {
+  return {
+    seq: String(event.seq),
+    time: formatUtcTime(event.occurredAt),
+    actor: event.actorRole ? `${event.actorName} (${event.actorRole})` : event.actorName,
+    action: event.action,
+    record: `${event.entityType} ${event.entityId}`,
+    reason: event.reason ?? '—',
+    change: summarizeChange(parse(event.beforeValue), parse(event.afterValue)),
+  };
+}
+
+/**
+ * Before → after in a line a reader takes in: the fields that changed, each `field: old → new`; a
+ * new record's fields; values shortened (the CSV export holds them whole).
+ */
+export function summarizeChange(before: unknown, after: unknown): string {
+  let text: string;
+  if (before === null && after === null) text = TEXT.noChange;
+  else if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    text = keys.length ? keys.map((k) => `${k}: ${short(before[k])} → ${short(after[k])}`).join('; ') : 'no field changed';
+  } else if (before === null && isObject(after)) {
+    text = Object.entries(after).map(([k, v]) => `${k}: ${short(v)}`).join('; ') || '{}';
+  } else if (isObject(before) && after === null) {
+    text = `removed (${Object.keys(before).join(', ')})`;
+  } else {
+    text = `${short(before)} → ${short(after)}`;
+  }
+  return text.length > CHANGE_LIMIT ? `${text.slice(0, CHANGE_LIMIT - 1)}…` : text;
+}
+
+function presentVerification(verification: AuditVerification, checkpoint: AuditCheckpoint | null, keyFingerprint: string | null): AuditReportVerification {
+  const checkpoints = verification.checkpointsChecked === 0 ? 'no signed checkpoint yet' : `${formatCount(verification.checkpointsChecked)} signed checkpoint${verification.checkpointsChecked === 1 ? '' : 's'}`;
+  const checked = `${formatCount(verification.eventsChecked)} events and ${checkpoints}, recomputed as this report was generated`;
+  return {
+    ok: verification.ok,
+    chain: verification.ok
+      ? `Intact: the whole trail (events 1–${formatCount(verification.lastSeq)}), which includes every event listed, was verified — ${checked}: every leaf hash, the chain${verification.checkpointsChecked ? ' and every checkpoint signature' : ''} match.`
+      : `NOT INTACT: the first bad event is ${verification.firstBadSeq ?? '?'} — ${verification.problem ?? 'see the problems below'} (${checked}). Do not rely on the events from there on without an investigation.`,
+    problems: verification.problems.map((p) => `event ${p.seq}: ${p.problem}`),
+    checkpoint: presentCheckpointFacts(checkpoint, keyFingerprint),
+    howToVerify: [...TEXT.howToVerify],
+  };
+}
+
+/** The latest signed checkpoint as a reader checks it: size, root, chain head, key and its fingerprint. */
+export function presentCheckpointFacts(checkpoint: AuditCheckpoint | null, keyFingerprint: string | null): LabelledValue[] | null {
+  if (!checkpoint) return null;
+  return [
+    { label: 'Tree size', value: `${formatCount(checkpoint.treeSize)} events` },
+    { label: 'Merkle root', value: checkpoint.rootHash },
+    { label: 'Chain hash', value: checkpoint.chainHash },
+    { label: 'Signed at', value: formatUtcTime(checkpoint.createdAt) },
+    { label: 'Key id', value: `${checkpoint.keyId} (Ed25519)` },
+    { label: 'Key fingerprint', value: keyFingerprint ? `SHA-256 ${keyFingerprint}` : 'unknown key' },
+  ];
+}
+
+/** How many events a document lists, and which of them the latest signed checkpoint covers. */
+export function summaryOf(listed: ListedEvents, checkpoint: AuditCheckpoint | null): string {
+  if (listed.count === 0) return TEXT.noRows;
+  const range = `${formatCount(listed.count)} event${listed.count === 1 ? '' : 's'} listed (sequence numbers ${listed.firstSeq}–${listed.lastSeq}).`;
+  if (!checkpoint) return `${range} ${TEXT.noCheckpoint}`;
+  if (listed.lastSeq! <= checkpoint.treeSize) return `${range} All of them are covered by the latest signed checkpoint (tree size ${formatCount(checkpoint.treeSize)}).`;
+  if (listed.firstSeq! > checkpoint.treeSize) return `${range} All of them were recorded after the latest signed checkpoint (tree size ${formatCount(checkpoint.treeSize)}): the hash chain proves them until the next checkpoint signs them.`;
+  return `${range} Those up to event ${formatCount(checkpoint.treeSize)} are covered by the latest signed checkpoint; later ones are proven by the hash chain until the next checkpoint signs them.`;
+}
+
+function parse(text: string | null): unknown {
+  return text === null ? null : (JSON.parse(text) as unknown);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function short(value: unknown): string {
+  if (value === undefined) return '(none)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length > VALUE_LIMIT ? `${oneLine.slice(0, VALUE_LIMIT - 1)}…` : oneLine;
+}

@@ -1,0 +1,183 @@
+// Tables that break across pages the way a reviewer expects (pdfmake's TableProcessor habits;
+// pdfkit's own doc.table() repeats no header): every row is measured before it is drawn; a row
+// that would cross the footer moves whole to the next page, under the header rows repeated; a
+// header never ends a page; a row taller than a whole page is split between lines, the header
+// repeated above each part. Rows arrive one at a time, so a table can stream from an iterator
+// (an audit excerpt of any length) without holding its rows.
+import { wrapLines } from './line-wrap.js';
+import { COLOR, FONT, SIZE, contentBottom, contentWidth, type Doc, type FontName } from './pdf-document.js';
+
+export interface TableColumn {
+  header: string;
+  /** Relative width: columns share the content width in proportion. */
+  width: number;
+  /** `mono` for digests and ids a reader compares character by character. */
+  font?: 'regular' | 'bold' | 'mono';
+  align?: 'left' | 'right';
+}
+
+/** `problem`: a gap, failure or invalid item, tinted so it cannot be missed. */
+export type RowTone = 'normal' | 'problem' | 'muted';
+
+/** One row's final cell strings, in column order, and its tone. */
+export interface TableRow {
+  cells: string[];
+  tone?: RowTone;
+}
+
+export interface TableOptions {
+  columns: TableColumn[];
+  fontSize?: number;
+  /** Alternate rows lightly shaded (long tables read more easily). Default true. */
+  zebra?: boolean;
+}
+
+const PAD_X = 3.5;
+const PAD_Y = 2.6;
+const LINE_GAP = 0.6;
+
+interface MeasuredRow {
+  lines: string[][];
+  lineCount: number;
+  tone: RowTone;
+}
+
+export class Table {
+  private readonly widths: number[];
+  private readonly left: number;
+  private readonly fontSize: number;
+  private readonly lineHeight: number;
+  private readonly header: MeasuredRow;
+  private readonly headerHeight: number;
+  private headerOnPage: PDFKit.PDFPage | null = null;
+  private rows = 0;
+
+  constructor(
+    private readonly doc: Doc,
+    private readonly options: TableOptions,
+  ) {
+    if (options.columns.length === 0) throw new Error('a table needs at least one column');
+    this.fontSize = options.fontSize ?? SIZE.table;
+    const total = options.columns.reduce((sum, c) => sum + c.width, 0);
+    const width = contentWidth(doc);
+    this.left = doc.page.margins.left;
+    this.widths = options.columns.map((c) => (c.width / total) * width);
+    doc.font(FONT.regular).fontSize(this.fontSize);
+    this.lineHeight = doc.currentLineHeight(true) + LINE_GAP;
+    this.header = this.measure(
+      options.columns.map((c) => c.header),
+      'normal',
+      true,
+    );
+    this.headerHeight = this.heightOf(this.header.lineCount);
+  }
+
+  /** Adds one row; `cells` in column order (missing cells are empty). */
+  addRow(cells: string[], tone: RowTone = 'normal'): void {
+    const row = this.measure(cells, tone, false);
+    this.rows += 1;
+    let from = 0;
+    while (from < row.lineCount) {
+      const onFreshPage = this.doc.y <= this.doc.page.margins.top + 0.5;
+      const needsHeader = this.headerOnPage !== this.doc.page;
+      const room = contentBottom(this.doc) - this.doc.y - (needsHeader ? this.headerHeight : 0);
+      const linesLeft = row.lineCount - from;
+      const fitsWhole = this.heightOf(linesLeft) <= room;
+      // A row that fits on an empty page moves there whole; only a taller one is split.
+      const fitsAnEmptyPage = this.heightOf(linesLeft) <= this.pageRoom();
+      const linesThatFit = Math.floor((room - 2 * PAD_Y) / this.lineHeight);
+      if (!fitsWhole && (fitsAnEmptyPage || linesThatFit < 2) && !onFreshPage) {
+        this.doc.addPage();
+        continue;
+      }
+      if (needsHeader) {
+        this.drawRow(this.header, 0, this.header.lineCount, true);
+        this.headerOnPage = this.doc.page;
+      }
+      const count = fitsWhole ? linesLeft : Math.max(1, linesThatFit);
+      this.drawRow(row, from, from + count, false);
+      from += count;
+      if (from < row.lineCount) this.doc.addPage();
+    }
+  }
+
+  /** Closes the table: a table without rows still shows its header and says so; the cursor moves below. */
+  end(emptyText = 'None.'): void {
+    if (this.rows === 0) this.addRow([emptyText], 'muted');
+    this.doc.font(FONT.regular).fontSize(SIZE.body).fillColor(COLOR.text);
+    this.doc.x = this.left;
+    this.doc.y += 8;
+  }
+
+  /** The height a row needs when it starts a page under the header. */
+  private pageRoom(): number {
+    return contentBottom(this.doc) - this.doc.page.margins.top - this.headerHeight;
+  }
+
+  private heightOf(lines: number): number {
+    return lines * this.lineHeight + 2 * PAD_Y;
+  }
+
+  private fontOf(column: TableColumn | undefined, header: boolean): FontName {
+    if (header || column?.font === 'bold') return FONT.bold;
+    return column?.font === 'mono' ? FONT.mono : FONT.regular;
+  }
+
+  private measure(cells: string[], tone: RowTone, header: boolean): MeasuredRow {
+    const doc = this.doc;
+    const lines: string[][] = [];
+    let lineCount = 1;
+    for (let i = 0; i < this.widths.length; i += 1) {
+      const text = cells[i] ?? '';
+      doc.font(this.fontOf(this.options.columns[i], header)).fontSize(this.fontSize);
+      const cellLines = text ? wrapLines(doc, text, this.widths[i]! - 2 * PAD_X) : [];
+      lines.push(cellLines);
+      lineCount = Math.max(lineCount, cellLines.length);
+    }
+    return { lines, lineCount, tone };
+  }
+
+  private drawRow(row: MeasuredRow, from: number, to: number, header: boolean): void {
+    const doc = this.doc;
+    const top = doc.y;
+    const height = this.heightOf(to - from);
+    const width = this.widths.reduce((a, b) => a + b, 0);
+    const fill = header ? COLOR.headerFill : row.tone === 'problem' ? COLOR.problemFill : this.options.zebra !== false && this.rows % 2 === 0 ? COLOR.zebraFill : null;
+    if (fill) doc.rect(this.left, top, width, height).fillColor(fill).fill();
+    const color = row.tone === 'problem' ? COLOR.problem : row.tone === 'muted' ? COLOR.muted : header ? COLOR.accent : COLOR.text;
+    doc.fillColor(color);
+    let x = this.left;
+    for (let i = 0; i < this.widths.length; i += 1) {
+      const column = this.options.columns[i];
+      const cellLines = row.lines[i]!;
+      if (cellLines.length > from) {
+        doc.font(row.tone === 'problem' && i === 0 && !header ? FONT.bold : this.fontOf(column, header)).fontSize(this.fontSize);
+        const end = Math.min(to, cellLines.length);
+        for (let l = from; l < end; l += 1) {
+          const line = cellLines[l]!;
+          if (!line) continue;
+          const y = top + PAD_Y + (l - from) * this.lineHeight;
+          const lineX = column?.align === 'right' ? x + this.widths[i]! - PAD_X - doc.widthOfString(line) : x + PAD_X;
+          doc.text(line, lineX, y, { lineBreak: false });
+        }
+      }
+      x += this.widths[i]!;
+    }
+    const bottom = top + height;
+    doc
+      .moveTo(this.left, bottom)
+      .lineTo(this.left + width, bottom)
+      .lineWidth(header ? 0.8 : 0.3)
+      .strokeColor(header ? COLOR.accent : COLOR.rule)
+      .stroke();
+    doc.x = this.left;
+    doc.y = bottom;
+  }
+}
+
+/** Draws a whole table from rows already in memory. */
+export function drawTable(doc: Doc, options: TableOptions, rows: Iterable<TableRow>, emptyText?: string): void {
+  const table = new Table(doc, options);
+  for (const row of rows) table.addRow(row.cells, row.tone);
+  table.end(emptyText);
+}

@@ -1,0 +1,232 @@
+// Draws the package PDF from its document model (package-document.ts): cover, contents, the ten
+// sections and the verification appendix. Streamed: finished pages are framed and written to
+// `out` as the document grows, and the audit excerpt is read row by row, so a package of
+// thousands of runs never sits in memory as pages (issue 13: 1,000 runs under 300 MB).
+import type { Writable } from 'node:stream';
+import { drawFactList } from '../documents/fact-list.js';
+import { DocumentHeadings, drawCoverPage } from '../documents/headings-and-contents.js';
+import { PageFrame } from '../documents/page-frame.js';
+import { COLOR, FONT, PdfOutput, SIZE, contentWidth, createPdfDocument, ensureSpace, type Doc } from '../documents/pdf-document.js';
+import { drawSignatureBlock } from '../documents/signature-block.js';
+import { Table, type TableColumn, type TableRow } from '../documents/table.js';
+import { drawParagraph, drawSubheading, drawTextBlock, type TextBlockPart } from '../documents/text-block.js';
+import { drawVerificationAppendix } from '../documents/verification-appendix.js';
+import { SECTION_TITLES, presentPackageDocument, type PackageDocument, type PackagePdfInput, type SectionKey } from './package-document.js';
+
+const COLUMNS = {
+  scope: [
+    { header: 'Interface', width: 2.2 },
+    { header: 'Route', width: 2.4 },
+    { header: 'Contract (SHA-256)', width: 3.2, font: 'mono' },
+    { header: 'Assurance', width: 1.8 },
+  ],
+  requirements: [
+    { header: 'Requirement', width: 1.9, font: 'bold' },
+    { header: 'Type', width: 1.1 },
+    { header: 'Risk', width: 0.8 },
+    { header: 'Text', width: 4.4 },
+    { header: 'Verified by', width: 1.8 },
+  ],
+  traceMatrix: [
+    { header: 'Requirement', width: 1.7, font: 'bold' },
+    { header: 'Scenario', width: 1.5 },
+    { header: 'Run / step', width: 1.1 },
+    { header: 'Result', width: 1.7 },
+    { header: 'Evidence (SHA-256)', width: 4.6, font: 'mono' },
+  ],
+  steps: [
+    { header: '#', width: 0.35, align: 'right' },
+    { header: 'Step', width: 2.1 },
+    { header: 'Expected', width: 2.6 },
+    { header: 'Actual', width: 2.6 },
+    { header: 'Result', width: 0.9 },
+  ],
+  evidence: [
+    { header: 'SHA-256', width: 5.45, font: 'mono' },
+    { header: 'Size', width: 0.9, align: 'right' },
+    { header: 'Media type', width: 1.75 },
+    { header: 'Recorded by', width: 1.5 },
+  ],
+  audit: [
+    { header: 'Seq', width: 0.6, align: 'right' },
+    { header: 'Time (UTC)', width: 1.55 },
+    { header: 'Actor', width: 1.4 },
+    { header: 'Action', width: 1.5 },
+    { header: 'Record', width: 1.6 },
+    { header: 'Reason', width: 2.6 },
+  ],
+} satisfies Record<string, TableColumn[]>;
+
+/** Finished pages kept in memory at most, before they are framed and written out. */
+const PAGES_IN_MEMORY = 2;
+
+/**
+ * Renders the package PDF into `out` (ending it). Resolves when `out` has finished; on an error
+ * `out` is destroyed with it, so a reader never takes a truncated file for a whole one.
+ */
+export async function renderPackagePdf(input: PackagePdfInput, out: Writable): Promise<{ pages: number }> {
+  const model = presentPackageDocument(input);
+  const doc = createPdfDocument(model.info);
+  const output = new PdfOutput(doc, out);
+  try {
+    const frame = new PageFrame(doc, model.frame);
+    const writer = new PackagePdfWriter(doc, frame, output, model);
+    await writer.write();
+    const pages = frame.finish();
+    await output.finished;
+    return { pages };
+  } catch (error) {
+    out.destroy(error as Error);
+    throw error;
+  }
+}
+
+class PackagePdfWriter {
+  private readonly headings: DocumentHeadings;
+  private section = 0;
+
+  constructor(
+    private readonly doc: Doc,
+    private readonly frame: PageFrame,
+    private readonly output: PdfOutput,
+    private readonly model: PackageDocument,
+  ) {
+    this.headings = new DocumentHeadings(doc, frame);
+  }
+
+  async write(): Promise<void> {
+    const { doc, model } = this;
+    doc.addPage();
+    drawCoverPage(doc, model.cover);
+    this.headings.reserveContents(model.contentsEntries);
+
+    this.sectionHeading('plan');
+    model.plan.forEach((part, i) => {
+      this.subheading(part.title, `${this.section}.${i + 1}`, part.listed);
+      drawTextBlock(doc, part.parts, { heading: (text) => drawSubheading(doc, text) });
+    });
+
+    this.sectionHeading('scope');
+    await this.table(COLUMNS.scope, model.scope.rows, 'No interface in scope.');
+    for (const [i, assessment] of model.scope.assessments.entries()) {
+      this.subheading(assessment.title, `${this.section}.${i + 1}`, assessment.listed);
+      drawFactList(doc, assessment.facts, { labelWidth: 120 });
+      if (assessment.rationale.length) {
+        drawSubheading(doc, 'Rationale');
+        drawTextBlock(
+          doc,
+          assessment.rationale.map((text) => ({ kind: 'bullet', text })),
+        );
+      }
+      await this.breathe();
+    }
+
+    this.sectionHeading('requirements');
+    await this.table(COLUMNS.requirements, model.requirements, 'No requirement in scope.');
+
+    this.sectionHeading('trace-matrix');
+    await this.table(COLUMNS.traceMatrix, model.traceMatrix.rows, 'No requirement to trace.');
+
+    this.sectionHeading('runs');
+    if (model.runs.length === 0) drawParagraph(doc, 'No run for record.', { color: COLOR.problem });
+    let i = 0;
+    for (const run of model.runs) {
+      i += 1;
+      this.subheading(run.title, `${this.section}.${i}`, run.listed, i > 1);
+      drawFactList(doc, run.facts, { labelWidth: 110, fontSize: SIZE.small + 0.5 });
+      doc.y += 4;
+      await this.table(COLUMNS.steps, run.steps, 'No step recorded.');
+    }
+
+    this.sectionHeading('deviations');
+    if (model.deviations.length === 0) drawParagraph(doc, 'No deviation was raised.');
+    for (const [i, deviation] of model.deviations.entries()) {
+      this.subheading(deviation.title, `${this.section}.${i + 1}`, deviation.listed);
+      drawFactList(doc, deviation.facts, { labelWidth: 110 });
+      await this.breathe();
+    }
+
+    this.sectionHeading('evidence');
+    await this.table(COLUMNS.evidence, model.evidence, 'No evidence recorded.');
+
+    this.sectionHeading('summary');
+    for (const section of model.summary.sections) {
+      drawSubheading(doc, section.title);
+      drawTextBlock(doc, section.parts);
+    }
+    drawFactList(doc, model.summary.acceptance, { labelWidth: 120 });
+    this.releaseStatement(model.summary.releaseStatement);
+
+    this.sectionHeading('signatures');
+    if (model.signatures.length === 0) drawParagraph(doc, 'No signature is required or given.');
+    for (const block of model.signatures) drawSignatureBlock(doc, block);
+
+    this.sectionHeading('audit');
+    const audit = new Table(doc, { columns: COLUMNS.audit });
+    let rows = 0;
+    for await (const row of model.audit) {
+      audit.addRow(row.cells, row.tone);
+      if (++rows % 50 === 0) await this.breathe();
+    }
+    audit.end('No audit event for the records in scope.');
+
+    this.sectionHeading('verification', 'Appendix');
+    drawVerificationAppendix(doc, model.appendix);
+    this.headings.fillContents();
+  }
+
+  private sectionHeading(key: SectionKey, number?: string): void {
+    if (!number) this.section += 1;
+    this.headings.heading(SECTION_TITLES[key], { level: 1, number: number ?? String(this.section) });
+    const intro: TextBlockPart[] | undefined = this.model.intros[key];
+    if (intro?.length) {
+      drawTextBlock(this.doc, intro, { fontSize: SIZE.body });
+      this.doc.y += 2;
+    }
+  }
+
+  private subheading(title: string, number: string, listed: boolean, spaced = false): void {
+    if (spaced) this.doc.y += 6;
+    this.headings.heading(title, { level: 2, number, inContents: listed });
+  }
+
+  /** Draws a table from rows in memory, writing finished pages out as it goes. */
+  private async table(columns: TableColumn[], rows: Iterable<TableRow>, emptyText: string): Promise<void> {
+    const table = new Table(this.doc, { columns });
+    let count = 0;
+    for (const row of rows) {
+      table.addRow(row.cells, row.tone);
+      if (++count % 50 === 0) await this.breathe();
+    }
+    table.end(emptyText);
+    await this.breathe();
+  }
+
+  /** The release-for-use statement, boxed: the sentence QA signs for. */
+  private releaseStatement(text: string): void {
+    const doc = this.doc;
+    const left = doc.page.margins.left;
+    const width = contentWidth(doc);
+    doc.font(FONT.bold).fontSize(SIZE.h3);
+    const titleHeight = doc.currentLineHeight(true);
+    doc.font(FONT.regular).fontSize(SIZE.body + 0.5);
+    const textHeight = doc.heightOfString(text, { width: width - 24, lineGap: 1.5 });
+    const height = 12 + titleHeight + 4 + textHeight + 12;
+    doc.y += 8;
+    ensureSpace(doc, height);
+    const top = doc.y;
+    doc.rect(left, top, width, height).lineWidth(1).strokeColor(COLOR.accent).stroke();
+    doc.font(FONT.bold).fontSize(SIZE.h3).fillColor(COLOR.accent).text('Release for use', left + 12, top + 12, { lineBreak: false });
+    doc.font(FONT.regular).fontSize(SIZE.body + 0.5).fillColor(COLOR.text);
+    doc.text(text, left + 12, top + 12 + titleHeight + 4, { width: width - 24, lineGap: 1.5 });
+    doc.x = left;
+    doc.y = top + height + 10;
+  }
+
+  /** Frames and writes out finished pages when enough have piled up, and lets `out` catch up. */
+  private async breathe(): Promise<void> {
+    if (this.frame.bufferedPages <= PAGES_IN_MEMORY) return;
+    this.frame.flush();
+    await this.output.drain();
+  }
+}

@@ -54,7 +54,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);
   registerScenarioRoutes(api, services.scenarios, services.runs);
   registerDeviationRoutes(api, services.deviations);
-  registerPackageRoutes(api, services.packages, services.signatures);
+  registerPackageRoutes(api, services.packages, services.signatures, services.packageExports);
   registerRunEvidenceRoutes(api, services.runEvidence);
   options.extend?.(app, api);
   app.use(api.router);

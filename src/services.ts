@@ -14,6 +14,7 @@ import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { ManifestBuilder } from './packages/manifest-builder.js';
 import { definePackageModels, PACKAGE_RECORD_STATES } from './packages/package-model.js';
+import { PackageExporter } from './packages/package-export.js';
 import { PackageService } from './packages/package-service.js';
 import { PasswordPolicy } from './auth/password-policy.js';
 import { SecurityAlertService } from './auth/security-alert-service.js';
@@ -89,6 +90,8 @@ export interface Services {
   runs: RunService;
   deviations: DeviationService;
   packages: PackageService;
+  /** Package PDFs and export bundles, each an audited export. */
+  packageExports: PackageExporter;
   runEvidence: RunEvidenceExport;
   close(): Promise<void>;
 }
@@ -195,6 +198,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     texts: documentTexts,
   });
   const packages = new PackageService(database, definePackageModels(database.sequelize), manifests, interfaces, signatures, evidence, audit, keyring, documentTexts, now);
+  const packageExports = new PackageExporter(database, packages, manifests, signatures, evidence.store, audit, keyring, exports, documentTexts, now);
   const runEvidence = new RunEvidenceExport(runs, deviations, evidence, signatures, audit, checkpoints, keyring, exports, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
@@ -235,6 +239,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     runs,
     deviations,
     packages,
+    packageExports,
     runEvidence,
     close: async () => {
       // Let a run in progress record its end before the database goes away.

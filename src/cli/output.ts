@@ -16,7 +16,7 @@ export async function withProgress<T>(values: Record<string, unknown>, title: st
       if (!started) {
         bar.start(total, 0);
         started = true;
-      }
+      } else if (total !== bar.getTotal()) bar.setTotal(total); // a long job moves from stage to stage
       bar.update(done);
     });
   } finally {

@@ -9,8 +9,10 @@ import type { PackageStatus, ValidationPackage } from './package-model.js';
 import { presentApprovalCheck, presentPackage, presentPackageSummary } from './package-presenter.js';
 import { manifestQuery, newPackageBody, optionalReasonBody, packageChangesBody, packageListQuery, reasonBody } from './package-schemas.js';
 import type { NewPackage, PackageChanges, PackageService } from './package-service.js';
+import type { PackageExporter } from './package-export.js';
+import { sendExport } from '../audit/audited-export.js';
 
-export function registerPackageRoutes(api: ApiRouter, packages: PackageService, signatures: SignatureService): void {
+export function registerPackageRoutes(api: ApiRouter, packages: PackageService, signatures: SignatureService, exporter: PackageExporter): void {
   const present = async (row: ValidationPackage) => {
     const frozen = row.revision > 0 ? await packages.manifest(row.id) : null;
     const signOff = frozen ? await signatures.signOffStatus('package', String(row.id), frozen.revision) : null;
@@ -128,5 +130,25 @@ export function registerPackageRoutes(api: ApiRouter, packages: PackageService, 
       if (!frozen) throw new NotFoundError(`Package ${params.id} has no manifest${query.revision ? ` for submission ${query.revision}` : ' yet: it was never submitted'}.`, 'manifest_not_found');
       return { revision: frozen.revision, digest: frozen.digest, manifest: frozen.manifest };
     },
+  });
+
+  api.add<unknown, unknown, { id: number }>({
+    ...common,
+    method: 'get',
+    path: '/api/v1/packages/:id/pdf',
+    permission: 'records:export',
+    summary: 'The package PDF (a draft is a preview marked DRAFT); an audited export with its SHA-256 in Repr-Digest',
+    params: idParams,
+    handler: async ({ params, ctx }, res) => sendExport(res, await exporter.pdf(ctx, params.id)),
+  });
+
+  api.add<unknown, unknown, { id: number }>({
+    ...common,
+    method: 'get',
+    path: '/api/v1/packages/:id/bundle',
+    permission: 'records:export',
+    summary: 'The offline-verifiable export bundle (zip) of a submitted package; check it with gxpw verify-bundle',
+    params: idParams,
+    handler: async ({ params, ctx }, res) => sendExport(res, await exporter.bundle(ctx, params.id)),
   });
 }

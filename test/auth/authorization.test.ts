@@ -100,6 +100,8 @@ const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
   'POST /api/v1/packages/:id/approve': { allowed: ['qa'], path: '/api/v1/packages/999999/approve' },
   'POST /api/v1/packages/:id/versions': { allowed: ['it', 'qa'], path: '/api/v1/packages/999999/versions' },
   'GET /api/v1/packages/:id/manifest': { allowed: ALL, path: '/api/v1/packages/999999/manifest' },
+  'GET /api/v1/packages/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/api/v1/packages/999999/pdf' },
+  'GET /api/v1/packages/:id/bundle': { allowed: ['it', 'qa', 'auditor'], path: '/api/v1/packages/999999/bundle' },
   'GET /api/v1/risk-models': { allowed: ALL },
   'GET /api/v1/risk-models/:id': { allowed: ALL, path: '/api/v1/risk-models/gamp5' },
   'POST /api/v1/risk-models/:id/evaluate': { allowed: ALL, path: '/api/v1/risk-models/gamp5/evaluate' },

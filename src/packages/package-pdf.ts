@@ -13,47 +13,47 @@ import { drawParagraph, drawSubheading, drawTextBlock, type TextBlockPart } from
 import { drawVerificationAppendix } from '../documents/verification-appendix.js';
 import { SECTION_TITLES, presentPackageDocument, type PackageDocument, type PackagePdfInput, type SectionKey } from './package-document.js';
 
+// Widths are in points of the 483-point text column; a 64-character SHA-256 in the monospace
+// font at 6.8 pt takes 262 points, so every digest stays on one line a reader can compare.
 const COLUMNS = {
   scope: [
-    { header: 'Interface', width: 2.2 },
-    { header: 'Route', width: 2.4 },
-    { header: 'Contract (SHA-256)', width: 3.2, font: 'mono' },
-    { header: 'Assurance', width: 1.8 },
+    { header: 'Interface', width: 130, details: true },
+    { header: 'Contract (SHA-256)', width: 269, font: 'mono', fontSize: 6.8, details: true },
+    { header: 'Assurance', width: 84, details: true },
   ],
   requirements: [
-    { header: 'Requirement', width: 1.9, font: 'bold' },
-    { header: 'Type', width: 1.1 },
-    { header: 'Risk', width: 0.8 },
-    { header: 'Text', width: 4.4 },
-    { header: 'Verified by', width: 1.8 },
+    { header: 'Requirement', width: 92, font: 'bold', details: true },
+    { header: 'Type', width: 56 },
+    { header: 'Risk', width: 40 },
+    { header: 'Text', width: 203 },
+    { header: 'Verified by', width: 92 },
   ],
   traceMatrix: [
-    { header: 'Requirement', width: 1.7, font: 'bold' },
-    { header: 'Scenario', width: 1.5 },
-    { header: 'Run / step', width: 1.1 },
-    { header: 'Result', width: 1.7 },
-    { header: 'Evidence (SHA-256)', width: 4.6, font: 'mono' },
+    { header: 'Requirement → scenario', width: 96, details: true },
+    { header: 'Run / step', width: 42, details: true },
+    { header: 'Result', width: 76 },
+    { header: 'Evidence (SHA-256)', width: 269, font: 'mono', fontSize: 6.8 },
   ],
   steps: [
-    { header: '#', width: 0.35, align: 'right' },
-    { header: 'Step', width: 2.1 },
-    { header: 'Expected', width: 2.6 },
-    { header: 'Actual', width: 2.6 },
-    { header: 'Result', width: 0.9 },
+    { header: '#', width: 18, align: 'right' },
+    { header: 'Step', width: 112, details: true },
+    { header: 'Expected', width: 140 },
+    { header: 'Actual', width: 140, details: true },
+    { header: 'Result', width: 53, details: true },
   ],
   evidence: [
-    { header: 'SHA-256', width: 5.45, font: 'mono' },
-    { header: 'Size', width: 0.9, align: 'right' },
-    { header: 'Media type', width: 1.75 },
-    { header: 'Recorded by', width: 1.5 },
+    { header: 'SHA-256', width: 269, font: 'mono', fontSize: 6.8 },
+    { header: 'Size', width: 46, align: 'right' },
+    { header: 'Media type', width: 82 },
+    { header: 'Recorded by', width: 86, details: true },
   ],
   audit: [
-    { header: 'Seq', width: 0.6, align: 'right' },
-    { header: 'Time (UTC)', width: 1.55 },
-    { header: 'Actor', width: 1.4 },
-    { header: 'Action', width: 1.5 },
-    { header: 'Record', width: 1.6 },
-    { header: 'Reason', width: 2.6 },
+    { header: 'Seq', width: 34, align: 'right' },
+    { header: 'Time (UTC)', width: 80 },
+    { header: 'Actor', width: 72 },
+    { header: 'Action', width: 78 },
+    { header: 'Record', width: 76 },
+    { header: 'Reason', width: 143 },
   ],
 } satisfies Record<string, TableColumn[]>;
 

@@ -34,11 +34,14 @@ export interface TableOptions {
   fontSize?: number;
   /** Alternate rows lightly shaded (long tables read more easily). Default true. */
   zebra?: boolean;
+  /** Printed above the repeated header on each later page, e.g. "Run 1042, steps (continued)". */
+  continued?: string;
 }
 
 const PAD_X = 3.5;
 const PAD_Y = 2.6;
 const LINE_GAP = 0.6;
+const CAPTION_HEIGHT = 12;
 
 interface MeasuredRow {
   lines: string[][];
@@ -91,7 +94,8 @@ export class Table {
     while (from < row.lineCount) {
       const onFreshPage = this.doc.y <= this.doc.page.margins.top + 0.5;
       const needsHeader = this.headerOnPage !== this.doc.page;
-      const room = contentBottom(this.doc) - this.doc.y - (needsHeader ? this.headerHeight : 0);
+      const caption = needsHeader && this.headerOnPage !== null && this.options.continued ? this.options.continued : null;
+      const room = contentBottom(this.doc) - this.doc.y - (needsHeader ? this.headerHeight : 0) - (caption ? CAPTION_HEIGHT : 0);
       const linesLeft = row.lineCount - from;
       const fitsWhole = this.heightOf(linesLeft) <= room;
       // A row that fits on an empty page moves there whole; only a taller one is split.
@@ -102,6 +106,11 @@ export class Table {
         continue;
       }
       if (needsHeader) {
+        if (caption) {
+          this.doc.font(FONT.regular).fontSize(SIZE.small).fillColor(COLOR.muted);
+          this.doc.text(caption, this.left, this.doc.y, { lineBreak: false });
+          this.doc.y += CAPTION_HEIGHT;
+        }
         this.drawRow(this.header, 0, this.header.lineCount, true);
         this.headerOnPage = this.doc.page;
       }

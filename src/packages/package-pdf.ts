@@ -3,7 +3,7 @@
 // `out` as the document grows, and the audit excerpt is read row by row, so a package of
 // thousands of runs never sits in memory as pages (issue 13: 1,000 runs under 300 MB).
 import type { Writable } from 'node:stream';
-import { drawFactList } from '../documents/fact-list.js';
+import { drawFactList, factListHeight } from '../documents/fact-list.js';
 import { DocumentHeadings, drawCoverPage } from '../documents/headings-and-contents.js';
 import { PageFrame } from '../documents/page-frame.js';
 import { COLOR, FONT, PdfOutput, SIZE, contentWidth, createPdfDocument, ensureSpace, type Doc } from '../documents/pdf-document.js';
@@ -48,14 +48,18 @@ const COLUMNS = {
     { header: 'Recorded by', width: 86, details: true },
   ],
   audit: [
-    { header: 'Seq', width: 34, align: 'right' },
-    { header: 'Time (UTC)', width: 80 },
-    { header: 'Actor', width: 72 },
-    { header: 'Action', width: 78 },
-    { header: 'Record', width: 76 },
-    { header: 'Reason', width: 143 },
+    { header: 'Seq', width: 32, align: 'right' },
+    { header: 'Time', width: 100 },
+    { header: 'Actor', width: 74 },
+    { header: 'Action', width: 80 },
+    { header: 'Record', width: 70 },
+    { header: 'Reason', width: 127 },
   ],
 } satisfies Record<string, TableColumn[]>;
+
+const ASSESSMENT_FACTS = { labelWidth: 120 };
+const RUN_FACTS = { labelWidth: 110, fontSize: SIZE.small + 0.5 };
+const DEVIATION_FACTS = { labelWidth: 110 };
 
 /** Finished pages kept in memory at most, before they are framed and written out. */
 const PAGES_IN_MEMORY = 2;
@@ -109,8 +113,8 @@ class PackagePdfWriter {
     this.sectionHeading('scope');
     await this.table(COLUMNS.scope, model.scope.rows, 'No interface in scope.');
     for (const [i, assessment] of model.scope.assessments.entries()) {
-      this.subheading(assessment.title, `${this.section}.${i + 1}`, assessment.listed);
-      drawFactList(doc, assessment.facts, { labelWidth: 120 });
+      this.subheading(assessment.title, `${this.section}.${i + 1}`, assessment.listed, factListHeight(doc, assessment.facts, ASSESSMENT_FACTS));
+      drawFactList(doc, assessment.facts, ASSESSMENT_FACTS);
       if (assessment.rationale.length) {
         drawSubheading(doc, 'Rationale');
         drawTextBlock(
@@ -122,32 +126,33 @@ class PackagePdfWriter {
     }
 
     this.sectionHeading('requirements');
-    await this.table(COLUMNS.requirements, model.requirements, 'No requirement in scope.');
+    await this.table(COLUMNS.requirements, model.requirements, 'No requirement in scope.', 'Requirements (continued)');
 
     this.sectionHeading('trace-matrix');
-    await this.table(COLUMNS.traceMatrix, model.traceMatrix.rows, 'No requirement to trace.');
+    await this.table(COLUMNS.traceMatrix, model.traceMatrix.rows, 'No requirement to trace.', 'Trace matrix (continued)');
 
     this.sectionHeading('runs');
     if (model.runs.length === 0) drawParagraph(doc, 'No run for record.', { color: COLOR.problem });
     let i = 0;
     for (const run of model.runs) {
       i += 1;
-      this.subheading(run.title, `${this.section}.${i}`, run.listed, i > 1);
-      drawFactList(doc, run.facts, { labelWidth: 110, fontSize: SIZE.small + 0.5 });
+      // The run's heading, its facts and the first rows of its steps stay together.
+      this.subheading(run.title, `${this.section}.${i}`, run.listed, factListHeight(doc, run.facts, RUN_FACTS) + 50, i > 1);
+      drawFactList(doc, run.facts, RUN_FACTS);
       doc.y += 4;
-      await this.table(COLUMNS.steps, run.steps, 'No step recorded.');
+      await this.table(COLUMNS.steps, run.steps, 'No step recorded.', `${run.title} — steps (continued)`);
     }
 
     this.sectionHeading('deviations');
     if (model.deviations.length === 0) drawParagraph(doc, 'No deviation was raised.');
     for (const [i, deviation] of model.deviations.entries()) {
-      this.subheading(deviation.title, `${this.section}.${i + 1}`, deviation.listed);
-      drawFactList(doc, deviation.facts, { labelWidth: 110 });
+      this.subheading(deviation.title, `${this.section}.${i + 1}`, deviation.listed, factListHeight(doc, deviation.facts, DEVIATION_FACTS));
+      drawFactList(doc, deviation.facts, DEVIATION_FACTS);
       await this.breathe();
     }
 
     this.sectionHeading('evidence');
-    await this.table(COLUMNS.evidence, model.evidence, 'No evidence recorded.');
+    await this.table(COLUMNS.evidence, model.evidence, 'No evidence recorded.', 'Evidence index (continued)');
 
     this.sectionHeading('summary');
     for (const section of model.summary.sections) {
@@ -162,7 +167,7 @@ class PackagePdfWriter {
     for (const block of model.signatures) drawSignatureBlock(doc, block);
 
     this.sectionHeading('audit');
-    const audit = new Table(doc, { columns: COLUMNS.audit });
+    const audit = new Table(doc, { columns: COLUMNS.audit, continued: 'Audit trail excerpt (continued)' });
     let rows = 0;
     for await (const row of model.audit) {
       audit.addRow(row.cells, row.tone);
@@ -185,14 +190,15 @@ class PackagePdfWriter {
     }
   }
 
-  private subheading(title: string, number: string, listed: boolean, spaced = false): void {
+  /** A subsection heading, kept on one page with `keep` points of what follows it. */
+  private subheading(title: string, number: string, listed: boolean, keep?: number, spaced = false): void {
     if (spaced) this.doc.y += 6;
-    this.headings.heading(title, { level: 2, number, inContents: listed });
+    this.headings.heading(title, { level: 2, number, inContents: listed, ...(keep ? { keepWithNext: keep } : {}) });
   }
 
   /** Draws a table from rows in memory, writing finished pages out as it goes. */
-  private async table(columns: TableColumn[], rows: Iterable<TableRow>, emptyText: string): Promise<void> {
-    const table = new Table(this.doc, { columns });
+  private async table(columns: TableColumn[], rows: Iterable<TableRow>, emptyText: string, continued?: string): Promise<void> {
+    const table = new Table(this.doc, { columns, ...(continued ? { continued } : {}) });
     let count = 0;
     for (const row of rows) {
       table.addRow(row.cells, row.tone);

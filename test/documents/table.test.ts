@@ -17,14 +17,17 @@ function row(i: number): string[] {
 describe('tables in documents', () => {
   it('breaks across pages between rows, repeating the header on every page, never splitting a row', async () => {
     const bytes = await renderFramed((doc) => {
-      const table = new Table(doc, { columns: COLUMNS });
+      const table = new Table(doc, { columns: COLUMNS, continued: 'Test table (continued)' });
       for (let i = 1; i <= 150; i += 1) table.addRow(row(i), i % 10 === 0 ? 'problem' : 'normal');
       table.end();
     });
     const { pages } = await readPdf(bytes);
     expect(pages.length).to.be.greaterThan(3);
     const seen: number[] = [];
-    pages.forEach((text) => {
+    pages.forEach((text, page) => {
+      // Later pages say whose rows they continue.
+      if (page === 0) expect(text).not.to.contain('(continued)');
+      else expect(text).to.match(/^Test table \(continued\)/);
       // The header comes first on each page, above its rows.
       expect(text).to.match(/Row key\s+Digest column\s+Remarks/);
       const onPage = [...text.matchAll(/\bROW(\d+)\b/g)].map((m) => Number(m[1]));

@@ -83,6 +83,8 @@ export interface HeadingOptions {
   inOutline?: boolean;
   /** Start on a new page unless already at the top of one (default: level 1). */
   newPage?: boolean;
+  /** Points of what follows to keep on the heading's page (default 60; capped at a page). */
+  keepWithNext?: number;
 }
 
 interface ContentsEntry {
@@ -139,7 +141,8 @@ export class DocumentHeadings {
     const size = options.level === 1 ? SIZE.h1 : options.level === 2 ? SIZE.h2 : SIZE.h3;
     doc.font(FONT.bold).fontSize(size);
     // Keep a heading with what follows it: never the last thing on a page.
-    if (!newPage) ensureSpace(doc, doc.currentLineHeight(true) * 2 + 60);
+    const page = contentBottom(doc) - doc.page.margins.top;
+    if (!newPage) ensureSpace(doc, Math.min(doc.currentLineHeight(true) * 2 + (options.keepWithNext ?? 60), page));
     if (doc.y > doc.page.margins.top + 1) doc.y += options.level === 1 ? 6 : 8;
     const title = options.number ? `${options.number}  ${text}` : text;
     this.count += 1;

@@ -63,16 +63,24 @@ function wrapParagraph(doc: Doc, paragraph: string, width: number, lines: string
   if (line.trim().length > 0) lines.push(line);
 }
 
-/** How many leading characters of `word` fit `width` (at least one, so wrapping always ends). */
+/**
+ * How many leading characters of `word` fit `width`: up to the last hyphen, slash or dot that
+ * fits when there is one (ids like IF-SER-TP-009-R03 break between their parts), else as many
+ * characters as fit — at least one, so wrapping always ends.
+ */
 function fittingLength(doc: Doc, word: string, width: number): number {
   let used = 0;
   let index = 0;
+  let lastBreak = 0;
   for (const char of word) {
     // Characters are measured one by one: the font caches them, not every prefix of the word.
     const w = doc.widthOfString(char);
     if (used + w > width && index > 0) break;
     used += w;
     index += char.length;
+    if (BREAK_AFTER.has(char) && index < word.length) lastBreak = index;
   }
-  return Math.max(index, 1);
+  return Math.max(lastBreak > index / 3 ? lastBreak : index, 1);
 }
+
+const BREAK_AFTER = new Set(['-', '/', '.', '_', ',', ';', ':', '&', '?']);

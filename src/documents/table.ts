@@ -14,6 +14,10 @@ export interface TableColumn {
   /** `mono` for digests and ids a reader compares character by character. */
   font?: 'regular' | 'bold' | 'mono';
   align?: 'left' | 'right';
+  /** A smaller size for this column (e.g. to keep a 64-character digest on one line). */
+  fontSize?: number;
+  /** Lines after a cell's first line ('\n') are details: drawn in the muted colour. */
+  details?: boolean;
 }
 
 /** `problem`: a gap, failure or invalid item, tinted so it cannot be missed. */
@@ -30,16 +34,23 @@ export interface TableOptions {
   fontSize?: number;
   /** Alternate rows lightly shaded (long tables read more easily). Default true. */
   zebra?: boolean;
+  /** Printed above the repeated header on each later page, e.g. "Run 1042, steps (continued)". */
+  continued?: string;
 }
 
 const PAD_X = 3.5;
 const PAD_Y = 2.6;
 const LINE_GAP = 0.6;
+const CAPTION_HEIGHT = 12;
 
 interface MeasuredRow {
   lines: string[][];
+  /** Per cell, how many of its lines belong to its first paragraph (the rest are details). */
+  leading: number[];
   lineCount: number;
   tone: RowTone;
+  /** One cell across the whole table (the "none" line of an empty table). */
+  span?: boolean;
 }
 
 export class Table {
@@ -74,13 +85,17 @@ export class Table {
 
   /** Adds one row; `cells` in column order (missing cells are empty). */
   addRow(cells: string[], tone: RowTone = 'normal'): void {
-    const row = this.measure(cells, tone, false);
+    this.place(this.measure(cells, tone, false));
+  }
+
+  private place(row: MeasuredRow): void {
     this.rows += 1;
     let from = 0;
     while (from < row.lineCount) {
       const onFreshPage = this.doc.y <= this.doc.page.margins.top + 0.5;
       const needsHeader = this.headerOnPage !== this.doc.page;
-      const room = contentBottom(this.doc) - this.doc.y - (needsHeader ? this.headerHeight : 0);
+      const caption = needsHeader && this.headerOnPage !== null && this.options.continued ? this.options.continued : null;
+      const room = contentBottom(this.doc) - this.doc.y - (needsHeader ? this.headerHeight : 0) - (caption ? CAPTION_HEIGHT : 0);
       const linesLeft = row.lineCount - from;
       const fitsWhole = this.heightOf(linesLeft) <= room;
       // A row that fits on an empty page moves there whole; only a taller one is split.
@@ -91,6 +106,11 @@ export class Table {
         continue;
       }
       if (needsHeader) {
+        if (caption) {
+          this.doc.font(FONT.regular).fontSize(SIZE.small).fillColor(COLOR.muted);
+          this.doc.text(caption, this.left, this.doc.y, { lineBreak: false });
+          this.doc.y += CAPTION_HEIGHT;
+        }
         this.drawRow(this.header, 0, this.header.lineCount, true);
         this.headerOnPage = this.doc.page;
       }
@@ -103,7 +123,12 @@ export class Table {
 
   /** Closes the table: a table without rows still shows its header and says so; the cursor moves below. */
   end(emptyText = 'None.'): void {
-    if (this.rows === 0) this.addRow([emptyText], 'muted');
+    if (this.rows === 0) {
+      const width = this.widths.reduce((a, b) => a + b, 0);
+      this.doc.font(FONT.regular).fontSize(this.fontSize);
+      const lines = wrapLines(this.doc, emptyText, width - 2 * PAD_X);
+      this.place({ lines: [lines], leading: [lines.length], lineCount: lines.length, tone: 'muted', span: true });
+    }
     this.doc.font(FONT.regular).fontSize(SIZE.body).fillColor(COLOR.text);
     this.doc.x = this.left;
     this.doc.y += 8;
@@ -126,15 +151,35 @@ export class Table {
   private measure(cells: string[], tone: RowTone, header: boolean): MeasuredRow {
     const doc = this.doc;
     const lines: string[][] = [];
+    const leading: number[] = [];
     let lineCount = 1;
     for (let i = 0; i < this.widths.length; i += 1) {
       const text = cells[i] ?? '';
-      doc.font(this.fontOf(this.options.columns[i], header)).fontSize(this.fontSize);
-      const cellLines = text ? wrapLines(doc, text, this.widths[i]! - 2 * PAD_X) : [];
+      const column = this.options.columns[i];
+      // A problem row's first cell is drawn bold: measure it so.
+      doc.font(tone === 'problem' && i === 0 && !header ? FONT.bold : this.fontOf(column, header)).fontSize(this.sizeOf(column, header));
+      const width = this.widths[i]! - 2 * PAD_X;
+      let cellLines: string[];
+      if (!text) {
+        cellLines = [];
+        leading.push(0);
+      } else if (column?.details && !header && text.includes('\n')) {
+        const split = text.indexOf('\n');
+        const first = wrapLines(doc, text.slice(0, split), width);
+        cellLines = [...first, ...wrapLines(doc, text.slice(split + 1), width)];
+        leading.push(first.length);
+      } else {
+        cellLines = wrapLines(doc, text, width);
+        leading.push(cellLines.length);
+      }
       lines.push(cellLines);
       lineCount = Math.max(lineCount, cellLines.length);
     }
-    return { lines, lineCount, tone };
+    return { lines, leading, lineCount, tone };
+  }
+
+  private sizeOf(column: TableColumn | undefined, header: boolean): number {
+    return header ? this.fontSize : (column?.fontSize ?? this.fontSize);
   }
 
   private drawRow(row: MeasuredRow, from: number, to: number, header: boolean): void {
@@ -149,17 +194,28 @@ export class Table {
     let x = this.left;
     for (let i = 0; i < this.widths.length; i += 1) {
       const column = this.options.columns[i];
-      const cellLines = row.lines[i]!;
+      const cellLines = row.lines[i] ?? [];
       if (cellLines.length > from) {
-        doc.font(row.tone === 'problem' && i === 0 && !header ? FONT.bold : this.fontOf(column, header)).fontSize(this.fontSize);
+        const size = row.span ? this.fontSize : this.sizeOf(column, header);
+        doc.font(row.span ? FONT.regular : row.tone === 'problem' && i === 0 && !header ? FONT.bold : this.fontOf(column, header)).fontSize(size);
+        // A smaller font sits on the same baseline grid as the rest of the row.
+        const shift = (this.fontSize - size) * 0.8;
         const end = Math.min(to, cellLines.length);
+        let muted = false;
         for (let l = from; l < end; l += 1) {
           const line = cellLines[l]!;
           if (!line) continue;
-          const y = top + PAD_Y + (l - from) * this.lineHeight;
-          const lineX = column?.align === 'right' ? x + this.widths[i]! - PAD_X - doc.widthOfString(line) : x + PAD_X;
+          if (!muted && l >= row.leading[i]!) {
+            // Details: muted, and never bold (a bold key column's details are plain).
+            if (row.tone !== 'problem') doc.fillColor(COLOR.muted);
+            if (column?.font === 'bold' || (row.tone === 'problem' && i === 0)) doc.font(FONT.regular);
+            muted = true;
+          }
+          const y = top + PAD_Y + shift + (l - from) * this.lineHeight;
+          const lineX = column?.align === 'right' && !row.span ? x + this.widths[i]! - PAD_X - doc.widthOfString(line) : x + PAD_X;
           doc.text(line, lineX, y, { lineBreak: false });
         }
+        if (muted) doc.fillColor(color);
       }
       x += this.widths[i]!;
     }

@@ -55,8 +55,10 @@ export function drawTextBlock(doc: Doc, block: string | TextBlockPart[], options
       continue;
     }
     doc.font(FONT.regular).fontSize(size);
-    // Start a paragraph or bullet only where at least two of its lines fit.
-    ensureSpace(doc, doc.currentLineHeight(true) * 2 + 2);
+    // Start a paragraph or bullet only where it fits whole, or at least two of its lines do.
+    const textWidth = part.kind === 'bullet' ? width - BULLET_INDENT : width;
+    const lineHeight = doc.currentLineHeight(true) + 1.2;
+    ensureSpace(doc, Math.min(doc.heightOfString(part.text, { width: textWidth, lineGap: 1.2 }), lineHeight * 2) + 1);
     doc.fillColor(COLOR.text);
     if (part.kind === 'bullet') {
       const y = doc.y;

@@ -66,7 +66,7 @@ export const STATUS_LABELS: Record<PackageStatus, string> = {
 };
 
 export const GAP_LABELS: Record<TraceGap, string> = {
-  no_scenario: 'GAP: no scenario verifies this requirement',
+  no_scenario: 'GAP: no scenario verifies it',
   not_run_for_record: 'GAP: not run for record',
   failed_without_closed_deviation: 'GAP: failed, no closed deviation',
 };
@@ -211,7 +211,7 @@ export function presentPackageDocument(input: PackagePdfInput): PackageDocument 
     plan,
     scope: {
       rows: manifest.scope.map((s) => ({
-        cells: [`${s.interfaceKey}\n${s.interfaceName}`, `${s.source} → ${s.target}\n${s.layer}, ${s.pattern}`, `v${s.contractVersion} (${s.contractFormat})\n${s.contractDigest}`, s.level ? `${s.levelLabel} (${s.level})\n${s.testDepth}` : 'NOT ASSESSED'],
+        cells: [`${s.interfaceKey}\n${s.interfaceName}\n${s.source} → ${s.target}\n${s.layer}, ${s.pattern}`, `version ${s.contractVersion} (${s.contractFormat})\n${s.contractDigest}`, s.level ? `${s.levelLabel}\nlevel ${s.level}, ${s.testDepth} testing` : 'NOT ASSESSED'],
         ...(s.level ? {} : { tone: 'problem' as const }),
       })),
       assessments,
@@ -223,9 +223,8 @@ export function presentPackageDocument(input: PackagePdfInput): PackageDocument 
     traceMatrix: {
       rows: presentEach(manifest.traceMatrix, (row) => ({
         cells: [
-          row.requirementKey,
-          row.scenarioKey ?? '—',
-          row.runId !== null ? `run ${row.runId}${row.stepPosition !== null ? `, step ${row.stepPosition}` : ''}` : '—',
+          `${row.requirementKey}\n→ ${row.scenarioKey ?? 'no scenario'}`,
+          row.runId !== null ? `run ${row.runId}${row.stepPosition !== null ? `\nstep ${row.stepPosition}` : ''}` : '—',
           traceResult(row),
           row.evidence.length ? row.evidence.join('\n') : '—',
         ],

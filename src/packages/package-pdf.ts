@@ -3,7 +3,7 @@
 // `out` as the document grows, and the audit excerpt is read row by row, so a package of
 // thousands of runs never sits in memory as pages (issue 13: 1,000 runs under 300 MB).
 import type { Writable } from 'node:stream';
-import { drawFactList } from '../documents/fact-list.js';
+import { drawFactList, factListHeight } from '../documents/fact-list.js';
 import { DocumentHeadings, drawCoverPage } from '../documents/headings-and-contents.js';
 import { PageFrame } from '../documents/page-frame.js';
 import { COLOR, FONT, PdfOutput, SIZE, contentWidth, createPdfDocument, ensureSpace, type Doc } from '../documents/pdf-document.js';
@@ -13,49 +13,53 @@ import { drawParagraph, drawSubheading, drawTextBlock, type TextBlockPart } from
 import { drawVerificationAppendix } from '../documents/verification-appendix.js';
 import { SECTION_TITLES, presentPackageDocument, type PackageDocument, type PackagePdfInput, type SectionKey } from './package-document.js';
 
+// Widths are in points of the 483-point text column; a 64-character SHA-256 in the monospace
+// font at 6.8 pt takes 262 points, so every digest stays on one line a reader can compare.
 const COLUMNS = {
   scope: [
-    { header: 'Interface', width: 2.2 },
-    { header: 'Route', width: 2.4 },
-    { header: 'Contract (SHA-256)', width: 3.2, font: 'mono' },
-    { header: 'Assurance', width: 1.8 },
+    { header: 'Interface', width: 130, details: true },
+    { header: 'Contract (SHA-256)', width: 269, font: 'mono', fontSize: 6.8, details: true },
+    { header: 'Assurance', width: 84, details: true },
   ],
   requirements: [
-    { header: 'Requirement', width: 1.9, font: 'bold' },
-    { header: 'Type', width: 1.1 },
-    { header: 'Risk', width: 0.8 },
-    { header: 'Text', width: 4.4 },
-    { header: 'Verified by', width: 1.8 },
+    { header: 'Requirement', width: 92, font: 'bold', details: true },
+    { header: 'Type', width: 56 },
+    { header: 'Risk', width: 40 },
+    { header: 'Text', width: 203 },
+    { header: 'Verified by', width: 92 },
   ],
   traceMatrix: [
-    { header: 'Requirement', width: 1.7, font: 'bold' },
-    { header: 'Scenario', width: 1.5 },
-    { header: 'Run / step', width: 1.1 },
-    { header: 'Result', width: 1.7 },
-    { header: 'Evidence (SHA-256)', width: 4.6, font: 'mono' },
+    { header: 'Requirement → scenario', width: 96, details: true },
+    { header: 'Run / step', width: 42, details: true },
+    { header: 'Result', width: 76 },
+    { header: 'Evidence (SHA-256)', width: 269, font: 'mono', fontSize: 6.8 },
   ],
   steps: [
-    { header: '#', width: 0.35, align: 'right' },
-    { header: 'Step', width: 2.1 },
-    { header: 'Expected', width: 2.6 },
-    { header: 'Actual', width: 2.6 },
-    { header: 'Result', width: 0.9 },
+    { header: '#', width: 18, align: 'right' },
+    { header: 'Step', width: 112, details: true },
+    { header: 'Expected', width: 140 },
+    { header: 'Actual', width: 140, details: true },
+    { header: 'Result', width: 53, details: true },
   ],
   evidence: [
-    { header: 'SHA-256', width: 5.45, font: 'mono' },
-    { header: 'Size', width: 0.9, align: 'right' },
-    { header: 'Media type', width: 1.75 },
-    { header: 'Recorded by', width: 1.5 },
+    { header: 'SHA-256', width: 269, font: 'mono', fontSize: 6.8 },
+    { header: 'Size', width: 46, align: 'right' },
+    { header: 'Media type', width: 82 },
+    { header: 'Recorded by', width: 86, details: true },
   ],
   audit: [
-    { header: 'Seq', width: 0.6, align: 'right' },
-    { header: 'Time (UTC)', width: 1.55 },
-    { header: 'Actor', width: 1.4 },
-    { header: 'Action', width: 1.5 },
-    { header: 'Record', width: 1.6 },
-    { header: 'Reason', width: 2.6 },
+    { header: 'Seq', width: 32, align: 'right' },
+    { header: 'Time', width: 100 },
+    { header: 'Actor', width: 74 },
+    { header: 'Action', width: 80 },
+    { header: 'Record', width: 70 },
+    { header: 'Reason', width: 127 },
   ],
 } satisfies Record<string, TableColumn[]>;
+
+const ASSESSMENT_FACTS = { labelWidth: 120 };
+const RUN_FACTS = { labelWidth: 110, fontSize: SIZE.small + 0.5 };
+const DEVIATION_FACTS = { labelWidth: 110 };
 
 /** Finished pages kept in memory at most, before they are framed and written out. */
 const PAGES_IN_MEMORY = 2;
@@ -109,8 +113,8 @@ class PackagePdfWriter {
     this.sectionHeading('scope');
     await this.table(COLUMNS.scope, model.scope.rows, 'No interface in scope.');
     for (const [i, assessment] of model.scope.assessments.entries()) {
-      this.subheading(assessment.title, `${this.section}.${i + 1}`, assessment.listed);
-      drawFactList(doc, assessment.facts, { labelWidth: 120 });
+      this.subheading(assessment.title, `${this.section}.${i + 1}`, assessment.listed, factListHeight(doc, assessment.facts, ASSESSMENT_FACTS));
+      drawFactList(doc, assessment.facts, ASSESSMENT_FACTS);
       if (assessment.rationale.length) {
         drawSubheading(doc, 'Rationale');
         drawTextBlock(
@@ -122,32 +126,33 @@ class PackagePdfWriter {
     }
 
     this.sectionHeading('requirements');
-    await this.table(COLUMNS.requirements, model.requirements, 'No requirement in scope.');
+    await this.table(COLUMNS.requirements, model.requirements, 'No requirement in scope.', 'Requirements (continued)');
 
     this.sectionHeading('trace-matrix');
-    await this.table(COLUMNS.traceMatrix, model.traceMatrix.rows, 'No requirement to trace.');
+    await this.table(COLUMNS.traceMatrix, model.traceMatrix.rows, 'No requirement to trace.', 'Trace matrix (continued)');
 
     this.sectionHeading('runs');
     if (model.runs.length === 0) drawParagraph(doc, 'No run for record.', { color: COLOR.problem });
     let i = 0;
     for (const run of model.runs) {
       i += 1;
-      this.subheading(run.title, `${this.section}.${i}`, run.listed, i > 1);
-      drawFactList(doc, run.facts, { labelWidth: 110, fontSize: SIZE.small + 0.5 });
+      // The run's heading, its facts and the first rows of its steps stay together.
+      this.subheading(run.title, `${this.section}.${i}`, run.listed, factListHeight(doc, run.facts, RUN_FACTS) + 50, i > 1);
+      drawFactList(doc, run.facts, RUN_FACTS);
       doc.y += 4;
-      await this.table(COLUMNS.steps, run.steps, 'No step recorded.');
+      await this.table(COLUMNS.steps, run.steps, 'No step recorded.', `${run.title} — steps (continued)`);
     }
 
     this.sectionHeading('deviations');
     if (model.deviations.length === 0) drawParagraph(doc, 'No deviation was raised.');
     for (const [i, deviation] of model.deviations.entries()) {
-      this.subheading(deviation.title, `${this.section}.${i + 1}`, deviation.listed);
-      drawFactList(doc, deviation.facts, { labelWidth: 110 });
+      this.subheading(deviation.title, `${this.section}.${i + 1}`, deviation.listed, factListHeight(doc, deviation.facts, DEVIATION_FACTS));
+      drawFactList(doc, deviation.facts, DEVIATION_FACTS);
       await this.breathe();
     }
 
     this.sectionHeading('evidence');
-    await this.table(COLUMNS.evidence, model.evidence, 'No evidence recorded.');
+    await this.table(COLUMNS.evidence, model.evidence, 'No evidence recorded.', 'Evidence index (continued)');
 
     this.sectionHeading('summary');
     for (const section of model.summary.sections) {
@@ -162,7 +167,7 @@ class PackagePdfWriter {
     for (const block of model.signatures) drawSignatureBlock(doc, block);
 
     this.sectionHeading('audit');
-    const audit = new Table(doc, { columns: COLUMNS.audit });
+    const audit = new Table(doc, { columns: COLUMNS.audit, continued: 'Audit trail excerpt (continued)' });
     let rows = 0;
     for await (const row of model.audit) {
       audit.addRow(row.cells, row.tone);
@@ -185,14 +190,15 @@ class PackagePdfWriter {
     }
   }
 
-  private subheading(title: string, number: string, listed: boolean, spaced = false): void {
+  /** A subsection heading, kept on one page with `keep` points of what follows it. */
+  private subheading(title: string, number: string, listed: boolean, keep?: number, spaced = false): void {
     if (spaced) this.doc.y += 6;
-    this.headings.heading(title, { level: 2, number, inContents: listed });
+    this.headings.heading(title, { level: 2, number, inContents: listed, ...(keep ? { keepWithNext: keep } : {}) });
   }
 
   /** Draws a table from rows in memory, writing finished pages out as it goes. */
-  private async table(columns: TableColumn[], rows: Iterable<TableRow>, emptyText: string): Promise<void> {
-    const table = new Table(this.doc, { columns });
+  private async table(columns: TableColumn[], rows: Iterable<TableRow>, emptyText: string, continued?: string): Promise<void> {
+    const table = new Table(this.doc, { columns, ...(continued ? { continued } : {}) });
     let count = 0;
     for (const row of rows) {
       table.addRow(row.cells, row.tone);

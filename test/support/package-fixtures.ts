@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DocumentTexts } from '../../src/documents/document-texts.js';
 import type { PackageAuditEntry, PackagePdfInput, PackageSignatureInput } from '../../src/packages/package-document.js';
-import { MANIFEST_FORMAT, manifestDigest, type ManifestEvidence, type ManifestRun, type PackageManifest, type TraceRow } from '../../src/packages/package-manifest.js';
+import { MANIFEST_FORMAT, manifestDigest, type ManifestEvidence, type ManifestRun, type PackageManifest, type PlanSection, type TraceRow } from '../../src/packages/package-manifest.js';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates', import.meta.url));
 
@@ -211,15 +211,37 @@ export function buildPackageManifest(options: PackageFixtureOptions = {}): Packa
   const gaps = traceMatrix.filter((t) => t.gap).length;
   const openItems = traceMatrix.filter((t) => t.gap).map((t) => `${t.requirementKey}: ${t.gap!.replace(/_/g, ' ')}`);
 
+  const pkg = { id: 3, key: 'VP-0003', version: 2, revision: 1, title: 'Serialization interfaces — DSCSA release 2026.11', supersedes: { id: 2, version: 1 }, createdBy: 'Marco Alvarez', submittedBy: 'Marco Alvarez', submittedAt: '2026-11-20T16:30:00.000Z' };
+  const requiredSignatures = [
+    { meaning: 'reviewed', roles: ['it'], source: 'assurance level high' },
+    { meaning: 'approved', roles: ['qa'], source: 'assurance level high' },
+    { meaning: 'approved', roles: ['qa'], source: 'high risk: second QA approval' },
+  ];
+  const passedRuns = runs.filter((r) => r.status === 'passed').length;
+  const summaryContext = {
+    package: pkg,
+    scope,
+    acceptanceMet: gaps === 0,
+    openItems,
+    counts: {
+      interfaces: scope.length,
+      requirements: requirements.length,
+      scenarios: scenarios.length,
+      runs: runs.length,
+      passedRuns,
+      failedRuns: runs.length - passedRuns,
+      steps: runs.reduce((sum, r) => sum + r.steps.length, 0),
+      evidence: evidence.length,
+      deviations: deviations.length,
+      closedDeviations: deviations.filter((d) => d.status === 'closed').length,
+      gaps,
+    },
+  };
   return {
     format: MANIFEST_FORMAT,
-    package: { id: 3, key: 'VP-0003', version: 2, revision: 1, title: 'Serialization interfaces — DSCSA release 2026.11', supersedes: { id: 2, version: 1 }, createdBy: 'Marco Alvarez', submittedBy: 'Marco Alvarez', submittedAt: '2026-11-20T16:30:00.000Z' },
+    package: pkg,
     scope,
-    plan: [
-      { id: 'purpose', title: 'Purpose and scope', text: 'This plan defines how the serialization interfaces are validated.\n- IF-SER-TP-001: SAP S/4HANA to TraceLink.' },
-      { id: 'approach', title: 'Approach', text: 'Each interface is risk-assessed; the assurance level sets the depth of testing.' },
-      { id: 'acceptance', title: 'Acceptance criteria', text: '- Every requirement is verified by a passing run for record.\n- Every failure is covered by a closed deviation.' },
-    ],
+    plan: sectionsOf(shippedTexts().render('package/validation-plan', { package: pkg, scope, requiredSignatures, highRisk: true })),
     requirements,
     assessments,
     scenarios,
@@ -228,21 +250,24 @@ export function buildPackageManifest(options: PackageFixtureOptions = {}): Packa
     evidence,
     traceMatrix,
     summary: {
-      sections: [
-        { id: 'activities', title: 'Activities performed', text: `${runs.length} run(s) for record were executed against the validation plan.` },
-        { id: 'acceptance', title: 'Acceptance criteria', text: gaps ? 'The acceptance criteria are not yet met.' : 'All acceptance criteria are met.' },
-      ],
+      sections: sectionsOf(shippedTexts().render('package/summary-report', summaryContext)),
       acceptanceMet: gaps === 0,
       openItems,
-      releaseStatement: gaps ? 'The interfaces in scope are NOT released for use until the open items are closed and the package is approved.' : 'On the evidence in this package, the interfaces in scope are released for use in GxP operations.',
+      releaseStatement: shippedTexts().render('package/release-statement', summaryContext),
     },
-    requiredSignatures: [
-      { meaning: 'reviewed', roles: ['it'], source: 'assurance level high' },
-      { meaning: 'approved', roles: ['qa'], source: 'assurance level high' },
-      { meaning: 'approved', roles: ['qa'], source: 'high risk: second QA approval' },
-    ],
+    requiredSignatures,
     auditRecords: runs.slice(0, 5).map((r) => `run:${r.id}`),
   };
+}
+
+/** Template output split at its "## Title" lines, as the package service stores plan and summary. */
+function sectionsOf(text: string): PlanSection[] {
+  const sections: PlanSection[] = [];
+  for (const block of text.split(/^## /m).slice(1)) {
+    const [title = '', ...rest] = block.split('\n');
+    sections.push({ id: title.toLowerCase().replace(/[^a-z0-9]+/g, '-'), title: title.trim(), text: rest.join('\n').trim() });
+  }
+  return sections;
 }
 
 export function buildSignature(overrides: Partial<PackageSignatureInput> = {}): PackageSignatureInput {

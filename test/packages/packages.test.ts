@@ -5,7 +5,14 @@
 import { expect } from 'chai';
 import type { Server } from 'node:http';
 import request from 'supertest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { verifyBundleFile } from '../../src/packages/bundle-verifier.js';
+import { gxpwAsync } from '../cli/cli-helpers.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
+import { download, flat, pdfText } from '../support/export-download.js';
+import { tamper } from '../support/package-bundles.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
 import { createSigner } from '../support/signers.js';
@@ -242,5 +249,96 @@ describeEachDatabase('validation packages', (dialect) => {
     for (const [method, url] of [['post', '/api/v1/packages'], ['patch', `/api/v1/packages/${id}`], ['post', `/api/v1/packages/${id}/submit`], ['post', `/api/v1/packages/${id}/approve`], ['post', `/api/v1/packages/${id}/reject`]] as const) {
       expect((await api(method, url, tokens.auditor).send({ reason: 'x' })).status, `${method} ${url}`).to.equal(403);
     }
+  });
+
+  describe('exports', () => {
+    let approvedId: number;
+    let dir: string;
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gxpw-package-export-'));
+      approvedId = (await api('get', '/api/v1/packages', tokens.auditor).query({ status: 'superseded' })).body.packages[0].id;
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("gives an auditor the package PDF: every signature's printed name, date and time with zone and meaning, the trace matrix and the digests; the export is audited with its SHA-256", async () => {
+      const pdf = await download(wb.app, `/api/v1/packages/${approvedId}/pdf`, tokens.auditor);
+      expect(pdf.status, JSON.stringify(pdf.body)).to.equal(200);
+      expect(pdf.headers['content-type']).to.equal('application/pdf');
+      const { text, pages } = await pdfText(pdf.bytes);
+      const all = flat(text);
+      const { manifest, digest } = (await api('get', `/api/v1/packages/${approvedId}/manifest`, tokens.auditor)).body;
+      const signatures = (await wb.services.signatures.list('package', String(approvedId))).filter((s) => s.recordVersion === manifest.package.revision);
+      expect(signatures).to.have.length(3);
+      for (const s of signatures) {
+        expect(all).to.contain(s.signerName);
+        expect(all).to.contain(`${s.signedAt.slice(0, 10)} ${s.signedAt.slice(11, 19)} UTC`);
+        expect(all).to.match(new RegExp(s.meaning, 'i'));
+      }
+      for (const row of manifest.traceMatrix) expect(all).to.contain(row.requirementKey);
+      for (const item of manifest.evidence) expect(all.replace(/ /g, '')).to.contain(item.digest);
+      expect(all.replace(/ /g, '')).to.contain(digest);
+      expect(pages[pages.length - 1]).to.match(new RegExp(`Page ${pages.length} of ${pages.length}`));
+      expect(all).to.not.match(/\bDRAFT\b/);
+      const event = await lastAuditEvent(wb.services, 'export.created');
+      expect(event?.entity).to.deep.equal({ type: 'package', id: String(approvedId) });
+      expect(event?.after).to.deep.include({ format: 'pdf', sha256: pdf.sha256, bytes: pdf.bytes.length });
+      expect(event?.actor).to.deep.include({ role: 'auditor' });
+    });
+
+    it("marks a draft's preview PDF DRAFT, and refuses a bundle of a package never submitted", async () => {
+      const draft = (await api('post', '/api/v1/packages', tokens.it).send({ title: 'Draft preview', scope: [{ interface: 'IF-PKG-001' }] })).body;
+      const pdf = await download(wb.app, `/api/v1/packages/${draft.id}/pdf`, tokens.qa);
+      expect(pdf.status).to.equal(200);
+      expect((await pdfText(pdf.bytes)).pages.every((page) => /DRAFT/.test(page))).to.equal(true);
+      const bundle = await download(wb.app, `/api/v1/packages/${draft.id}/bundle`, tokens.qa);
+      expect(bundle.status).to.equal(409);
+      expect(bundle.body.error.code).to.equal('package_not_submitted');
+      expect((await download(wb.app, `/api/v1/packages/${draft.id}/pdf`, tokens.admin)).status, 'administrators do not take regulated records away').to.equal(403);
+    });
+
+    it('exports a bundle that verifies offline, and names the cause when one evidence byte is flipped or a signature is copied from another package', async () => {
+      const bundle = await download(wb.app, `/api/v1/packages/${approvedId}/bundle`, tokens.auditor);
+      expect(bundle.status, JSON.stringify(bundle.body)).to.equal(200);
+      const file = path.join(dir, 'bundle.zip');
+      fs.writeFileSync(file, bundle.bytes);
+      const fresh = await verifyBundleFile(file);
+      expect(fresh.problems, JSON.stringify(fresh.problems)).to.deep.equal([]);
+      expect(fresh.ok).to.equal(true);
+      expect((await lastAuditEvent(wb.services, 'export.created'))?.after).to.deep.include({ format: 'zip', sha256: bundle.sha256 });
+
+      const { manifest } = (await api('get', `/api/v1/packages/${approvedId}/manifest`, tokens.auditor)).body;
+      const flipped = path.join(dir, 'flipped.zip');
+      const evidence = `evidence/${manifest.evidence[0].digest}`;
+      await tamper(file, flipped, { edit: { [evidence]: (content) => Buffer.from(content.map((b, i) => (i === 0 ? b ^ 1 : b))) }, relist: true });
+      const byte = await verifyBundleFile(flipped);
+      expect(byte.ok).to.equal(false);
+      expect(byte.problems.map((p) => p.file)).to.include(evidence);
+
+      // A real signature of another package, moved into this bundle.
+      const other = (await api('get', '/api/v1/packages', tokens.auditor).query({ status: 'approved' })).body.packages[0].id;
+      const [foreign] = await wb.services.signatures.list('package', String(other));
+      const copied = path.join(dir, 'copied.zip');
+      await tamper(file, copied, {
+        edit: { 'signatures.json': (content) => { const doc = JSON.parse(content.toString()); doc.signatures[0] = { ...foreign!.get({ plain: true }) }; return Buffer.from(JSON.stringify(doc)); } },
+        relist: true,
+      });
+      const moved = await verifyBundleFile(copied);
+      expect(moved.ok).to.equal(false);
+      expect(moved.problems.map((p) => p.message).join('\n')).to.match(new RegExp(`signature ${foreign!.id}`));
+    });
+
+    it('exports from the command line with gxpw export, and gxpw verify-bundle passes on it offline', async () => {
+      const pdf = path.join(dir, 'cli.pdf');
+      const zip = path.join(dir, 'cli.zip');
+      const exported = await gxpwAsync(['export', 'package', String(approvedId), '--pdf', pdf, '--bundle', zip, '--json'], wb.env);
+      expect(exported.status, exported.stderr).to.equal(0);
+      const report = JSON.parse(exported.stdout);
+      expect(report.pdf.sha256).to.match(/^[0-9a-f]{64}$/);
+      expect(fs.statSync(pdf).size).to.equal(report.pdf.bytes);
+      const verified = await gxpwAsync(['verify-bundle', zip], {});
+      expect(verified.status, verified.stdout + verified.stderr).to.equal(0);
+      expect((await gxpwAsync(['export', 'package', 'x1', '--pdf', pdf], wb.env)).status).to.equal(2);
+      expect((await gxpwAsync(['export', 'package', String(approvedId)], wb.env)).status).to.equal(2);
+    });
   });
 });

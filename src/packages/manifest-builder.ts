@@ -31,7 +31,7 @@ import {
   type RequirementType,
 } from './package-manifest.js';
 import { contributorsOf, planOf, scopeOf, type ScopeEntry, type ValidationPackage } from './package-model.js';
-import { openItemsOf, traceMatrix } from './trace-matrix.js';
+import { openItemsOf, traceMatrix, unverifiedRequirementsOf } from './trace-matrix.js';
 
 /** The requirements of an interface as the registry keeps them (RequirementService). */
 export interface RequirementReader {
@@ -193,11 +193,13 @@ export class ManifestBuilder {
     const openItems = openItemsOf(inputs);
     const acceptanceMet = openItems.length === 0;
     const failedRuns = runs.filter((r) => r.status !== 'passed').length;
+    const unverified = unverifiedRequirementsOf(inputs);
     const context = {
       package: { key: row.key, title: row.title, version: row.version },
       scope,
       acceptanceMet,
       openItems,
+      unverified,
       counts: {
         interfaces: scope.length,
         requirements: requirements.length,

@@ -182,7 +182,8 @@ describeEachDatabase('validation packages', (dialect) => {
     expect(refused.status).to.equal(409);
     expect(refused.body.error.code).to.equal('approval_refused');
     const reasons = refused.body.error.details.map((d: { message: string }) => d.message).join('\n');
-    expect(reasons).to.match(/Requirement IF-PKG-002-R02 \(IF-PKG-002\) is verified by no scenario/);
+    expect(reasons, 'a requirement no scenario verifies is a trace gap, not a refusal').to.not.match(/IF-PKG-002-R02/);
+    expect(manifest.summary.sections.find((s: { title: string }) => s.title === 'Requirements verified outside the workbench').text).to.contain('IF-PKG-002-R02 (IF-PKG-002): verified by no scenario');
     expect(reasons).to.match(/Scenario schema-fault v1 \(positive\) of IF-PKG-002 did not pass/);
     expect(reasons).to.match(/step 1 .* failed: no closed deviation covers it/);
     expect(reasons).to.match(/No valid 'reviewed' signature/);

@@ -159,6 +159,7 @@ class PackagePdfWriter {
       drawSubheading(doc, section.title);
       drawTextBlock(doc, section.parts);
     }
+    doc.y += 4;
     drawFactList(doc, model.summary.acceptance, { labelWidth: 120 });
     this.releaseStatement(model.summary.releaseStatement);
 

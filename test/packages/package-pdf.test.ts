@@ -112,6 +112,7 @@ describe('the package PDF', () => {
       const text = flat(pdf.text);
       for (const d of input.manifest.deviations) expect(text).to.contain(`Deviation ${d.id} v${d.version} — ${d.title}`);
       expect(text).to.contain('Release for use').and.to.contain(flat(input.manifest.summary.releaseStatement));
+      expect(text).to.contain(`acceptance criteria NOT met — ${input.manifest.summary.openItems.length} open item(s)`);
       expect(text).to.contain('2026-11-10 08:00:30 UTC');
       expect(text).to.contain('gxpw verify-bundle VP-0003-v2.zip');
       expect(text).to.contain(input.verification.checkpoint!.rootHash).and.to.contain(input.verification.keyFingerprints[0]!.fingerprint);

@@ -3,6 +3,16 @@
 // anywhere, text extractable, and the same record always gives the same bytes (the date and file
 // ID come from the record, never the clock). Also the one place that knows the page geometry,
 // fonts, sizes and colours, so every PDF of the workbench looks like one family.
+//
+// How a document is made (package-pdf.ts is the full example):
+//   const doc = createPdfDocument({ title, author, subject, createdAt });   // no page yet
+//   const output = new PdfOutput(doc, out);                  // bytes go to `out` as produced
+//   const frame = new PageFrame(doc, { title, documentId, draft });
+//   doc.addPage(); drawCoverPage(doc, cover);
+//   const headings = new DocumentHeadings(doc, frame); headings.reserveContents(entries);
+//   headings.heading('Steps', { level: 1, number: '1' }); drawTable(doc, { columns }, rows); …
+//   // long documents: every few pages `frame.flush(); await output.drain();`
+//   headings.fillContents(); frame.finish(); await output.finished;
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -184,20 +194,28 @@ export class PdfOutput {
     private readonly out: Writable,
   ) {
     this.finished = new Promise<void>((resolve, reject) => {
+      const fail = (error: Error) => {
+        this.failure ??= error;
+        reject(this.failure);
+      };
       out.once('finish', resolve);
-      out.once('error', (error) => {
-        this.failure = error;
-        reject(error);
+      out.once('error', fail);
+      // A reader that goes away (a closed download) ends the document: nothing will drain.
+      out.once('close', () => {
+        if (!out.writableFinished) fail(new Error('the output closed before the document was complete'));
       });
-      doc.once('error', reject);
+      doc.once('error', fail);
     });
     // A caller that only awaits drain() must not see an unhandled rejection.
     this.finished.catch(() => undefined);
     doc.on('data', (chunk: Buffer) => {
       this.bytes += chunk.length;
+      if (this.failure || out.destroyed) return;
       if (!out.write(chunk)) this.needsDrain = true;
     });
-    doc.once('end', () => out.end());
+    doc.once('end', () => {
+      if (!out.destroyed) out.end();
+    });
   }
 
   /** Waits until `out` has taken what was written so far (when it asked to wait). */
@@ -209,6 +227,7 @@ export class PdfOutput {
     }
     await Promise.race([once(this.out, 'drain'), this.finished]);
     this.needsDrain = false;
+    if (this.failure) throw this.failure;
   }
 }
 

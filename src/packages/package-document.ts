@@ -237,9 +237,12 @@ export function presentPackageDocument(input: PackagePdfInput): PackageDocument 
     evidence: presentEach(manifest.evidence, (e) => ({ cells: [e.digest, formatBytes(e.size), e.mediaType, `run ${e.runId}, step ${e.stepPosition}\n${e.role}`] })),
     summary: {
       sections: manifest.summary.sections.map((s) => ({ title: s.title, parts: parseTextBlock(s.text) })),
+      // The summary text (a template) words the criteria and lists the open items; this line
+      // states the outcome where the release statement follows, whatever the template says.
       acceptance: [
-        { label: 'Acceptance criteria', value: manifest.summary.acceptanceMet ? 'met' : 'NOT met', tone: manifest.summary.acceptanceMet ? 'good' : 'problem' },
-        { label: 'Open items', value: manifest.summary.openItems.length ? manifest.summary.openItems.map((i) => `• ${i}`).join('\n') : 'none', ...(manifest.summary.openItems.length ? { tone: 'problem' as const } : {}) },
+        manifest.summary.acceptanceMet
+          ? { label: 'Outcome', value: 'acceptance criteria met', tone: 'good' }
+          : { label: 'Outcome', value: `acceptance criteria NOT met — ${manifest.summary.openItems.length} open item(s)`, tone: 'problem' },
       ],
       releaseStatement: manifest.summary.releaseStatement,
     },

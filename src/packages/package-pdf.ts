@@ -69,10 +69,10 @@ const PAGES_IN_MEMORY = 2;
  * `out` is destroyed with it, so a reader never takes a truncated file for a whole one.
  */
 export async function renderPackagePdf(input: PackagePdfInput, out: Writable): Promise<{ pages: number }> {
-  const model = presentPackageDocument(input);
-  const doc = createPdfDocument(model.info);
-  const output = new PdfOutput(doc, out);
   try {
+    const model = presentPackageDocument(input);
+    const doc = createPdfDocument(model.info);
+    const output = new PdfOutput(doc, out);
     const frame = new PageFrame(doc, model.frame);
     const writer = new PackagePdfWriter(doc, frame, output, model);
     await writer.write();
@@ -159,6 +159,7 @@ class PackagePdfWriter {
       drawSubheading(doc, section.title);
       drawTextBlock(doc, section.parts);
     }
+    doc.y += 4;
     drawFactList(doc, model.summary.acceptance, { labelWidth: 120 });
     this.releaseStatement(model.summary.releaseStatement);
 

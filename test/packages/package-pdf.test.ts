@@ -112,6 +112,7 @@ describe('the package PDF', () => {
       const text = flat(pdf.text);
       for (const d of input.manifest.deviations) expect(text).to.contain(`Deviation ${d.id} v${d.version} — ${d.title}`);
       expect(text).to.contain('Release for use').and.to.contain(flat(input.manifest.summary.releaseStatement));
+      expect(text).to.contain(`acceptance criteria NOT met — ${input.manifest.summary.openItems.length} open item(s)`);
       expect(text).to.contain('2026-11-10 08:00:30 UTC');
       expect(text).to.contain('gxpw verify-bundle VP-0003-v2.zip');
       expect(text).to.contain(input.verification.checkpoint!.rootHash).and.to.contain(input.verification.keyFingerprints[0]!.fingerprint);
@@ -156,6 +157,37 @@ describe('the package PDF', () => {
     const { pages } = await renderPackagePdf(input, out);
     expect(pages).to.be.greaterThan(60);
     expect(writtenBeforeSignatures / written).to.be.greaterThan(0.6);
+  });
+
+  it('waits for a slow reader (back-pressure) and still writes the same bytes', async () => {
+    const manifest = buildPackageManifest({ ...FIXTURE, runs: 40 });
+    const fast = await collect((out) => renderPackagePdf(buildPackagePdfInput({ manifest }), out));
+    const chunks: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk);
+        setImmediate(callback);
+      },
+    });
+    await renderPackagePdf(buildPackagePdfInput({ manifest }), slow);
+    expect(Buffer.concat(chunks).equals(fast)).to.equal(true);
+  });
+
+  it('stops when the reader goes away mid-document', async () => {
+    const input = buildPackagePdfInput({ fixture: { ...FIXTURE, runs: 60 } });
+    let written = 0;
+    const out = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        written += chunk.length;
+        if (written > 20_000) out.destroy();
+        setImmediate(callback);
+      },
+    });
+    let failure: Error | null = null;
+    await renderPackagePdf(input, out).catch((error: Error) => (failure = error));
+    expect(failure).to.have.property('message', 'the output closed before the document was complete');
   });
 
   it('fails, and destroys the output, when the audit excerpt cannot be read', async () => {

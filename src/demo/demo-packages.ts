@@ -28,7 +28,7 @@ export async function seedDemoPackages(services: Services, password: string | nu
   const reviewer = await signedIn(services, 'qa2', password, seeding);
   try {
     const approved = await services.packages.create(qaLead, {
-      title: 'Goods receipt confirmations, WMS to ERP',
+      title: 'Pick and ship confirmations, WMS to ERP',
       scope: [{ interface: DEMO_APPROVED_SCOPE }],
     });
     await services.packages.submit(qaLead, approved.id, 'ready for review: every requirement traced to a passing run');

@@ -5,6 +5,7 @@ import request from 'supertest';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import net from 'node:net';
+import { DEMO_APPROVED_SCOPE, DEMO_IN_REVIEW_SCOPE } from '../../src/demo/demo-packages.js';
 import { runDemoScenarios, seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
 import { DEMO_INTERFACES, DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
@@ -164,7 +165,7 @@ describeEachDatabase('demo runs against the simulators', (dialect) => {
 
   it('runs every demo interface over real HTTP (one passing run each), then the fault showcases fail, each with an open deviation; evidence files open', async function () {
     this.timeout(120_000);
-    expect(await runDemoScenarios(wb.services, base)).to.equal(DEMO_INTERFACES.length + 2);
+    expect(await runDemoScenarios(wb.services, base, TEST_PASSWORD)).to.equal(DEMO_INTERFACES.length + 2);
     const runs = await wb.services.runs.list({ limit: 100 });
     for (const demo of DEMO_INTERFACES) {
       const passed = runs.filter((r) => r.interfaceKey === demo.key && r.status === 'passed');
@@ -196,5 +197,19 @@ describeEachDatabase('demo runs against the simulators', (dialect) => {
     // No scenario was added to fail on purpose: a later run of a showcase interface against `test` passes.
     const again = await wb.services.runs.runToEnd(systemContext('test'), { interface: 'IF-ERP-WMS-001', environment: 'test' });
     expect(again.status).to.equal('passed');
+  });
+
+  it('ends with one approved validation package, signed through the signature service, and one in review held by the open deviation', async () => {
+    const packages = await wb.services.packages.list();
+    const approved = packages.find((p) => p.status === 'approved')!;
+    const inReview = packages.find((p) => p.status === 'in-review')!;
+    expect(packages.map((p) => p.status).sort()).to.deep.equal(['approved', 'in-review']);
+    expect(JSON.parse(approved.scope)).to.deep.equal([{ interfaceKey: DEMO_APPROVED_SCOPE, contractVersion: 1 }]);
+    const signOff = await wb.services.signatures.signOffStatus('package', String(approved.id), approved.revision);
+    expect(signOff.complete).to.equal(true);
+    expect((await auditEvents(wb.services, { action: 'package.approved', entityType: 'package', entityId: String(approved.id) })).length).to.equal(1);
+    const blocked = (await wb.services.packages.approvalBlockers(systemContext('test'), inReview.id)).map((b) => b.message).join('\n');
+    expect(blocked).to.match(/no closed deviation covers it/);
+    expect(JSON.parse(inReview.scope)[0].interfaceKey).to.equal(DEMO_IN_REVIEW_SCOPE);
   });
 });

@@ -328,6 +328,24 @@ describeEachDatabase('validation packages', (dialect) => {
       expect(moved.problems.map((p) => p.message).join('\n')).to.match(new RegExp(`signature ${foreign!.id}`));
     });
 
+    it('refuses the bundle, naming the file, when an evidence file is missing at export time: nothing sent, nothing recorded', async () => {
+      const { manifest } = (await api('get', `/api/v1/packages/${approvedId}/manifest`, tokens.auditor)).body;
+      const digest = manifest.evidence[0].digest as string;
+      const file = wb.services.evidence.store.pathOf(digest);
+      const kept = fs.readFileSync(file);
+      fs.rmSync(file);
+      try {
+        const exportsBefore = (await auditEvents(wb.services, { action: 'export.created' })).length;
+        const refused = await download(wb.app, `/api/v1/packages/${approvedId}/bundle`, tokens.auditor);
+        expect(refused.status).to.equal(409);
+        expect(refused.body.error.code).to.equal('evidence_missing');
+        expect(refused.body.error.message).to.contain(digest);
+        expect((await auditEvents(wb.services, { action: 'export.created' })).length).to.equal(exportsBefore);
+      } finally {
+        fs.writeFileSync(file, kept, { mode: 0o444 });
+      }
+    });
+
     it('exports from the command line with gxpw export, and gxpw verify-bundle passes on it offline', async () => {
       const pdf = path.join(dir, 'cli.pdf');
       const zip = path.join(dir, 'cli.zip');

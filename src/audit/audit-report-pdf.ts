@@ -1,11 +1,12 @@
 // The audit-trail report's layout on the documents toolkit: title and filters, the events as a table
 // that streams (rows are drawn as they are read, finished pages written out as they fill, so a
 // report of 100,000s of events holds a few pages in memory), then the verification appendix.
-import { PassThrough, type Readable } from 'node:stream';
+import type { PassThrough, Readable } from 'node:stream';
 import { drawFactList, type Fact } from '../documents/fact-list.js';
 import { DocumentHeadings } from '../documents/headings-and-contents.js';
 import { PageFrame } from '../documents/page-frame.js';
-import { COLOR, FONT, SIZE, PdfOutput, contentWidth, createPdfDocument, type Doc } from '../documents/pdf-document.js';
+import { HASH_LABELS } from '../documents/verification-appendix.js';
+import { COLOR, FONT, SIZE, PdfOutput, contentWidth, createPdfDocument, streamPdf, type Doc } from '../documents/pdf-document.js';
 import { Table, type TableColumn } from '../documents/table.js';
 import { drawParagraph, drawSubheading, drawTextBlock } from '../documents/text-block.js';
 import type { AuditReportModel, LabelledValue } from './audit-report-presenter.js';
@@ -23,14 +24,10 @@ const COLUMN_LAYOUT: Record<string, Omit<TableColumn, 'header'>> = {
   change: { width: 2.5 },
 };
 
-/** Hashes and keys: monospace, so a reader compares them character by character. */
-const MONO_LABELS = new Set(['Merkle root', 'Chain hash', 'Key id', 'Key fingerprint']);
 
 /** The report as a stream of PDF bytes; an error while drawing destroys the stream with it. */
 export function renderAuditReportPdf(model: AuditReportModel): Readable {
-  const out = new PassThrough();
-  drawReport(model, out).catch((error: Error) => out.destroy(error));
-  return out;
+  return streamPdf((out) => drawReport(model, out));
 }
 
 async function drawReport(model: AuditReportModel, out: PassThrough): Promise<void> {
@@ -91,5 +88,5 @@ function drawTitle(doc: Doc, model: AuditReportModel): void {
 }
 
 function toFact(value: LabelledValue): Fact {
-  return { label: value.label, value: value.value, mono: MONO_LABELS.has(value.label) };
+  return { label: value.label, value: value.value, mono: HASH_LABELS.has(value.label) };
 }

@@ -13,6 +13,7 @@
 //   headings.heading('Steps', { level: 1, number: '1' }); drawTable(doc, { columns }, rows); …
 //   // long documents: every few pages `frame.flush(); await output.drain();`
 //   headings.fillContents(); frame.finish(); await output.finished;
+import { PassThrough, type Readable } from 'node:stream';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -259,4 +260,14 @@ export function ensureSpace(doc: Doc, height: number): boolean {
   if (doc.y + height <= contentBottom(doc)) return false;
   doc.addPage();
   return true;
+}
+
+/**
+ * A document drawn into a stream of PDF bytes: `draw` writes into `out` (ending it); an error
+ * while drawing destroys the stream with it, so no reader takes a truncated file for a whole one.
+ */
+export function streamPdf(draw: (out: PassThrough) => Promise<unknown>): Readable {
+  const out = new PassThrough();
+  draw(out).catch((error: Error) => out.destroy(error));
+  return out;
 }

@@ -11,6 +11,9 @@ import { formatDateTimeUtc, type Doc } from './pdf-document.js';
 
 export const VERIFICATION_TEMPLATE = 'shared/verification';
 
+/** Verification facts a reader compares character by character: drawn in monospace in every document. */
+export const HASH_LABELS: ReadonlySet<string> = new Set(['Merkle root', 'Chain hash', 'Key id', 'Key fingerprint']);
+
 export interface VerificationAppendixInput {
   /** e.g. "validation package", "run". */
   documentKind: string;

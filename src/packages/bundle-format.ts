@@ -20,7 +20,7 @@
 // Imports: node built-ins and canonical-json only (types aside), so the offline verifier can use it.
 import { createPublicKey } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { sealedFieldsOf } from '../signatures/signature-seal.js';
+import { sealedFieldsOf, type SealedSignatureFields } from '../signatures/signature-seal.js';
 import { canonicalJson, digestOf, sha256Hex } from '../platform/canonical-json.js';
 import type { AuditExcerpt, ExcerptCheckpoint, ExcerptEvent } from '../audit/audit-excerpt.js';
 import type { PackageManifest } from './package-manifest.js';
@@ -66,22 +66,8 @@ export interface BundleIndex {
 }
 
 /** One package signature as signatures.json holds it: the row id, the sealed fields and the seal. */
-export interface BundleSignature {
+export interface BundleSignature extends SealedSignatureFields {
   id: number;
-  recordType: string;
-  recordId: string;
-  recordVersion: number;
-  recordDigest: string;
-  meaning: string;
-  reason: string;
-  signerId: number;
-  signerUsername: string;
-  signerName: string;
-  signerRole: string;
-  signedAt: string;
-  authMethod: string;
-  sessionId: string;
-  keyId: string;
   /** Ed25519 over `signatureSealPayload(signature)`, base64. */
   serverSignature: string;
 }

@@ -87,29 +87,8 @@ export class PackageService {
       await this.builder.checkScope(scope, tx);
       const last = await this.models.ValidationPackage.findOne({ order: [['id', 'DESC']], transaction: tx });
       const key = `VP-${String((last?.id ?? 0) + 1).padStart(4, '0')}`;
-      const now = this.now().toISOString();
       const title = input.title.trim();
-      const row = await this.models.ValidationPackage.create(
-        {
-          key,
-          version: 1,
-          title,
-          status: 'draft',
-          scope: JSON.stringify(scope),
-          plan: JSON.stringify(input.plan ?? (await this.draftPlan(tx, key, title, 1, scope))),
-          revision: 0,
-          contributors: JSON.stringify(ctx.actor.userId === null ? [] : [ctx.actor.userId]),
-          supersedesId: null,
-          rejectionReason: null,
-          createdAt: now,
-          createdBy: ctx.actor.userId,
-          createdByName: ctx.actor.name,
-          updatedAt: now,
-          submittedAt: null,
-          approvedAt: null,
-        },
-        { transaction: tx },
-      );
+      const row = await this.insertDraft(tx, ctx, { key, version: 1, title, scope: JSON.stringify(scope), plan: JSON.stringify(input.plan ?? (await this.draftPlan(tx, key, title, 1, scope))), supersedesId: null });
       await this.audit.record(tx, ctx, { action: 'package.created', entityType: 'package', entityId: row.id, change: 'create', after: auditView(row) });
       return row;
     });
@@ -247,28 +226,7 @@ export class PackageService {
       if (base.status !== 'approved') throw new ConflictError(`Package ${base.key} v${base.version} is ${base.status}: a new version starts from the approved one.`, 'invalid_transition');
       const pending = await this.models.ValidationPackage.findOne({ where: { key: base.key, version: { [Op.gt]: base.version } }, transaction: tx });
       if (pending) throw new ConflictError(`Package ${base.key} already has version ${pending.version} (${pending.status}).`, 'version_exists');
-      const now = this.now().toISOString();
-      const row = await this.models.ValidationPackage.create(
-        {
-          key: base.key,
-          version: base.version + 1,
-          title: base.title,
-          status: 'draft',
-          scope: base.scope,
-          plan: base.plan,
-          revision: 0,
-          contributors: JSON.stringify(ctx.actor.userId === null ? [] : [ctx.actor.userId]),
-          supersedesId: base.id,
-          rejectionReason: null,
-          createdAt: now,
-          createdBy: ctx.actor.userId,
-          createdByName: ctx.actor.name,
-          updatedAt: now,
-          submittedAt: null,
-          approvedAt: null,
-        },
-        { transaction: tx },
-      );
+      const row = await this.insertDraft(tx, ctx, { key: base.key, version: base.version + 1, title: base.title, scope: base.scope, plan: base.plan, supersedesId: base.id });
       await this.audit.record(tx, ctx, { action: 'package.version_created', entityType: 'package', entityId: row.id, change: 'create', after: { ...auditView(row), supersedes: base.id }, reason });
       return row;
     });
@@ -362,6 +320,27 @@ export class PackageService {
       resolved.push({ interfaceKey: entry.interface, contractVersion: version });
     }
     return resolved;
+  }
+
+  /** A new draft version, its creator its first contributor. */
+  private async insertDraft(tx: Transaction, ctx: RequestContext, fields: Pick<ValidationPackage, 'key' | 'version' | 'title' | 'scope' | 'plan' | 'supersedesId'>): Promise<ValidationPackage> {
+    const now = this.now().toISOString();
+    return this.models.ValidationPackage.create(
+      {
+        ...fields,
+        status: 'draft',
+        revision: 0,
+        contributors: JSON.stringify(ctx.actor.userId === null ? [] : [ctx.actor.userId]),
+        rejectionReason: null,
+        createdAt: now,
+        createdBy: ctx.actor.userId,
+        createdByName: ctx.actor.name,
+        updatedAt: now,
+        submittedAt: null,
+        approvedAt: null,
+      },
+      { transaction: tx },
+    );
   }
 
   private async locked(tx: Transaction, id: number): Promise<ValidationPackage> {

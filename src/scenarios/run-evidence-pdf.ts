@@ -2,24 +2,21 @@
 // (run-evidence-presenter.ts): the run, plan, steps, evidence index, signatures, deviations and the
 // verification section, each a numbered section with a bookmark. A dry run carries "DRY RUN — NOT
 // FOR RECORD" on every page, above the content and across it.
-import { PassThrough, type Readable } from 'node:stream';
+import type { PassThrough, Readable } from 'node:stream';
 import { drawFactList, type Fact } from '../documents/fact-list.js';
 import { DocumentHeadings } from '../documents/headings-and-contents.js';
 import { PageFrame } from '../documents/page-frame.js';
-import { COLOR, FONT, SIZE, PdfOutput, contentWidth, createPdfDocument, type Doc } from '../documents/pdf-document.js';
+import { HASH_LABELS } from '../documents/verification-appendix.js';
+import { COLOR, FONT, SIZE, PdfOutput, contentWidth, createPdfDocument, streamPdf, type Doc } from '../documents/pdf-document.js';
 import { drawSignatureBlock } from '../documents/signature-block.js';
 import { drawTable } from '../documents/table.js';
 import { drawParagraph, drawSubheading } from '../documents/text-block.js';
 import type { LabelledValue, RunEvidenceModel } from './run-evidence-presenter.js';
 
-/** Values a reader compares character by character: monospace. */
-const MONO_LABELS = new Set(['Merkle root', 'Chain hash', 'Key id', 'Key fingerprint']);
 
 /** The PDF as a stream of bytes; an error while drawing destroys the stream with it. */
 export function renderRunEvidencePdf(model: RunEvidenceModel): Readable {
-  const out = new PassThrough();
-  drawRunEvidence(model, out).catch((error: Error) => out.destroy(error));
-  return out;
+  return streamPdf((out) => drawRunEvidence(model, out));
 }
 
 async function drawRunEvidence(model: RunEvidenceModel, out: PassThrough): Promise<void> {
@@ -145,5 +142,5 @@ async function flushPages(frame: PageFrame, output: PdfOutput): Promise<void> {
 }
 
 function toFact(value: LabelledValue, tone: 'normal' | 'problem' | 'good' = 'normal'): Fact {
-  return { label: value.label, value: value.value, mono: MONO_LABELS.has(value.label), tone };
+  return { label: value.label, value: value.value, mono: HASH_LABELS.has(value.label), tone };
 }

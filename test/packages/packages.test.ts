@@ -14,19 +14,10 @@ import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { download, flat, pdfText } from '../support/export-download.js';
 import { tamper } from '../support/package-bundles.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
+import { listenOnLoopback, salesOrderInterfaces, SALES_ORDER } from '../support/runner-fixtures.js';
 import { createSigner } from '../support/signers.js';
 import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
 
-const ORDER = {
-  orderNumber: '{{digits:10}}',
-  orderType: 'OR',
-  plant: 'US10',
-  requestedDeliveryDate: '{{today}}',
-  soldTo: { partnerNumber: '0000100200', name: 'Northstar Pharma Distribution' },
-  shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
-  lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
-};
 
 describeEachDatabase('validation packages', (dialect) => {
   let wb: TestWorkbench;
@@ -62,13 +53,13 @@ describeEachDatabase('validation packages', (dialect) => {
     await requirement('IF-PKG-001', 'IF-PKG-001-R01', 'An unknown order shall be answered 404.');
     await requirement('IF-PKG-001', 'IF-PKG-001-R02', 'A released order shall be created and readable back.');
     await scenario('IF-PKG-001', { key: 'order-lookup-smoke', name: 'An unknown order is a 404', category: 'smoke', requirements: ['IF-PKG-001-R01'], steps: [{ name: 'Look up an order that does not exist', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] });
-    await scenario('IF-PKG-001', { key: 'create-order', name: 'A released order is created', category: 'positive', requirements: ['IF-PKG-001-R02'], steps: [{ name: 'Create the outbound order', operation: 'POST /orders', body: ORDER, expect: { status: 201 } }] });
+    await scenario('IF-PKG-001', { key: 'create-order', name: 'A released order is created', category: 'positive', requirements: ['IF-PKG-001-R02'], steps: [{ name: 'Create the outbound order', operation: 'POST /orders', body: SALES_ORDER, expect: { status: 201 } }] });
     expect((await run('IF-PKG-001')).status).to.equal('passed');
     // IF-PKG-002: medium risk; a failing run without a closed deviation, and a requirement no scenario verifies.
     await api('post', '/api/v1/interfaces/IF-PKG-002/risk-assessments', tokens.qa).send({ modelId: 'gamp5', answers: { severity: 'medium', probability: 'medium', detectability: 'medium' } }).expect(201);
     await requirement('IF-PKG-002', 'IF-PKG-002-R01', 'An order off-contract shall be detected.');
     await requirement('IF-PKG-002', 'IF-PKG-002-R02', 'Nothing verifies this one yet.');
-    await scenario('IF-PKG-002', { key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', requirements: ['IF-PKG-002-R01'], steps: [{ name: 'Create an order (the simulator breaks its answer)', operation: 'POST /orders', query: { fault: 'schema' }, body: ORDER, expect: { status: 201 } }] });
+    await scenario('IF-PKG-002', { key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', requirements: ['IF-PKG-002-R01'], steps: [{ name: 'Create an order (the simulator breaks its answer)', operation: 'POST /orders', query: { fault: 'schema' }, body: SALES_ORDER, expect: { status: 201 } }] });
     expect((await run('IF-PKG-002')).status).to.equal('failed');
   });
   after(async () => {
@@ -220,6 +211,28 @@ describeEachDatabase('validation packages', (dialect) => {
     ]);
   });
 
+  it('refuses approval while an evidence file of the package no longer verifies (audited and alerted), and again once it is restored', async () => {
+    const pkg = (await api('post', '/api/v1/packages', tokens.it).send({ title: 'Evidence check', scope: [{ interface: 'IF-PKG-001' }] })).body;
+    await api('post', `/api/v1/packages/${pkg.id}/submit`, tokens.it).send({}).expect(200);
+    const { manifest } = (await api('get', `/api/v1/packages/${pkg.id}/manifest`, tokens.it)).body;
+    const digest = manifest.evidence[0].digest as string;
+    const file = wb.services.evidence.store.pathOf(digest);
+    const kept = fs.readFileSync(file);
+    fs.chmodSync(file, 0o644);
+    fs.writeFileSync(file, Buffer.concat([kept, Buffer.from(' ')]));
+    try {
+      const check = (await api('get', `/api/v1/packages/${pkg.id}/approval-check`, tokens.qa)).body;
+      expect(check.blockers.filter((b: { check: string }) => b.check === 'evidence').map((b: { message: string }) => b.message)).to.deep.equal([`Evidence ${digest} (run ${manifest.evidence[0].runId} step ${manifest.evidence[0].stepPosition}) is changed on disk.`]);
+      expect((await lastAuditEvent(wb.services, 'evidence.integrity_failed'))?.after).to.deep.include({ digest, problem: 'changed' });
+    } finally {
+      fs.writeFileSync(file, kept);
+      fs.chmodSync(file, 0o444);
+    }
+    const after = (await api('get', `/api/v1/packages/${pkg.id}/approval-check`, tokens.qa)).body;
+    expect(after.blockers.filter((b: { check: string }) => b.check === 'evidence')).to.deep.equal([]);
+    await api('post', `/api/v1/packages/${pkg.id}/reject`, tokens.qa).send({ reason: 'evidence check done' }).expect(200);
+  });
+
   it('starts a new version from an approved package; approving it supersedes the old one, which stays readable', async () => {
     const [approved] = (await api('get', '/api/v1/packages', tokens.auditor).query({ status: 'approved' })).body.packages;
     const fromDraft = await api('post', `/api/v1/packages/${approved.id + 100000}/versions`, tokens.it).send({ reason: 'x' });
@@ -359,5 +372,33 @@ describeEachDatabase('validation packages', (dialect) => {
       expect((await gxpwAsync(['export', 'package', 'x1', '--pdf', pdf], wb.env)).status).to.equal(2);
       expect((await gxpwAsync(['export', 'package', String(approvedId)], wb.env)).status).to.equal(2);
     });
+  });
+});
+
+describeEachDatabase('validation packages: approval needs an audit trail that verifies', (dialect) => {
+  let wb: TestWorkbench;
+  before(async () => {
+    wb = await createTestWorkbench(dialect);
+    wb.tamperedWith();
+    await salesOrderInterfaces(wb, ['IF-PKG-900'], { test: 'http://127.0.0.1:9' });
+  });
+  after(async () => wb?.close());
+
+  it('lists the broken audit trail among the reasons approval is refused', async () => {
+    const qa = await wb.login('qa');
+    const it_ = await wb.login('it');
+    await request(wb.app).post('/api/v1/interfaces/IF-PKG-900/risk-assessments').set('Authorization', `Bearer ${qa}`).send({ modelId: 'gamp5', answers: { severity: 'low', probability: 'low', detectability: 'high' } }).expect(201);
+    const pkg = (await request(wb.app).post('/api/v1/packages').set('Authorization', `Bearer ${it_}`).send({ title: 'Trail check', scope: [{ interface: 'IF-PKG-900' }] })).body;
+    await request(wb.app).post(`/api/v1/packages/${pkg.id}/submit`).set('Authorization', `Bearer ${it_}`).send({}).expect(200);
+    const { sequelize } = wb.services.database;
+    // What an attacker with database access does: lift the append-only guard, rewrite an old reason.
+    if (dialect === 'sqlite') await sequelize.query('DROP TRIGGER audit_events_refuse_update');
+    else await sequelize.query('DROP TRIGGER audit_events_refuse_update ON audit_events');
+    await sequelize.query(`UPDATE audit_events SET reason = 'rewritten' WHERE seq = 3`);
+    const refused = await request(wb.app).post(`/api/v1/packages/${pkg.id}/approve`).set('Authorization', `Bearer ${qa}`).send({});
+    expect(refused.status).to.equal(409);
+    const trail = refused.body.error.details.filter((d: { field: string }) => d.field === 'audit_trail');
+    expect(trail).to.have.length(1);
+    expect(trail[0].message).to.match(/^The audit trail does not verify: /);
   });
 });

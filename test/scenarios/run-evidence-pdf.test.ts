@@ -10,18 +10,9 @@ import type { Signature } from '../../src/signatures/signature-model.js';
 import { auditEvents } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { download, flat, pdfText } from '../support/export-download.js';
-import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
+import { listenOnLoopback, salesOrderInterfaces, SALES_ORDER } from '../support/runner-fixtures.js';
 import { TEST_PASSWORD, createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
-const ORDER = {
-  orderNumber: '{{digits:10}}',
-  orderType: 'OR',
-  plant: 'US10',
-  requestedDeliveryDate: '{{today}}',
-  soldTo: { partnerNumber: '0000100200', name: 'Northstar Pharma Distribution' },
-  shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
-  lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
-};
 
 const SCENARIOS = [
   { key: 'order-lookup-smoke', name: 'An unknown order is a 404', category: 'smoke', steps: [{ name: 'Look up an order that does not exist', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] },
@@ -30,11 +21,11 @@ const SCENARIOS = [
     name: 'A released order is created and can be read back',
     category: 'positive',
     steps: [
-      { name: 'Create the outbound order', operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [{ pointer: '/orderNumber', matches: '^\\d{10}$' }] }, capture: { orderNumber: '/orderNumber' } },
+      { name: 'Create the outbound order', operation: 'POST /orders', body: SALES_ORDER, expect: { status: 201, assertions: [{ pointer: '/orderNumber', matches: '^\\d{10}$' }] }, capture: { orderNumber: '/orderNumber' } },
       { name: 'Read it back', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '{{vars.orderNumber}}' }, expect: { status: 200 } },
     ],
   },
-  { key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', steps: [{ name: 'Create an order the simulator answers off-contract', operation: 'POST /orders', query: { fault: 'schema' }, body: ORDER, expect: { status: 201 } }] },
+  { key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', steps: [{ name: 'Create an order the simulator answers off-contract', operation: 'POST /orders', query: { fault: 'schema' }, body: SALES_ORDER, expect: { status: 201 } }] },
 ];
 
 /** All white space removed: table cells wrap wherever the layout decides. */

@@ -14,19 +14,10 @@ import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { gxpwAsync } from '../cli/cli-helpers.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { junitOf } from '../../src/scenarios/run-presenter.js';
-import { listenOnLoopback, requirementsNamed, salesOrderInterfaces } from '../support/runner-fixtures.js';
+import { listenOnLoopback, requirementsNamed, salesOrderInterfaces, SALES_ORDER } from '../support/runner-fixtures.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
-const ORDER = {
-  orderNumber: '{{digits:10}}',
-  orderType: 'OR',
-  plant: 'US10',
-  requestedDeliveryDate: '{{today}}',
-  soldTo: { partnerNumber: '0000100200', name: 'Northstar Pharma Distribution' },
-  shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
-  lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
-};
 
 const SCENARIOS = {
   smoke: { key: 'order-lookup-smoke', name: 'An unknown order is a 404', category: 'smoke', requirements: ['URS-001'], steps: [{ name: 'Look up an order that does not exist', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404 } }] },
@@ -36,11 +27,11 @@ const SCENARIOS = {
     category: 'positive',
     requirements: ['URS-012', 'FS-4.1'],
     steps: [
-      { name: 'Create the outbound order', operation: 'POST /orders', body: ORDER, expect: { status: 201, maxLatencyMs: 5000, assertions: [{ pointer: '/status', exists: true }, { pointer: '/orderNumber', matches: '^\\d{10}$' }] }, capture: { orderNumber: '/orderNumber' } },
+      { name: 'Create the outbound order', operation: 'POST /orders', body: SALES_ORDER, expect: { status: 201, maxLatencyMs: 5000, assertions: [{ pointer: '/status', exists: true }, { pointer: '/orderNumber', matches: '^\\d{10}$' }] }, capture: { orderNumber: '/orderNumber' } },
       { name: 'Read it back', operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '{{vars.orderNumber}}' }, expect: { status: 200, assertions: [{ pointer: '/orderNumber', equals: '{{vars.orderNumber}}' }] } },
     ],
   },
-  negative: { key: 'reject-bad-order', name: 'An order without lines is refused', category: 'negative', requirements: ['URS-013'], steps: [{ name: 'Send an order without lines', operation: 'POST /orders', body: { ...ORDER, lines: [] }, expect: { status: 422 } }] },
+  negative: { key: 'reject-bad-order', name: 'An order without lines is refused', category: 'negative', requirements: ['URS-013'], steps: [{ name: 'Send an order without lines', operation: 'POST /orders', body: { ...SALES_ORDER, lines: [] }, expect: { status: 422 } }] },
 };
 
 describeEachDatabase('scenarios and runs', (dialect) => {
@@ -156,7 +147,7 @@ describeEachDatabase('scenarios and runs', (dialect) => {
     });
 
     it('fails a step whose answer breaks the contract, and says why', async () => {
-      await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', steps: [{ name: 'Create an order (the simulator breaks its answer)', operation: 'POST /orders', query: { fault: 'schema' }, body: ORDER, expect: { status: 201 } }] }).expect(201);
+      await api('post', '/api/v1/interfaces/IF-RUN-001/scenarios').send({ key: 'schema-fault', name: 'The WMS answers off-contract', category: 'positive', steps: [{ name: 'Create an order (the simulator breaks its answer)', operation: 'POST /orders', query: { fault: 'schema' }, body: SALES_ORDER, expect: { status: 201 } }] }).expect(201);
       const run = await runOf((await startRun({ interface: 'IF-RUN-001' })).body.id);
       expect(run.status).to.equal('failed');
       const failed = run.steps.filter((s: { status: string }) => s.status === 'failed');
@@ -572,7 +563,7 @@ describeEachDatabase('runner: request bodies from fixtures', (dialect) => {
   });
 
   it('sends a body taken from a JSON fixture, its templates rendered, and keeps what was sent as evidence', async () => {
-    const fixture = await upload(JSON.stringify(ORDER));
+    const fixture = await upload(JSON.stringify(SALES_ORDER));
     const saved = await saveScenario([{ name: 'Create the order from the fixture', operation: 'POST /orders', bodyFrom: { evidence: fixture.body.digest }, expect: { status: 201 } }]);
     expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
     const run = await wb.services.runs.runToEnd(systemContext('test'), { interface: 'IF-FIX-001', dryRun: true });
@@ -600,7 +591,7 @@ describeEachDatabase('runner: request bodies from fixtures', (dialect) => {
     const notJson = await saveScenario([{ name: 'x', operation: 'POST /orders', bodyFrom: { evidence: text.body.digest } }]);
     expect(notJson.status).to.equal(400);
     expect(notJson.body.error.details[0]).to.include({ field: 'body.steps.0.bodyFrom.evidence', rule: 'json' });
-    const both = await saveScenario([{ name: 'x', operation: 'POST /orders', body: ORDER, bodyFrom: { evidence: text.body.digest } }]);
+    const both = await saveScenario([{ name: 'x', operation: 'POST /orders', body: SALES_ORDER, bodyFrom: { evidence: text.body.digest } }]);
     expect(both.status).to.equal(400);
     expect(both.body.error.details[0]).to.include({ field: 'body.steps.0', rule: 'oneOf' });
     expect((await wb.services.scenarios.current('IF-FIX-001')).length).to.equal(before);
@@ -608,11 +599,11 @@ describeEachDatabase('runner: request bodies from fixtures', (dialect) => {
   });
 
   it('ends the step as an error, sending nothing, when the fixture was changed on disk after the scenario was saved', async () => {
-    const fixture = await upload(JSON.stringify({ ...ORDER, plant: 'US20' }));
+    const fixture = await upload(JSON.stringify({ ...SALES_ORDER, plant: 'US20' }));
     expect((await saveScenario([{ name: 'Create the order from the fixture', operation: 'POST /orders', bodyFrom: { evidence: fixture.body.digest }, expect: { status: 201 } }])).status).to.equal(201);
     const file = wb.services.evidence.store.pathOf(fixture.body.digest);
     fs.chmodSync(file, 0o640);
-    fs.writeFileSync(file, JSON.stringify({ ...ORDER, plant: 'XX99' }));
+    fs.writeFileSync(file, JSON.stringify({ ...SALES_ORDER, plant: 'XX99' }));
     const run = await wb.services.runs.runToEnd(systemContext('test'), { interface: 'IF-FIX-001', dryRun: true });
     const [step] = await wb.services.runs.steps(run.id);
     expect(step).to.include({ status: 'error', responseEvidence: null });

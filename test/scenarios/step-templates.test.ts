@@ -8,19 +8,10 @@ import request from 'supertest';
 import { systemContext } from '../../src/platform/request-context.js';
 import type { RunStep } from '../../src/scenarios/scenario-models.js';
 import { render, TemplateError } from '../../src/scenarios/scenario-templates.js';
-import { listenOnLoopback, salesOrderInterfaces } from '../support/runner-fixtures.js';
+import { listenOnLoopback, salesOrderInterfaces, SALES_ORDER } from '../support/runner-fixtures.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
 
-const ORDER = {
-  orderNumber: '{{digits:10}}',
-  orderType: 'OR',
-  plant: 'US10',
-  requestedDeliveryDate: '{{today}}',
-  soldTo: { partnerNumber: '0000100200', name: 'Northstar Pharma Distribution' },
-  shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
-  lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
-};
 const byName = (steps: RunStep[]) => Object.fromEntries(steps.map((s) => [s.name, s]));
 const lookup = (name: string, assertions?: unknown[]) => ({ name, operation: 'GET /orders/{orderNumber}', pathParams: { orderNumber: '0000000000' }, expect: { status: 404, ...(assertions ? { assertions } : {}) } });
 
@@ -75,7 +66,7 @@ describeEachDatabase('runner: a template that cannot be rendered errs its step, 
       name: 'An order number that was never captured',
       category: 'positive',
       steps: [
-        { name: 'Create an order, capturing from a field the answer lacks', operation: 'POST /orders', body: ORDER, expect: { status: 201 }, capture: { orderNumber: '/noSuchField' } },
+        { name: 'Create an order, capturing from a field the answer lacks', operation: 'POST /orders', body: SALES_ORDER, expect: { status: 201 }, capture: { orderNumber: '/noSuchField' } },
         lookup('Assert on the uncaptured order number', [{ pointer: '/error/message', equals: '{{vars.orderNumber}}' }]),
         lookup('Look up afterwards'),
       ],
@@ -133,14 +124,14 @@ describeEachDatabase('runner: a pattern that backtracks catastrophically errs it
       name: 'A pattern that would run for ages on a timestamp',
       category: 'positive',
       steps: [
-        { name: 'Create, asserting with a catastrophic pattern', operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [catastrophic] } },
-        { name: 'Create, asserting with a sane pattern', operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^\\d{4}-' }, { pointer: '/status', matches: '^x' }] } },
-        { name: 'Create, expecting the wrong status, with the catastrophic pattern', operation: 'POST /orders', body: ORDER, expect: { status: 409, assertions: [catastrophic] } },
+        { name: 'Create, asserting with a catastrophic pattern', operation: 'POST /orders', body: SALES_ORDER, expect: { status: 201, assertions: [catastrophic] } },
+        { name: 'Create, asserting with a sane pattern', operation: 'POST /orders', body: SALES_ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^\\d{4}-' }, { pointer: '/status', matches: '^x' }] } },
+        { name: 'Create, expecting the wrong status, with the catastrophic pattern', operation: 'POST /orders', body: SALES_ORDER, expect: { status: 409, assertions: [catastrophic] } },
       ],
     });
     expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
     // Run beside it (GXPW_RUNNER_CONCURRENCY=2): its patterns wait for the stopped one, and are judged.
-    const beside = await save({ key: 'sane-patterns', name: 'Sane patterns only', category: 'positive', steps: Array.from({ length: 4 }, (_, i) => ({ name: `Sane ${i + 1}`, operation: 'POST /orders', body: ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^\\d{4}-' }] } })) });
+    const beside = await save({ key: 'sane-patterns', name: 'Sane patterns only', category: 'positive', steps: Array.from({ length: 4 }, (_, i) => ({ name: `Sane ${i + 1}`, operation: 'POST /orders', body: SALES_ORDER, expect: { status: 201, assertions: [{ pointer: '/receivedAt', matches: '^\\d{4}-' }] } })) });
     expect(beside.status, JSON.stringify(beside.body)).to.equal(201);
     const running = wb.services.runs.runToEnd(ctx, { interface: 'IF-PAT-001', dryRun: true });
     // The event loop is free while the pattern runs on its thread.

@@ -245,7 +245,7 @@ describeEachDatabase('signature requirements, locking, batch signing and the sig
 
 describeEachDatabase('configured signature meanings', (dialect) => {
   let wb: TestWorkbench;
-  before(async () => (wb = await createTestWorkbench(dialect, { env: { GXPW_SIGNATURE_MEANINGS: 'authored,reviewed,approved,released-for-use' } })));
+  before(async () => (wb = await createTestWorkbench(dialect, { env: { GXPW_SIGNATURE_MEANINGS: 'authored,reviewed,approved,responsible,released-for-use' } })));
   after(async () => wb?.close());
 
   it('refuses to register a record type using a meaning the configuration does not list', () => {

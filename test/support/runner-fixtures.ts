@@ -7,6 +7,17 @@ import { DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import type { TestWorkbench } from './test-workbench.js';
 
+/** A sales order the demo contract accepts, its numbers generated per run by step templates. */
+export const SALES_ORDER = {
+  orderNumber: '{{digits:10}}',
+  orderType: 'OR',
+  plant: 'US10',
+  requestedDeliveryDate: '{{today}}',
+  soldTo: { partnerNumber: '0000100200', name: 'Northstar Pharma Distribution' },
+  shipTo: { partnerNumber: '0000100201', gln: '{{gln}}', name: 'Northstar DC Columbus' },
+  lines: [{ lineNumber: '000010', material: 'FG-100245', gtin: '{{gtin}}', ndc: '12345-678-90', quantity: 120, unitOfMeasure: 'EA' }],
+};
+
 export const SALES_ORDERS_CONTRACT = fs.readFileSync('demo/contracts/erp-wms-sales-orders.openapi.yaml', 'utf8');
 
 /** Serves the workbench on a free loopback port; answers the server and its base URL. */

@@ -12,6 +12,7 @@ import { AccessGrantService } from './auth/access-grant-service.js';
 import { AUTH_RECORD_STATES, defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
+import { CHANGE_RECORD_STATES } from './changes/change-model.js';
 import { ManifestBuilder } from './packages/manifest-builder.js';
 import { definePackageModels, PACKAGE_RECORD_STATES } from './packages/package-model.js';
 import { PackageExporter } from './packages/package-export.js';
@@ -109,7 +110,7 @@ export interface ServiceOptions {
 function recordStatesOfEveryFeature(): RecordStates {
   const states = new RecordStates();
   states.register(...AUTH_RECORD_STATES, ...REGISTRY_RECORD_STATES, ...REQUIREMENT_RECORD_STATES, ...ASSESSMENT_RECORD_STATES, ...SCENARIO_RECORD_STATES, ...DEVIATION_RECORD_STATES);
-  states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES, ...PACKAGE_RECORD_STATES);
+  states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES, ...PACKAGE_RECORD_STATES, ...CHANGE_RECORD_STATES);
   states.exempt('audit_events', 'the audit trail itself, proven by its hash chain and signed checkpoints');
   states.exempt('audit_checkpoints', 'signed by the server key and checked against the trail and the witness');
   states.exempt('schema_migrations', 'migration bookkeeping, no regulated content');

@@ -113,6 +113,13 @@ export class ChangeService {
     return row;
   }
 
+  /** A change named by its id or its key (CR-0001), as the CLI takes it. */
+  async byIdOrKey(text: string): Promise<ChangeRecord> {
+    const row = /^[1-9]\d{0,9}$/.test(text) ? await this.models.ChangeRecord.findByPk(Number(text)) : await this.models.ChangeRecord.findOne({ where: { key: text } });
+    if (!row) throw new NotFoundError(`No change record ${text}.`, 'change_not_found');
+    return row;
+  }
+
   async versions(id: number): Promise<ChangeVersion[]> {
     return this.models.ChangeVersion.findAll({ where: { changeId: id }, order: [['version', 'ASC']] });
   }

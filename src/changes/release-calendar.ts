@@ -168,7 +168,7 @@ function readText(value: unknown, place: Place, name: string, rule: TextRule, pr
 
 /** A real calendar date, YYYY-MM-DD: 2027-02-30 is refused. */
 function readDate(value: unknown, place: Place, name: string, problems: Problems): string | undefined {
-  const text = readText(value, place, name, { max: 10, required: true }, problems, 'date');
+  const text = readText(value, place, name, { max: 40, required: true }, problems, 'date');
   if (text === undefined) return undefined;
   const match = DATE.exec(text);
   const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
@@ -263,7 +263,8 @@ function readJson(text: string, problems: Problems): ReleaseDraft[] {
       const id = readText(item.id, at, 'id', RULES.itemId, problems);
       const title = readText(item.title, at, 'title', RULES.itemTitle, problems);
       const description = readText(item.description, at, 'description', RULES.itemDescription, problems) ?? null;
-      if (title !== undefined) draft.items.push({ id, title, description, place: at });
+      // Kept without a title too (already a problem), so its id still counts for uniqueness.
+      draft.items.push({ id, title: title ?? '', description, place: at });
     });
     return draft;
   });
@@ -311,7 +312,7 @@ function readCsv(text: string, problems: Problems): ReleaseDraft[] {
   const unknown = columns.filter((c) => !known.has(c));
   const missing = RELEASE_CALENDAR_CSV_COLUMNS.required.filter((c) => !columns.includes(c));
   const twice = columns.filter((c, i) => columns.indexOf(c) !== i);
-  if (unknown.length) problems.add(headerPlace, null, 'columns', `unknown column(s) ${unknown.map((c) => JSON.stringify(c.slice(0, 60))).join(', ')}; the columns are ${[...known].join(', ')}`);
+  if (unknown.length) problems.add(headerPlace, null, 'columns', `unknown column(s) ${unknown.slice(0, 10).map((c) => JSON.stringify(c.slice(0, 60))).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}; the columns are ${[...known].join(', ')}`);
   if (missing.length) problems.add(headerPlace, null, 'columns', `missing column(s) ${missing.join(', ')}`);
   if (twice.length) problems.add(headerPlace, null, 'columns', `column(s) ${[...new Set(twice)].join(', ')} appear more than once`);
   if (unknown.length || missing.length || twice.length) return [];
@@ -365,7 +366,7 @@ function readCsv(text: string, problems: Problems): ReleaseDraft[] {
     }
     if (hasItem) {
       release.itemCount += 1;
-      if (title !== undefined) release.items.push({ id, title, description: description ?? null, place });
+      release.items.push({ id, title: title ?? '', description: description ?? null, place });
     }
   }
   if (releases.size > RELEASE_CALENDAR_LIMITS.releases) {

@@ -23,6 +23,7 @@ import { registerRequirementRoutes } from './registry/requirement-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
 import { registerDeviationRoutes } from './scenarios/deviation-routes.js';
 import { registerPackageRoutes } from './packages/package-routes.js';
+import { registerPeriodicReviewRoutes } from './changes/periodic-review-routes.js';
 import { registerRunEvidenceRoutes } from './scenarios/run-evidence-routes.js';
 import { registerScenarioRoutes } from './scenarios/scenario-routes.js';
 import { registerSignatureRoutes } from './signatures/signature-routes.js';
@@ -56,6 +57,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerDeviationRoutes(api, services.deviations);
   registerPackageRoutes(api, services.packages, services.signatures, services.packageExports);
   registerRunEvidenceRoutes(api, services.runEvidence);
+  registerPeriodicReviewRoutes(api, services.periodicReview);
   options.extend?.(app, api);
   app.use(api.router);
   // The simulated ERP, WMS, serialization and trading-partner endpoints: a separate, public app.

@@ -13,6 +13,7 @@ import { AUTH_RECORD_STATES, defineAuthModels, type AuthModels } from './auth/au
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { CHANGE_RECORD_STATES } from './changes/change-model.js';
+import { PeriodicReview } from './changes/periodic-review.js';
 import { ManifestBuilder } from './packages/manifest-builder.js';
 import { definePackageModels, PACKAGE_RECORD_STATES } from './packages/package-model.js';
 import { PackageExporter } from './packages/package-export.js';
@@ -94,6 +95,8 @@ export interface Services {
   /** Package PDFs and export bundles, each an audited export. */
   packageExports: PackageExporter;
   runEvidence: RunEvidenceExport;
+  /** The periodic review list (Annex 11 §11). */
+  periodicReview: PeriodicReview;
   close(): Promise<void>;
 }
 
@@ -170,7 +173,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const interfaces = new InterfaceService(database, models, systems, audit);
   const contracts = new ContractService(database, models, interfaces, audit, config.http.contractMaxBytes, now);
   const registryTransfer = new RegistryTransfer(models, interfaces, contracts);
-  const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
+  const assessmentModel = defineRiskAssessmentModel(database.sequelize);
+  const assessments = new AssessmentService(database, assessmentModel, interfaces, riskModels, audit, now);
   const scenarioModels = defineScenarioModels(database.sequelize);
   const requirements = new RequirementService(database, defineRequirementModel(database.sequelize), interfaces, contracts, audit, now);
   const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, requirements, evidence, audit, now);
@@ -198,9 +202,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
     recordStates: audit.recordStates,
     texts: documentTexts,
   });
-  const packages = new PackageService(database, definePackageModels(database.sequelize), manifests, interfaces, signatures, evidence, audit, keyring, documentTexts, now);
+  const packageModels = definePackageModels(database.sequelize);
+  const packages = new PackageService(database, packageModels, manifests, interfaces, signatures, evidence, audit, keyring, documentTexts, now);
   const packageExports = new PackageExporter(database, packages, manifests, signatures, evidence.store, audit, keyring, exports, documentTexts, now);
   const runEvidence = new RunEvidenceExport(runs, deviations, evidence, signatures, audit, checkpoints, keyring, exports, now);
+  const periodicReview = new PeriodicReview({ registry: models, assessments: assessmentModel, packages: packageModels }, now);
+  periodicReview.useOpenChanges({ listOpen: async () => [] }); // lead: wire changes.listOpen
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
   evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));
@@ -242,6 +249,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     packages,
     packageExports,
     runEvidence,
+    periodicReview,
     close: async () => {
       // Let a run in progress record its end before the database goes away.
       await runs.idle();

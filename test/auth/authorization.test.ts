@@ -102,6 +102,7 @@ const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
   'GET /api/v1/packages/:id/manifest': { allowed: ALL, path: '/api/v1/packages/999999/manifest' },
   'GET /api/v1/packages/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/api/v1/packages/999999/pdf' },
   'GET /api/v1/packages/:id/bundle': { allowed: ['it', 'qa', 'auditor'], path: '/api/v1/packages/999999/bundle' },
+  'GET /api/v1/reviews/periodic': { allowed: ALL },
   'GET /api/v1/risk-models': { allowed: ALL },
   'GET /api/v1/risk-models/:id': { allowed: ALL, path: '/api/v1/risk-models/gamp5' },
   'POST /api/v1/risk-models/:id/evaluate': { allowed: ALL, path: '/api/v1/risk-models/gamp5/evaluate' },

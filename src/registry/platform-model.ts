@@ -104,8 +104,8 @@ const QUALIFIER_TOKEN = /^(fps|sps|sp|fp|cu|pl|hf|ru|u|r)\d[\w.]*$/i;
 
 /**
  * Splits "MuleSoft Runtime 4.6" into product "MuleSoft Runtime" and version "4.6". A text that
- * begins with the name of a known platform (longest first, any case) is that platform, whatever its
- * name holds ("Dynamics 365 10.0.38" → "Dynamics 365", "10.0.38"); otherwise the version is the
+ * begins with the name of a known platform (longest first, any case) is that platform, spelt as
+ * the platform is, whatever its name holds ("Dynamics 365 10.0.38" → "Dynamics 365", "10.0.38"); otherwise the version is the
  * run of version-like words at the end ("SAP S/4HANA 2023 FPS02" → "SAP S/4HANA", "2023 FPS02").
  * A text with no version (or only one word) is all product.
  */
@@ -121,7 +121,7 @@ export function splitPlatformText(text: string, knownNames: readonly string[] = 
   }
   if (best !== null) {
     const version = normalized.slice(best.length).trim();
-    return { product: normalized.slice(0, best.length), version: version || null };
+    return { product: best, version: version || null };
   }
   let cut = words.length;
   while (cut > 1 && (VERSION_TOKEN.test(words[cut - 1]!) || QUALIFIER_TOKEN.test(words[cut - 1]!))) cut -= 1;
@@ -132,6 +132,7 @@ export function splitPlatformText(text: string, knownNames: readonly string[] = 
 export function platformKeyOf(name: string): string {
   const slug = name
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

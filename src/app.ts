@@ -19,6 +19,7 @@ import { createSimulatorApp } from './simulators/contract-simulator.js';
 import { registerEvidenceRoutes } from './evidence/evidence-routes.js';
 import { registerContractRoutes } from './registry/contract-routes.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
+import { registerPlatformRoutes } from './registry/platform-routes.js';
 import { registerRequirementRoutes } from './registry/requirement-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
 import { registerDeviationRoutes } from './scenarios/deviation-routes.js';
@@ -50,6 +51,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerSignatureRoutes(api, services.signatures, config.auth.signingRateLimitPerMinute);
   registerEvidenceRoutes(api, services.evidence);
   registerRegistryRoutes(api, services.systems, services.interfaces, services.registryTransfer, config.http.importBodyLimitBytes, services.now);
+  registerPlatformRoutes(api, services.platforms);
   registerContractRoutes(api, services.contracts, config.http.contractMaxBytes);
   registerRequirementRoutes(api, services.requirements);
   registerRiskRoutes(api, services.riskModels, services.assessments, services.interfaces);

@@ -34,6 +34,8 @@ import { defineEvidenceModel, EVIDENCE_RECORD_STATES } from './evidence/evidence
 import { EvidenceService } from './evidence/evidence-service.js';
 import { EvidenceStore } from './evidence/evidence-store.js';
 import { InterfaceService } from './registry/interface-service.js';
+import { definePlatformModels, PLATFORM_RECORD_STATES } from './registry/platform-model.js';
+import { PlatformService } from './registry/platform-service.js';
 import { defineRegistryModels, REGISTRY_RECORD_STATES, type RegistryModels } from './registry/registry-models.js';
 import { RegistryTransfer } from './registry/registry-transfer.js';
 import { defineRequirementModel, REQUIREMENT_RECORD_STATES } from './registry/requirement-model.js';
@@ -81,6 +83,8 @@ export interface Services {
   evidence: EvidenceService;
   systems: SystemService;
   interfaces: InterfaceService;
+  /** Platforms interfaces run on, with their versions per environment (change control's impact index). */
+  platforms: PlatformService;
   contracts: ContractService;
   registryTransfer: RegistryTransfer;
   requirements: RequirementService;
@@ -112,7 +116,7 @@ export interface ServiceOptions {
  */
 function recordStatesOfEveryFeature(): RecordStates {
   const states = new RecordStates();
-  states.register(...AUTH_RECORD_STATES, ...REGISTRY_RECORD_STATES, ...REQUIREMENT_RECORD_STATES, ...ASSESSMENT_RECORD_STATES, ...SCENARIO_RECORD_STATES, ...DEVIATION_RECORD_STATES);
+  states.register(...AUTH_RECORD_STATES, ...REGISTRY_RECORD_STATES, ...PLATFORM_RECORD_STATES, ...REQUIREMENT_RECORD_STATES, ...ASSESSMENT_RECORD_STATES, ...SCENARIO_RECORD_STATES, ...DEVIATION_RECORD_STATES);
   states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES, ...PACKAGE_RECORD_STATES, ...CHANGE_RECORD_STATES);
   states.exempt('audit_events', 'the audit trail itself, proven by its hash chain and signed checkpoints');
   states.exempt('audit_checkpoints', 'signed by the server key and checked against the trail and the witness');
@@ -170,7 +174,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, accessGrants, audit, keyring, now, config.signatures.meanings);
   const evidence = new EvidenceService(database, defineEvidenceModel(database.sequelize), EvidenceStore.open(config.evidenceDir, config.evidenceMaxBytes), audit, alerts, now);
   const systems = new SystemService(database, models, audit);
-  const interfaces = new InterfaceService(database, models, systems, audit);
+  const platforms = new PlatformService(database, definePlatformModels(database.sequelize), models, audit);
+  const interfaces = new InterfaceService(database, models, systems, audit, platforms);
   const contracts = new ContractService(database, models, interfaces, audit, config.http.contractMaxBytes, now);
   const registryTransfer = new RegistryTransfer(models, interfaces, contracts);
   const assessmentModel = defineRiskAssessmentModel(database.sequelize);
@@ -237,6 +242,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     evidence,
     systems,
     interfaces,
+    platforms,
     contracts,
     registryTransfer,
     requirements,

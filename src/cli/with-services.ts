@@ -17,7 +17,8 @@ export async function withServices<T>(work: (services: Services) => Promise<T>, 
 
 /**
  * Brings the schema up to date; on the upgrade that adds record-state digests, attests the records
- * found; adopts requirement ids scenarios named before requirements were records.
+ * found; adopts requirement ids scenarios named before requirements were records, and platforms
+ * interfaces named as free text before platforms were records.
  */
 export async function migrate(services: Services): Promise<string[]> {
   const applied = await migrateUp(services.database);
@@ -26,6 +27,9 @@ export async function migrate(services: Services): Promise<string[]> {
   // Requirement ids scenarios named as free text before migration 0013 become records (nothing when none is left).
   const adopted = await services.requirements.adoptScenarioReferences(systemContext('migration'));
   if (adopted.length) services.logger.warn({ adopted }, 'requirement ids named by scenarios adopted as requirement records: write their texts');
+  // Platform texts interfaces named before migration 0015 become platform records (nothing when none is left).
+  const platforms = await services.platforms.adoptFreeText(systemContext('migration'));
+  if (platforms.length) services.logger.warn({ platforms }, 'platforms named by interfaces adopted as platform records: complete their vendor, kind and versions');
   return applied;
 }
 

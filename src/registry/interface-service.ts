@@ -10,6 +10,7 @@ import { auditViewOfInterface, presentInterface, presentSystem, type InterfaceVi
 import { ReadCache } from '../platform/read-cache.js';
 import { insertRowsSql, timestampValue } from '../platform/sql.js';
 import type { NewSystem, SystemService } from './system-service.js';
+import type { PlatformService } from './platform-service.js';
 
 export interface NewInterface {
   key: string;
@@ -109,6 +110,8 @@ export class InterfaceService {
     private readonly models: RegistryModels,
     private readonly systems: SystemService,
     private readonly audit: AuditTrail,
+    /** Resolves the platform texts interfaces name to platform records (the platform index). */
+    private readonly platforms: PlatformService,
   ) {
     this.pages = new ReadCache(database, 'registry', (page) => page.interfaces.length, KEPT_INTERFACES);
   }
@@ -116,7 +119,11 @@ export class InterfaceService {
   async create(ctx: RequestContext, input: NewInterface): Promise<Interface> {
     return this.database.write(async (tx) => {
       const names = await this.systems.names(tx);
-      const problems = [...(await this.systemProblems(input, names, 'body', tx)), ...(await this.duplicateKeyProblems([input.key], 'body', tx))];
+      const problems = [
+        ...(await this.systemProblems(input, names, 'body', tx)),
+        ...(await this.duplicateKeyProblems([input.key], 'body', tx)),
+        ...(await this.platforms.referenceProblems(tx, [{ interfaceKey: input.key, platforms: input.platforms, live: input.status !== 'retired', field: 'body.platforms' }])),
+      ];
       if (problems.length) throw registryError(problems);
       await this.insertAll(tx, ctx, [input], names);
       return this.get(input.key, tx);
@@ -129,12 +136,13 @@ export class InterfaceService {
       if (row.status === 'retired') throw new ConflictError(`Interface ${key} is retired and can no longer be edited.`, 'interface_retired');
       const names = await this.systems.names(tx);
       const problems = await this.systemProblems({ sourceSystem: changes.sourceSystem, targetSystem: changes.targetSystem }, names, 'body', tx);
+      if (changes.platforms) problems.push(...(await this.platforms.referenceProblems(tx, [{ interfaceKey: key, platforms: changes.platforms, live: true, field: 'body.platforms' }])));
       if (problems.length) throw registryError(problems);
       const before = auditViewOfInterface(row, names);
       row.set(this.columnsOf(changes, names));
       row.revision += 1;
       await row.save({ transaction: tx });
-      if (changes.platforms) await this.replacePlatforms(tx, row.id, changes.platforms);
+      if (changes.platforms) await this.replacePlatforms(tx, ctx, row, changes.platforms);
       await this.audit.record(tx, ctx, { action: 'interface.updated', entityType: 'interface', entityId: key, change: 'update', before, after: auditViewOfInterface(row, names), reason });
       return row;
     });
@@ -244,6 +252,7 @@ export class InterfaceService {
         else keys.set(item.key, index);
       }
       problems.push(...(await this.duplicateKeyProblems([...keys.keys()], 'body.interfaces', tx, keys)));
+      problems.push(...(await this.platforms.referenceProblems(tx, data.interfaces.map((item, index) => ({ interfaceKey: item.key, platforms: item.platforms, live: item.status !== 'retired', field: `body.interfaces.${index}.platforms` })))));
       if (problems.length) throw registryError(problems);
 
       for (const system of newSystems) {
@@ -315,6 +324,8 @@ export class InterfaceService {
     const idOf = new Map([...names.entries()].map(([id, name]) => [name, id]));
     const now = timestampValue(this.database.dialect, new Date());
     const created: Array<{ id: number; key: string }> = [];
+    // Every text named resolves to its platform record first (a new product becomes one, audited).
+    const platformIds = await this.platforms.resolveReferences(tx, ctx, inputs.map((i) => ({ interfaceKey: i.key, platforms: i.platforms })));
     for (let start = 0; start < inputs.length; start += IMPORT_CHUNK) {
       const chunk = inputs.slice(start, start + IMPORT_CHUNK).map(registeredOf);
       await sql.query(insertRowsSql('interfaces', INSERT_COLUMNS, chunk.length), {
@@ -324,10 +335,10 @@ export class InterfaceService {
       // Read back by key: a multi-row INSERT does not report every new id on every dialect.
       const ids = await sql.query<{ id: number; key: string }>('SELECT id, key FROM interfaces WHERE key IN (?)', { replacements: [chunk.map((i) => i.key)], type: QueryTypes.SELECT, transaction: tx });
       const idByKey = new Map(ids.map((row) => [row.key, Number(row.id)]));
-      const platforms = chunk.flatMap((i) => i.platforms.map((platform) => [idByKey.get(i.key), platform]));
+      const platforms = chunk.flatMap((i) => i.platforms.map((platform) => [idByKey.get(i.key), platform, platformIds.get(platform)]));
       for (let p = 0; p < platforms.length; p += IMPORT_CHUNK) {
         const rows = platforms.slice(p, p + IMPORT_CHUNK);
-        await sql.query(insertRowsSql('interface_platforms', ['interface_id', 'platform'], rows.length), { replacements: rows.flat(), transaction: tx });
+        await sql.query(insertRowsSql('interface_platforms', ['interface_id', 'platform', 'platform_id'], rows.length), { replacements: rows.flat(), transaction: tx });
       }
       await this.audit.recordMany(tx, ctx, chunk.map((i) => ({ action: 'interface.created', entityType: 'interface', entityId: i.key, change: 'create' as const, after: i })));
       created.push(...chunk.map((i) => ({ id: idByKey.get(i.key)!, key: i.key })));
@@ -371,9 +382,10 @@ export class InterfaceService {
     }));
   }
 
-  private async replacePlatforms(tx: Transaction, interfaceId: number, platforms: string[]): Promise<void> {
-    await this.models.InterfacePlatform.destroy({ where: { interfaceId }, transaction: tx });
-    await this.models.InterfacePlatform.bulkCreate(platforms.map((platform) => ({ interfaceId, platform })), { transaction: tx });
+  private async replacePlatforms(tx: Transaction, ctx: RequestContext, row: Interface, platforms: string[]): Promise<void> {
+    const platformIds = await this.platforms.resolveReferences(tx, ctx, [{ interfaceKey: row.key, platforms }]);
+    await this.models.InterfacePlatform.destroy({ where: { interfaceId: row.id }, transaction: tx });
+    await this.models.InterfacePlatform.bulkCreate(platforms.map((platform) => ({ interfaceId: row.id, platform, platformId: platformIds.get(platform)! })), { transaction: tx });
   }
 
   /**

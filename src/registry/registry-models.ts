@@ -36,8 +36,9 @@ export const REGISTRY_RECORD_STATES: RecordStateDefinition[] = [
       data_domains: 'text', platforms: 'text', gxp_relevant: 'boolean', intended_use: 'text', owner: 'text', environments: 'text', status: 'text', retired_reason: 'text',
       revision: 'integer', current_contract_version: 'integer', current_assessment_id: 'integer', risk_level: 'text', review_due: 'text', created_at: 'time',
     },
-    // The platform index answers "which interfaces run on this platform" for change control.
-    parts: { table: 'interface_platforms', parentColumn: 'interface_id', parentKey: 'id', orderBy: ['platform'], columns: { platform: 'text' } },
+    // The platform index answers "which interfaces run on this platform" for change control: each
+    // row is the text the interface names and the platform record it refers to (migration 0015).
+    parts: { table: 'interface_platforms', parentColumn: 'interface_id', parentKey: 'id', orderBy: ['platform'], columns: { platform: 'text', platform_id: 'integer' } },
   },
   {
     type: 'contract',
@@ -96,6 +97,8 @@ export class Interface extends Model<InferAttributes<Interface>, InferCreationAt
 export class InterfacePlatform extends Model<InferAttributes<InterfacePlatform>, InferCreationAttributes<InterfacePlatform>> {
   declare interfaceId: number;
   declare platform: string;
+  /** The platform record the text refers to; null only until the free text is adopted (0015). */
+  declare platformId: number | null;
 }
 
 export class Contract extends Model<InferAttributes<Contract>, InferCreationAttributes<Contract>> {
@@ -178,6 +181,7 @@ export function defineRegistryModels(sequelize: Sequelize): RegistryModels {
     {
       interfaceId: { type: INTEGER, allowNull: false, primaryKey: true },
       platform: { type: STRING(120), allowNull: false, primaryKey: true },
+      platformId: { type: INTEGER, allowNull: true },
     },
     { ...options, tableName: 'interface_platforms', timestamps: false },
   );

@@ -107,6 +107,8 @@ describeEachDatabase('record states: every record reconciled with its audit trai
       .send({ recordType: 'deviation', recordId: String(opened.body.id), version: 1, meaning: 'reviewed', reason: 'investigation reviewed', username: 'qa', password: TEST_PASSWORD });
     expect(reviewed.status, JSON.stringify(reviewed.body)).to.equal(201);
     await failLogins(wb, 'auditor', wb.config.auth.lockoutThreshold);
+    // The interface's "MuleSoft Runtime 4.6" made the platform record; a version gives it a part row.
+    await wb.services.platforms.setVersion(ctx, 'mulesoft-runtime', 'test', '4.9', 'record-state fixture');
     const pkg = await wb.services.packages.create(ctx, { title: 'Record-state package', scope: [{ interface: 'IF-REC-001' }] });
     await wb.services.packages.submit(ctx, pkg.id, null);
     Object.assign(ids, {
@@ -115,6 +117,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
       'access-grant': await firstId('access_grants'),
       system: await firstId('systems'),
       interface: 'IF-REC-001',
+      platform: 'mulesoft-runtime',
       contract: await firstId('contracts'),
       'risk-assessment': String(assessed.body.id),
       requirement: await firstId('requirements'),
@@ -155,6 +158,9 @@ describeEachDatabase('record states: every record reconciled with its audit trai
     { type: 'system', table: 'systems', column: 'version', value: `'9.9'` },
     { type: 'interface', table: 'interfaces', column: 'risk_level', value: `'low'`, where: (key) => `key = '${key}'` },
     { type: 'interface', table: 'interface_platforms', column: 'platform', value: `'Boomi 1.0'`, where: () => `interface_id = (SELECT id FROM interfaces WHERE key = 'IF-REC-001')` },
+    { type: 'interface', table: 'interface_platforms', column: 'platform_id', value: 'NULL', where: () => `interface_id = (SELECT id FROM interfaces WHERE key = 'IF-REC-001')` },
+    { type: 'platform', table: 'platforms', column: 'vendor', value: `'Someone else'`, where: (key) => `key = '${key}'` },
+    { type: 'platform', table: 'platform_versions', column: 'version', value: `'9.9'`, where: (key) => `platform_id = (SELECT id FROM platforms WHERE key = '${key}')` },
     { type: 'contract', table: 'contracts', column: 'note', value: `'quietly replaced'` },
     { type: 'risk-assessment', table: 'risk_assessments', column: 'notes', value: `'reassessed by hand'` },
     { type: 'requirement', table: 'requirements', column: 'text', value: `'a weaker requirement'` },

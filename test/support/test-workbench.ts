@@ -83,6 +83,7 @@ export async function createTestWorkbench(dialect: TestDialect, options: Workben
   await migrateUp(services.database);
   // As `gxpw migrate` does after the migrations (src/cli/with-services.ts).
   await services.requirements.adoptScenarioReferences(systemContext('migration'));
+  await services.platforms.adoptFreeText(systemContext('migration'));
   if (options.seedUsers !== false) await seedDemoWorkspace(services, TEST_PASSWORD, { registry: options.demoRegistry ?? false });
   const app = createApp(services, options);
   let tampered = false;

@@ -13,6 +13,7 @@ import { runEnvironmentReference } from './0011-run-environment-reference.js';
 import { readGenerations } from './0012-read-generations.js';
 import { requirements } from './0013-requirements.js';
 import { validationPackages } from './0014-validation-packages.js';
+import { platforms } from './0015-platforms.js';
 import { changeRecords } from './0016-change-records.js';
 import type { Migration } from './migration.js';
 
@@ -31,5 +32,6 @@ export const MIGRATIONS: Migration[] = [
   readGenerations,
   requirements,
   validationPackages,
+  platforms,
   changeRecords,
 ];

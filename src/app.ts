@@ -24,6 +24,7 @@ import { registerRequirementRoutes } from './registry/requirement-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
 import { registerDeviationRoutes } from './scenarios/deviation-routes.js';
 import { registerPackageRoutes } from './packages/package-routes.js';
+import { registerChangeRoutes } from './changes/change-routes.js';
 import { registerPeriodicReviewRoutes } from './changes/periodic-review-routes.js';
 import { registerRunEvidenceRoutes } from './scenarios/run-evidence-routes.js';
 import { registerScenarioRoutes } from './scenarios/scenario-routes.js';
@@ -58,6 +59,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerScenarioRoutes(api, services.scenarios, services.runs);
   registerDeviationRoutes(api, services.deviations);
   registerPackageRoutes(api, services.packages, services.signatures, services.packageExports);
+  registerChangeRoutes(api, services.changes, services.signatures);
   registerRunEvidenceRoutes(api, services.runEvidence);
   registerPeriodicReviewRoutes(api, services.periodicReview);
   options.extend?.(app, api);

@@ -12,7 +12,9 @@ import { AccessGrantService } from './auth/access-grant-service.js';
 import { AUTH_RECORD_STATES, defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
-import { CHANGE_RECORD_STATES } from './changes/change-model.js';
+import { ChangeImpact } from './changes/change-impact.js';
+import { CHANGE_RECORD_STATES, defineChangeModels } from './changes/change-model.js';
+import { ChangeService } from './changes/change-service.js';
 import { PeriodicReview } from './changes/periodic-review.js';
 import { ManifestBuilder } from './packages/manifest-builder.js';
 import { definePackageModels, PACKAGE_RECORD_STATES } from './packages/package-model.js';
@@ -96,6 +98,7 @@ export interface Services {
   runs: RunService;
   deviations: DeviationService;
   packages: PackageService;
+  changes: ChangeService;
   /** Package PDFs and export bundles, each an audited export. */
   packageExports: PackageExporter;
   runEvidence: RunEvidenceExport;
@@ -212,7 +215,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const packageExports = new PackageExporter(database, packages, manifests, signatures, evidence.store, audit, keyring, exports, documentTexts, now);
   const runEvidence = new RunEvidenceExport(runs, deviations, evidence, signatures, audit, checkpoints, keyring, exports, now);
   const periodicReview = new PeriodicReview({ registry: models, assessments: assessmentModel, packages: packageModels }, now);
-  periodicReview.useOpenChanges({ listOpen: async () => [] }); // lead: wire changes.listOpen
+  const changeImpact = new ChangeImpact({ registry: models, platforms, contracts, assessments, scenarioModels });
+  const changes = new ChangeService(database, defineChangeModels(database.sequelize), models, platforms, interfaces, assessments, changeImpact, runs, deviations, signatures, audit, now);
+  periodicReview.useOpenChanges(changes);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
   evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));
@@ -221,6 +226,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   signatures.register(assessments.signableRecordType());
   signatures.register(deviations.signableRecordType());
   signatures.register(packages.signableRecordType());
+  signatures.register(changes.signableRecordType());
 
   return {
     config,
@@ -253,6 +259,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     runs,
     deviations,
     packages,
+    changes,
     packageExports,
     runEvidence,
     periodicReview,

@@ -78,6 +78,7 @@ export interface ImpactEdit {
 }
 
 export interface PlatformWriter extends PlatformReader {
+  list(): Promise<Array<{ name: string }>>;
   setVersion(ctx: RequestContext, platformKey: string, environment: string, version: string, reason: string, tx?: Transaction): Promise<unknown>;
 }
 
@@ -136,8 +137,7 @@ export class ChangeService {
 
   /** Names of the platforms the registry knows (a release calendar must name one of them). */
   async platformNames(): Promise<Set<string>> {
-    const rows = await this.registry.Interface.sequelize!.query<{ name: string }>('SELECT name FROM platforms', { type: 'SELECT' as never });
-    return new Set(rows.map((r) => r.name));
+    return new Set((await this.platforms.list()).map((p) => p.name));
   }
 
   async update(ctx: RequestContext, id: number, edits: ChangeEdits, reason: string): Promise<ChangeRecord> {

@@ -19,11 +19,11 @@ export interface AuditExcerptEntry {
 /** Widths in points of the 483-point text column. */
 export const AUDIT_EXCERPT_COLUMNS: TableColumn[] = [
   { header: 'Seq', width: 32, align: 'right' },
-  { header: 'Time', width: 100 },
+  { header: 'Time', width: 114 },
   { header: 'Actor', width: 74 },
   { header: 'Action', width: 80 },
   { header: 'Record', width: 70 },
-  { header: 'Reason', width: 127 },
+  { header: 'Reason', width: 113 },
 ];
 
 /** The entries as table rows, presented as they are read. */

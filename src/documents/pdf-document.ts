@@ -53,6 +53,7 @@ export const COLOR = {
   problemFill: '#fbe9e9',
   problem: '#a3161b',
   good: '#1b6e3a',
+  warning: '#9a5b00',
   watermark: '#b0161b',
 } as const;
 

@@ -69,15 +69,18 @@ export class SectionedPdfWriter {
     this.headings.reserveContents(contentsEntries);
   }
 
-  /** The next numbered section (on a new page) and its intro. */
-  section(title: string, intro?: TextBlockPart[]): void {
+  /**
+   * The next numbered section and its intro: on a new page, or (`newPage: false`, for a short
+   * record whose sections would each leave most of a page blank) below what came before.
+   */
+  section(title: string, intro?: TextBlockPart[], options: { newPage?: boolean } = {}): void {
     this.sectionCount += 1;
-    this.heading(title, String(this.sectionCount), intro);
+    this.heading(title, String(this.sectionCount), intro, options.newPage ?? true);
   }
 
   /** An unnumbered section, e.g. "Appendix". */
   labelledSection(label: string, title: string, intro?: TextBlockPart[]): void {
-    this.heading(title, label, intro);
+    this.heading(title, label, intro, true);
   }
 
   /**
@@ -122,8 +125,10 @@ export class SectionedPdfWriter {
     await this.output.drain();
   }
 
-  private heading(title: string, number: string, intro?: TextBlockPart[]): void {
-    this.headings.heading(title, { level: 1, number });
+  private heading(title: string, number: string, intro: TextBlockPart[] | undefined, newPage: boolean): void {
+    if (!newPage && this.doc.y > this.doc.page.margins.top + 1) this.doc.y += 14;
+    // Kept with its intro and the first lines of what follows.
+    this.headings.heading(title, { level: 1, number, newPage, keepWithNext: 110 });
     if (intro?.length) {
       drawTextBlock(this.doc, intro, { fontSize: SIZE.body });
       this.doc.y += 2;

@@ -230,8 +230,9 @@ describe('the change record PDF', () => {
 
     it('carries no mark once closed, and shows the closing signature', async () => {
       const { pdf } = await render('closed');
+      const { change } = buildChangeDocumentInput({ state: 'closed' });
       expect(pdf.text).not.to.contain('OPEN').and.not.to.contain('DRAFT').and.not.to.contain('NOT SIGNED');
-      expect(flat(pdf.pages[0]!)).to.contain('CLOSED').and.to.contain('Implemented 2026-11-20 06:00:00 UTC, version 4.9.0');
+      expect(flat(pdf.pages[0]!)).to.contain('CLOSED').and.to.contain(`Implemented ${formatDateTimeUtc(change.implementedAt!)}, version 4.9.0`).and.to.contain(`Closed ${formatDateTimeUtc(change.closedAt!)}`);
       expect(flat(pdf.text)).to.contain('Meaning verified');
     });
 

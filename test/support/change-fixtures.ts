@@ -185,9 +185,9 @@ export function buildChangeDocumentInput(options: ChangeFixtureOptions & Partial
       environments: ['test', 'production'],
       requestedBy: PEOPLE.it,
       requestedAt: at(10, 9),
-      implementedAt: reached('implemented') ? at(20, 6) : null,
+      implementedAt: history.find((h) => h.state === 'implemented')?.at ?? null,
       implementedVersion: reached('implemented') ? '4.9.0' : null,
-      closedAt: reached('closed') ? at(21, 9) : null,
+      closedAt: history.find((h) => h.state === 'closed')?.at ?? null,
       stateReason: terminal ? history[history.length - 1]!.reason : null,
       releaseNotes: [
         { digest: sha256('mule 4.9.0 release notes'), name: 'mule-runtime-4.9.0-release-notes.pdf', size: 482_113 },

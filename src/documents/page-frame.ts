@@ -68,8 +68,8 @@ function batchContentWrites(page: PDFKit.PDFPage): void {
 /** Distinct words a font keeps shaped (see forgetLayouts). */
 const LAYOUT_CACHE_WORDS = 1000;
 
-/** The widest the diagonal mark may be drawn on A4 (the diagonal less the corners). */
-const WATERMARK_MAX_WIDTH = 720;
+/** The widest the diagonal mark may be drawn on A4, so its letters (and their height) stay clear of the edges. */
+const WATERMARK_MAX_WIDTH = 600;
 
 const PAGE_NUMBER_XOBJECT = 'GxpwPageNumber';
 const PAGE_NUMBER_WIDTH = 120;

@@ -59,7 +59,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerScenarioRoutes(api, services.scenarios, services.runs);
   registerDeviationRoutes(api, services.deviations);
   registerPackageRoutes(api, services.packages, services.signatures, services.packageExports);
-  registerChangeRoutes(api, services.changes, services.signatures);
+  registerChangeRoutes(api, services.changes, services.signatures, services.changeExports);
   registerRunEvidenceRoutes(api, services.runEvidence);
   registerPeriodicReviewRoutes(api, services.periodicReview);
   options.extend?.(app, api);

@@ -14,6 +14,7 @@ import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { ChangeImpact } from './changes/change-impact.js';
 import { CHANGE_RECORD_STATES, defineChangeModels } from './changes/change-model.js';
+import { ChangeExporter } from './changes/change-export.js';
 import { ChangeService } from './changes/change-service.js';
 import { PeriodicReview } from './changes/periodic-review.js';
 import { ManifestBuilder } from './packages/manifest-builder.js';
@@ -99,6 +100,8 @@ export interface Services {
   deviations: DeviationService;
   packages: PackageService;
   changes: ChangeService;
+  /** Change record PDFs, each an audited export. */
+  changeExports: ChangeExporter;
   /** Package PDFs and export bundles, each an audited export. */
   packageExports: PackageExporter;
   runEvidence: RunEvidenceExport;
@@ -218,6 +221,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const changeImpact = new ChangeImpact({ registry: models, platforms, contracts, assessments, scenarioModels });
   const changes = new ChangeService(database, defineChangeModels(database.sequelize), models, platforms, interfaces, assessments, changeImpact, runs, deviations, signatures, audit, now);
   periodicReview.useOpenChanges(changes);
+  const changeExports = new ChangeExporter(database, changes, runs, deviations, evidence, signatures, audit, keyring, exports, documentTexts, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
   evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));
@@ -260,6 +264,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     deviations,
     packages,
     changes,
+    changeExports,
     packageExports,
     runEvidence,
     periodicReview,

@@ -1,9 +1,11 @@
 // /api/v1/changes: change records — log (one or a release calendar), edit, triage, impact, the
 // state machine's transitions, the regression in one action, the implementation gate and the PDF.
 // QA's approvals are signatures (POST /api/v1/signatures, record type `change`).
+import { sendExport } from '../audit/audited-export.js';
 import type { ApiRouter } from '../platform/http/api-router.js';
 import { idParams } from '../platform/http/common-schemas.js';
 import type { SignatureService } from '../signatures/signature-service.js';
+import type { ChangeExporter } from './change-export.js';
 import type { ChangeRecord } from './change-model.js';
 import { presentChange, presentChangeSummary } from './change-presenter.js';
 import { changeEditsBody, changeListQuery, impactEditBody, importBody, newChangeBody, regressionBody, transitionBody, triageBody } from './change-schemas.js';
@@ -11,7 +13,7 @@ import type { ChangeEdits, ChangeService, ImpactEdit, TransitionRequest, TriageD
 import type { ChangeState, NewChange } from './change-types.js';
 import { parseReleaseCalendar } from './release-calendar.js';
 
-export function registerChangeRoutes(api: ApiRouter, changes: ChangeService, signatures: SignatureService): void {
+export function registerChangeRoutes(api: ApiRouter, changes: ChangeService, signatures: SignatureService, exporter: ChangeExporter): void {
   const present = async (row: ChangeRecord) =>
     presentChange(row, {
       versions: await changes.versions(row.id),
@@ -73,5 +75,9 @@ export function registerChangeRoutes(api: ApiRouter, changes: ChangeService, sig
       const blockers = await changes.implementationBlockers(params.id);
       return { mayImplement: blockers.length === 0, blockers };
     },
+  });
+  api.add<unknown, unknown, { id: number }>({
+    ...common, method: 'get', path: '/api/v1/changes/:id/pdf', permission: 'records:export', summary: 'The change record PDF; an audited export with its SHA-256 in Repr-Digest', params: idParams,
+    handler: async ({ params, ctx }, res) => sendExport(res, await exporter.pdf(ctx, params.id)),
   });
 }

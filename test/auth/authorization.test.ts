@@ -116,6 +116,7 @@ const TABLE: Record<string, { allowed: Allowed; path?: string }> = {
   'POST /api/v1/changes/:id/transitions': { allowed: ['it', 'qa'], path: '/api/v1/changes/999999/transitions' },
   'POST /api/v1/changes/:id/regression': { allowed: ['it', 'qa'], path: '/api/v1/changes/999999/regression' },
   'GET /api/v1/changes/:id/gate': { allowed: ALL, path: '/api/v1/changes/999999/gate' },
+  'GET /api/v1/changes/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/api/v1/changes/999999/pdf' },
   'GET /api/v1/packages/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/api/v1/packages/999999/pdf' },
   'GET /api/v1/packages/:id/bundle': { allowed: ['it', 'qa', 'auditor'], path: '/api/v1/packages/999999/bundle' },
   'GET /api/v1/reviews/periodic': { allowed: ALL },

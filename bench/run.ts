@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditBenchmark } from './audit.bench.js';
+import { changesBenchmark } from './changes.bench.js';
 import { passed, type Benchmark, type BenchResult } from './harness.js';
 import { httpBenchmark } from './http.bench.js';
 import { pdfBenchmark } from './pdf.bench.js';
@@ -12,7 +13,7 @@ import { registryBenchmark } from './registry.bench.js';
 import { runnerBenchmark } from './runner.bench.js';
 import { signBenchmark } from './sign.bench.js';
 
-const BENCHMARKS: Benchmark[] = [auditBenchmark, signBenchmark, registryBenchmark, runnerBenchmark, httpBenchmark, pdfBenchmark];
+const BENCHMARKS: Benchmark[] = [auditBenchmark, signBenchmark, registryBenchmark, runnerBenchmark, httpBenchmark, pdfBenchmark, changesBenchmark];
 const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
 async function main(names: string[]): Promise<number> {

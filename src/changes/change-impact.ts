@@ -3,11 +3,11 @@
 // and the regression each one needs — at the depth its risk demands, raised where the triage of a
 // release item or a breaking contract change asks for more (Annex 11 §10; vendor release impact
 // pattern in REGULATORY.md). "Which interfaces does this release touch" is a query, not a guess.
-import { Op, type Transaction } from 'sequelize';
+import { Op, type ModelStatic, type Transaction } from 'sequelize';
 import { NotFoundError } from '../platform/errors.js';
 import type { ContractService } from '../registry/contract-service.js';
 import type { RegistryModels } from '../registry/registry-models.js';
-import type { AssessmentService } from '../risk/assessment-service.js';
+import type { RiskAssessment } from '../risk/assessment-model.js';
 import type { RiskResult } from '../risk/risk-model.js';
 import { DEPTH_ORDER } from '../scenarios/run-plan.js';
 import type { ScenarioModels } from '../scenarios/scenario-models.js';
@@ -25,9 +25,12 @@ export interface ImpactSources {
   registry: Pick<RegistryModels, 'Interface' | 'System'>;
   platforms: PlatformReader;
   contracts: ContractService;
-  assessments: AssessmentService;
+  assessmentModel: ModelStatic<RiskAssessment>;
   scenarioModels: ScenarioModels;
 }
+
+/** Ids per IN (…) list. */
+const BATCH = 1000;
 
 interface Reached extends ImpactedInterface {
   id: number;
@@ -85,8 +88,7 @@ export class ChangeImpact {
     }
 
     const interfaces = [...reached.values()].sort((a, b) => a.key.localeCompare(b.key));
-    const regression: ProposedRegression[] = [];
-    for (const iface of interfaces) regression.push(await this.regressionOf(iface, content, contractDiff, tx));
+    const regression = await this.regressionOf(interfaces, content, contractDiff, tx);
     return {
       computedAt: now.toISOString(),
       interfaces: interfaces.map(({ key, name, riskLevel, via }) => ({ key, name, riskLevel, via })),
@@ -96,15 +98,43 @@ export class ChangeImpact {
     };
   }
 
-  private async regressionOf(iface: Reached, content: ChangeContent, contractDiff: ImpactAnalysis['contractDiff'], tx?: Transaction): Promise<ProposedRegression> {
+  /**
+   * The regression of every reached interface, read in three batched queries (their assessments,
+   * their scenarios) whatever their number: a platform release may reach thousands.
+   */
+  private async regressionOf(interfaces: Reached[], content: ChangeContent, contractDiff: ImpactAnalysis['contractDiff'], tx?: Transaction): Promise<ProposedRegression[]> {
+    const assessmentIds = interfaces.flatMap((i) => (i.currentAssessmentId === null ? [] : [i.currentAssessmentId]));
+    const assessments = new Map<number, { result: RiskResult; modelId: string; modelVersion: string }>();
+    for (let start = 0; start < assessmentIds.length; start += BATCH) {
+      const rows = await this.sources.assessmentModel.findAll({ attributes: ['id', 'result', 'modelId', 'modelVersion'], where: { id: assessmentIds.slice(start, start + BATCH) }, transaction: tx ?? null, raw: true });
+      for (const row of rows) assessments.set(Number(row.id), { result: JSON.parse(row.result) as RiskResult, modelId: row.modelId, modelVersion: row.modelVersion });
+    }
+    const scenariosOf = new Map<number, Map<string, { category: string; contractVersion: number }>>();
+    const ids = interfaces.map((i) => i.id);
+    for (let start = 0; start < ids.length; start += BATCH) {
+      const rows = await this.sources.scenarioModels.Scenario.findAll({ attributes: ['interfaceId', 'key', 'version', 'category', 'contractVersion'], where: { interfaceId: ids.slice(start, start + BATCH) }, order: [['interfaceId', 'ASC'], ['key', 'ASC'], ['version', 'ASC']], transaction: tx ?? null, raw: true });
+      for (const row of rows) {
+        let current = scenariosOf.get(Number(row.interfaceId));
+        if (!current) scenariosOf.set(Number(row.interfaceId), (current = new Map()));
+        current.set(row.key, { category: row.category, contractVersion: Number(row.contractVersion) });
+      }
+    }
+    return interfaces.map((iface) => this.regressionFor(iface, iface.currentAssessmentId === null ? null : (assessments.get(iface.currentAssessmentId) ?? null), scenariosOf.get(iface.id) ?? new Map(), content, contractDiff));
+  }
+
+  private regressionFor(
+    iface: Reached,
+    assessment: { result: RiskResult; modelId: string; modelVersion: string } | null,
+    scenarios: Map<string, { category: string; contractVersion: number }>,
+    content: ChangeContent,
+    contractDiff: ImpactAnalysis['contractDiff'],
+  ): ProposedRegression {
     const environment = content.environments.find((e) => e !== 'production' && Object.hasOwn(iface.environments, e)) ?? ('test' in iface.environments ? 'test' : Object.keys(iface.environments)[0] ?? 'test');
     const reasons: string[] = [];
     let depth = 'smoke';
-    if (iface.currentAssessmentId !== null) {
-      const assessment = await this.sources.assessments.get(iface.currentAssessmentId, tx);
-      const result = JSON.parse(assessment.result) as RiskResult;
-      depth = result.assurance.testDepth;
-      reasons.push(`risk level ${result.level} (${assessment.modelId} ${assessment.modelVersion}) asks for ${depth} depth`);
+    if (assessment) {
+      depth = assessment.result.assurance.testDepth;
+      reasons.push(`risk level ${assessment.result.level} (${assessment.modelId} ${assessment.modelVersion}) asks for ${depth} depth`);
     } else reasons.push('not risk-assessed: assess it before the regression can run for record');
     const raise = (to: string, why: string) => {
       if (DEPTH_ORDER.indexOf(to as never) > DEPTH_ORDER.indexOf(depth as never)) {
@@ -119,11 +149,8 @@ export class ChangeImpact {
     if (medium.length) raise('scripted-positive', `release item${medium.length > 1 ? 's' : ''} ${medium.map((i) => i.id).join(', ')} rated Medium reach it`);
     if (contractDiff?.breaking && iface.via.includes('contract')) raise('full', 'the contract change is breaking');
     const categories = CATEGORIES_BY_DEPTH[depth] ?? CATEGORIES_BY_DEPTH.full!;
-    const rows = await this.sources.scenarioModels.Scenario.findAll({ where: { interfaceId: iface.id }, order: [['key', 'ASC'], ['version', 'ASC']], transaction: tx ?? null });
-    const current = new Map<string, (typeof rows)[number]>();
-    for (const row of rows) current.set(row.key, row);
-    const scenarios = [...current.values()].filter((s) => categories.includes(s.category as never) && (iface.currentContractVersion === null || s.contractVersion === iface.currentContractVersion)).map((s) => s.key);
-    if (!scenarios.length) reasons.push(`no ${categories.join('/')} scenario for its current contract: write them before the regression`);
-    return { interfaceKey: iface.key, environment, testDepth: depth, categories: [...categories], scenarios, reason: reasons.join('; ') };
+    const selected = [...scenarios].filter(([, s]) => categories.includes(s.category as never) && (iface.currentContractVersion === null || s.contractVersion === iface.currentContractVersion)).map(([key]) => key);
+    if (!selected.length) reasons.push(`no ${categories.join('/')} scenario for its current contract: write them before the regression`);
+    return { interfaceKey: iface.key, environment, testDepth: depth, categories: [...categories], scenarios: selected, reason: reasons.join('; ') };
   }
 }

@@ -18,7 +18,7 @@ import type { ScenarioDefinition } from '../scenarios/scenario-schema.js';
 import { scaffoldScenarios } from '../scenarios/scenario-scaffold.js';
 import { configuredSelfOrigin } from '../scenarios/environment-reference.js';
 import { serveSimulators } from '../simulators/contract-simulator.js';
-import { DEMO_INTERFACES, DEMO_SCENARIOS, DEMO_SYSTEMS } from './reference-architecture.js';
+import { DEMO_INTERFACES, DEMO_PLATFORM_RECORDS, DEMO_SCENARIOS, DEMO_SYSTEMS } from './reference-architecture.js';
 import { seedDemoChanges } from './demo-changes.js';
 import { seedDemoPackages, signInDemoPeople } from './demo-packages.js';
 
@@ -111,7 +111,7 @@ async function approveDemoGrants(services: Services, password: string, seeding: 
 }
 
 /**
- * Systems, interfaces, contracts and two risk assessments per interface (GAMP 5, then CSA). Each
+ * Systems, platforms, interfaces, contracts and two risk assessments per interface (GAMP 5, then CSA). Each
  * step does only what is missing, so a start interrupted half-way completes the demo next time; a
  * registry holding anything but demo systems is someone's real inventory and is left alone.
  */
@@ -123,6 +123,12 @@ async function seedReferenceArchitecture(services: Services): Promise<number> {
   const engineer = await actingAs(services, 'it', seeding);
   const qaLead = await actingAs(services, 'qa', seeding);
   for (const system of DEMO_SYSTEMS) if (!existing.some((s) => s.name === system.name)) await services.systems.create(engineer, system);
+  // The platforms before the interfaces, so each interface's platform text resolves to its record.
+  const systemIds = new Map((await services.systems.list()).map((s) => [s.name, s.id]));
+  for (const { systems, ...platform } of DEMO_PLATFORM_RECORDS) {
+    if (await services.platforms.findByName(platform.name)) continue;
+    await services.platforms.create(engineer, { ...platform, systemIds: systems.map((name) => systemIds.get(name)!) });
+  }
 
   const registered = new Set((await services.interfaces.list({ q: 'IF-', limit: 1000 })).interfaces.map((i) => i.key));
   const missing = DEMO_INTERFACES.filter((demo) => !registered.has(demo.key));

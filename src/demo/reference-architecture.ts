@@ -7,6 +7,7 @@
 import type { Answers } from '../risk/risk-model.js';
 import type { NewInterface } from '../registry/interface-service.js';
 import type { NewSystem } from '../registry/system-service.js';
+import type { PlatformKind } from '../registry/platform-model.js';
 import type { ContractFormat } from '../registry/contract-document.js';
 import type { ScenarioDefinition } from '../scenarios/scenario-schema.js';
 import { EPCIS_HISTORY_UNIT } from '../simulators/epcis-events.js';
@@ -23,12 +24,13 @@ export interface DemoInterface extends Required<Omit<NewInterface, 'status' | 'r
 /**
  * The platform releases interfaces run on, as change control looks them up: the integration runtimes
  * (MuleSoft, Kafka) and the vendor-managed endpoint releases whose upgrades change an interface's
- * behaviour. A vendor release (e.g. MuleSoft Runtime 4.6 → 4.9, TraceLink 2026.08 → 2026.11) impacts
- * every interface listing the current string.
+ * behaviour. Each text names a platform record (DEMO_PLATFORM_RECORDS) and the version the interface
+ * was validated on; a vendor release (e.g. MuleSoft Runtime 4.6 → 4.9, TraceLink 2026.08 → 2026.11)
+ * impacts every interface on the platform.
  */
 export const DEMO_PLATFORMS = {
   mulesoft: 'MuleSoft Runtime 4.6',
-  kafka: 'Confluent Kafka 7.6',
+  kafka: 'Confluent Platform 7.6',
   s4hana: 'SAP S/4HANA 2023 FPS02',
   manhattan: 'Manhattan Active WM 2025.2',
   tracelink: 'TraceLink 2026.08',
@@ -37,6 +39,32 @@ export const DEMO_PLATFORMS = {
 } as const;
 
 const P = DEMO_PLATFORMS;
+
+export interface DemoPlatform {
+  key: string;
+  name: string;
+  vendor: string;
+  kind: PlatformKind;
+  /** Environment → version in service there. */
+  versions: Record<string, string>;
+  /** Names of the demo systems that run on it. */
+  systems: string[];
+}
+
+/**
+ * The platforms as registry records, with the version in service per environment: the MuleSoft
+ * 4.9 runtime and the TraceLink 2026.11 release are in test, production still runs 4.6 and 2026.08 —
+ * the two vendor releases change control has to carry through.
+ */
+export const DEMO_PLATFORM_RECORDS: DemoPlatform[] = [
+  { key: 'mulesoft-runtime', name: 'MuleSoft Runtime', vendor: 'Salesforce (MuleSoft)', kind: 'integration-platform', versions: { test: '4.9', validation: '4.6', production: '4.6' }, systems: ['MuleSoft'] },
+  { key: 'confluent-platform', name: 'Confluent Platform', vendor: 'Confluent', kind: 'event-mesh', versions: { test: '7.6', validation: '7.6', production: '7.6' }, systems: ['Confluent Kafka'] },
+  { key: 'sap-s-4hana', name: 'SAP S/4HANA', vendor: 'SAP SE', kind: 'erp', versions: { test: '2023 FPS02', validation: '2023 FPS02', production: '2023 FPS02' }, systems: ['SAP S/4HANA'] },
+  { key: 'manhattan-active-wm', name: 'Manhattan Active WM', vendor: 'Manhattan Associates', kind: 'wms', versions: { test: '2025.2', validation: '2025.2', production: '2025.2' }, systems: ['Manhattan Active WM'] },
+  { key: 'tracelink', name: 'TraceLink', vendor: 'TraceLink Inc.', kind: 'serialization', versions: { test: '2026.11', validation: '2026.08', production: '2026.08' }, systems: ['TraceLink'] },
+  { key: 'snowflake', name: 'Snowflake', vendor: 'Snowflake Inc.', kind: 'data-hub', versions: { test: '9.20', validation: '9.20', production: '9.20' }, systems: ['Snowflake'] },
+  { key: 'kinaxis-maestro', name: 'Kinaxis Maestro', vendor: 'Kinaxis Inc.', kind: 'control-tower', versions: { test: '2025.1', validation: '2025.1', production: '2025.1' }, systems: ['Kinaxis'] },
+];
 
 export const DEMO_SYSTEMS: DemoSystem[] = [
   { name: 'SAP S/4HANA', kind: 'erp', vendor: 'SAP SE', product: 'SAP S/4HANA Cloud, private edition', version: '2023 FPS02', gampCategory: 4, layer: 'source-system', owner: 'ERP Platform Team' },

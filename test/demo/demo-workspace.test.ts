@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import net from 'node:net';
 import { DEMO_APPROVED_SCOPE, DEMO_IN_REVIEW_SCOPE } from '../../src/demo/demo-packages.js';
 import { runDemoScenarios, seedDemoWorkspace } from '../../src/demo/demo-workspace.js';
-import { DEMO_INTERFACES, DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
+import { DEMO_INTERFACES, DEMO_PLATFORM_RECORDS, DEMO_SYSTEMS } from '../../src/demo/reference-architecture.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { auditEvents } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -42,6 +42,20 @@ describeEachDatabase('demo workspace', (dialect) => {
     }
     const levels = new Set(interfaces.map((i: { riskLevel: string }) => i.riskLevel));
     expect([...levels]).to.have.members(['high', 'medium', 'low']);
+  });
+
+  it('has its platforms as records, with the version in service per environment and the interfaces on each', async () => {
+    const platforms = (await get('/api/v1/platforms')).body.platforms as Array<{ key: string; kind: string; versions: Record<string, string>; systems: Array<{ id: number; name: string }>; interfaceCounts: { active: number } }>;
+    expect(platforms.map((p) => p.key)).to.have.members(DEMO_PLATFORM_RECORDS.map((p) => p.key));
+    const mule = platforms.find((p) => p.key === 'mulesoft-runtime')!;
+    expect(mule).to.deep.include({ kind: 'integration-platform', versions: { production: '4.6', test: '4.9', validation: '4.6' }, systems: [{ id: mule.systems[0]!.id, name: 'MuleSoft' }] });
+    // Every platform text of every demo interface resolved to one of these records: nothing was created on the side.
+    const expected = (text: string) => DEMO_INTERFACES.filter((i) => i.platforms.includes(text)).length;
+    expect(mule.interfaceCounts.active).to.equal(expected('MuleSoft Runtime 4.6'));
+    expect(platforms.find((p) => p.key === 'tracelink')!.interfaceCounts.active).to.equal(expected('TraceLink 2026.08'));
+    const onMule = await wb.services.platforms.interfacesOn((await wb.services.platforms.get('mulesoft-runtime')).id);
+    expect(onMule).to.have.length(expected('MuleSoft Runtime 4.6'));
+    expect(onMule.every((i) => i.riskLevel !== null)).to.equal(true);
   });
 
   it('covers the flows of the seed article', async () => {

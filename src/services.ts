@@ -218,7 +218,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const packageExports = new PackageExporter(database, packages, manifests, signatures, evidence.store, audit, keyring, exports, documentTexts, now);
   const runEvidence = new RunEvidenceExport(runs, deviations, evidence, signatures, audit, checkpoints, keyring, exports, now);
   const periodicReview = new PeriodicReview({ registry: models, assessments: assessmentModel, packages: packageModels }, now);
-  const changeImpact = new ChangeImpact({ registry: models, platforms, contracts, assessmentModel, scenarioModels });
+  const changeImpact = new ChangeImpact({ database, registry: models, platforms, contracts, assessmentModel, scenarioModels });
   const changes = new ChangeService(database, defineChangeModels(database.sequelize), models, platforms, interfaces, assessments, changeImpact, runs, deviations, signatures, audit, now);
   periodicReview.useOpenChanges(changes);
   const changeExports = new ChangeExporter(database, changes, runs, deviations, evidence, signatures, audit, keyring, exports, documentTexts, now);

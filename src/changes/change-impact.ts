@@ -4,6 +4,7 @@
 // release item or a breaking contract change asks for more (Annex 11 §10; vendor release impact
 // pattern in REGULATORY.md). "Which interfaces does this release touch" is a query, not a guess.
 import { Op, type ModelStatic, type Transaction } from 'sequelize';
+import type { Database } from '../platform/database.js';
 import { NotFoundError } from '../platform/errors.js';
 import type { ContractService } from '../registry/contract-service.js';
 import type { RegistryModels } from '../registry/registry-models.js';
@@ -18,10 +19,10 @@ import type { ImpactAnalysis, ImpactedInterface, ProposedRegression } from './ch
 /** The registry's platform records, as the impact analysis reads them. */
 export interface PlatformReader {
   findByName(name: string, tx?: Transaction): Promise<{ id: number; key: string; name: string } | null>;
-  interfacesOn(platformId: number, tx?: Transaction): Promise<Array<{ id: number; key: string; name: string; riskLevel: string | null; environments: Record<string, string> }>>;
 }
 
 export interface ImpactSources {
+  database: Database;
   registry: Pick<RegistryModels, 'Interface' | 'System'>;
   platforms: PlatformReader;
   contracts: ContractService;
@@ -37,7 +38,20 @@ interface Reached extends ImpactedInterface {
   environments: Record<string, string>;
   currentAssessmentId: number | null;
   currentContractVersion: number | null;
+  /** The current assessment, when the query that found the interface read it already. */
+  assessment?: AssessmentFacts | null;
 }
+
+interface AssessmentFacts {
+  result: RiskResult;
+  modelId: string;
+  modelVersion: string;
+}
+
+/** An active interface on a platform with its current assessment: one indexed query, whatever their number. */
+const ON_PLATFORM_SQL = `SELECT i.id, i.key, i.name, i.risk_level, i.environments, i.current_assessment_id, i.current_contract_version, ra.result, ra.model_id, ra.model_version
+  FROM interface_platforms ip JOIN interfaces i ON i.id = ip.interface_id LEFT JOIN risk_assessments ra ON ra.id = i.current_assessment_id
+  WHERE ip.platform_id = ? AND i.status = 'active'`;
 
 export class ChangeImpact {
   constructor(private readonly sources: ImpactSources) {}
@@ -64,9 +78,23 @@ export class ChangeImpact {
     if (content.platform) {
       const platform = await this.sources.platforms.findByName(content.platform, tx);
       if (!platform) throw new NotFoundError(`No platform '${content.platform}' in the registry.`, 'platform_not_found');
-      const on = await this.sources.platforms.interfacesOn(platform.id, tx);
-      const rows = on.length ? await Interface.findAll({ where: { id: on.map((i) => i.id) }, transaction: tx ?? null }) : [];
-      for (const row of rows) add(asReached(row), 'platform');
+      // Plain rows, not model instances: a platform release may reach thousands of interfaces.
+      const rows = await this.sources.database.read<OnPlatformRow>(ON_PLATFORM_SQL, [platform.id]);
+      for (const row of rows) {
+        add(
+          {
+            id: Number(row.id),
+            key: row.key,
+            name: row.name,
+            riskLevel: row.risk_level,
+            environments: JSON.parse(row.environments) as Record<string, string>,
+            currentAssessmentId: row.current_assessment_id === null ? null : Number(row.current_assessment_id),
+            currentContractVersion: row.current_contract_version === null ? null : Number(row.current_contract_version),
+            assessment: row.result === null ? null : { result: JSON.parse(row.result) as RiskResult, modelId: row.model_id!, modelVersion: row.model_version! },
+          },
+          'platform',
+        );
+      }
     }
     if (content.system) {
       const system = await System.findOne({ where: { name: content.system }, transaction: tx ?? null });
@@ -103,8 +131,9 @@ export class ChangeImpact {
    * their scenarios) whatever their number: a platform release may reach thousands.
    */
   private async regressionOf(interfaces: Reached[], content: ChangeContent, contractDiff: ImpactAnalysis['contractDiff'], tx?: Transaction): Promise<ProposedRegression[]> {
-    const assessmentIds = interfaces.flatMap((i) => (i.currentAssessmentId === null ? [] : [i.currentAssessmentId]));
-    const assessments = new Map<number, { result: RiskResult; modelId: string; modelVersion: string }>();
+    const assessmentIds = interfaces.flatMap((i) => (i.currentAssessmentId === null || i.assessment !== undefined ? [] : [i.currentAssessmentId]));
+    const assessments = new Map<number, AssessmentFacts>();
+    for (const i of interfaces) if (i.assessment && i.currentAssessmentId !== null) assessments.set(i.currentAssessmentId, i.assessment);
     for (let start = 0; start < assessmentIds.length; start += BATCH) {
       const rows = await this.sources.assessmentModel.findAll({ attributes: ['id', 'result', 'modelId', 'modelVersion'], where: { id: assessmentIds.slice(start, start + BATCH) }, transaction: tx ?? null, raw: true });
       for (const row of rows) assessments.set(Number(row.id), { result: JSON.parse(row.result) as RiskResult, modelId: row.modelId, modelVersion: row.modelVersion });
@@ -112,11 +141,15 @@ export class ChangeImpact {
     const scenariosOf = new Map<number, Map<string, { category: string; contractVersion: number }>>();
     const ids = interfaces.map((i) => i.id);
     for (let start = 0; start < ids.length; start += BATCH) {
-      const rows = await this.sources.scenarioModels.Scenario.findAll({ attributes: ['interfaceId', 'key', 'version', 'category', 'contractVersion'], where: { interfaceId: ids.slice(start, start + BATCH) }, order: [['interfaceId', 'ASC'], ['key', 'ASC'], ['version', 'ASC']], transaction: tx ?? null, raw: true });
+      const chunk = ids.slice(start, start + BATCH);
+      const rows = await this.sources.database.read<{ interface_id: number; key: string; category: string; contract_version: number }>(
+        `SELECT interface_id, key, category, contract_version FROM scenarios WHERE interface_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY interface_id, key, version`,
+        chunk,
+      );
       for (const row of rows) {
-        let current = scenariosOf.get(Number(row.interfaceId));
-        if (!current) scenariosOf.set(Number(row.interfaceId), (current = new Map()));
-        current.set(row.key, { category: row.category, contractVersion: Number(row.contractVersion) });
+        let current = scenariosOf.get(Number(row.interface_id));
+        if (!current) scenariosOf.set(Number(row.interface_id), (current = new Map()));
+        current.set(row.key, { category: row.category, contractVersion: Number(row.contract_version) });
       }
     }
     return interfaces.map((iface) => this.regressionFor(iface, iface.currentAssessmentId === null ? null : (assessments.get(iface.currentAssessmentId) ?? null), scenariosOf.get(iface.id) ?? new Map(), content, contractDiff));
@@ -124,7 +157,7 @@ export class ChangeImpact {
 
   private regressionFor(
     iface: Reached,
-    assessment: { result: RiskResult; modelId: string; modelVersion: string } | null,
+    assessment: AssessmentFacts | null,
     scenarios: Map<string, { category: string; contractVersion: number }>,
     content: ChangeContent,
     contractDiff: ImpactAnalysis['contractDiff'],
@@ -153,4 +186,17 @@ export class ChangeImpact {
     if (!selected.length) reasons.push(`no ${categories.join('/')} scenario for its current contract: write them before the regression`);
     return { interfaceKey: iface.key, environment, testDepth: depth, categories: [...categories], scenarios: selected, reason: reasons.join('; ') };
   }
+}
+
+interface OnPlatformRow {
+  id: number;
+  key: string;
+  name: string;
+  risk_level: string | null;
+  environments: string;
+  current_assessment_id: number | null;
+  current_contract_version: number | null;
+  result: string | null;
+  model_id: string | null;
+  model_version: string | null;
 }

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
+import { platforms as platformsMigration } from '../../src/platform/migrations/0015-platforms.js';
 import { platformKeyOf, splitPlatformText } from '../../src/registry/platform-model.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
@@ -315,6 +316,37 @@ describeEachDatabase('platforms as records', (dialect) => {
         expect(await wb.services.audit.lastSeq()).to.equal(seq);
         expect((await api('get', '/api/v1/platforms', auditor)).body).to.deep.equal(before);
       });
+    }
+  });
+});
+
+describeEachDatabase('platforms: upgrading a registry written before they were records', (dialect) => {
+  it('takes migration 0015 down and up again, then adopts the free text left in the index: records, links, a clean trail', async () => {
+    const wb = await createTestWorkbench(dialect, { seedUsers: false });
+    try {
+      const ctx = systemContext('test');
+      for (const system of [ERP, WMS]) await wb.services.systems.create(ctx, system);
+      await wb.services.interfaces.create(ctx, anInterface('IF-UPG-001', { platforms: ['MuleSoft Runtime 4.6', 'TraceLink 2026.08'], status: 'active' }));
+      await wb.services.interfaces.create(ctx, anInterface('IF-UPG-002', { platforms: ['MuleSoft Runtime 4.9'] }));
+      const { sequelize, dialect: databaseDialect } = wb.services.database;
+      const context = { queryInterface: sequelize.getQueryInterface(), sequelize, dialect: databaseDialect };
+      await platformsMigration.down(context);
+      const [{ n }] = await sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM interface_platforms', { type: QueryTypes.SELECT });
+      expect(Number(n), 'the index keeps its text').to.equal(3);
+      await platformsMigration.up(context);
+
+      const adopted = await wb.services.platforms.adoptFreeText(systemContext('migration'));
+      expect(adopted).to.deep.equal([
+        { platform: 'mulesoft-runtime', created: true, texts: ['MuleSoft Runtime 4.6', 'MuleSoft Runtime 4.9'], interfaces: 2 },
+        { platform: 'tracelink', created: true, texts: ['TraceLink 2026.08'], interfaces: 1 },
+      ]);
+      const mule = await wb.services.platforms.get('mulesoft-runtime');
+      expect(mule.interfaceCounts).to.deep.equal({ active: 1, draft: 1, retired: 0 });
+      expect((await wb.services.platforms.interfacesOn(mule.id)).map((i) => i.key)).to.deep.equal(['IF-UPG-001']);
+      expect(await wb.services.platforms.adoptFreeText(systemContext('migration'))).to.deep.equal([]);
+    } finally {
+      // close() reconciles every record with its trail: the adoption events account for the re-linked interfaces.
+      await wb.close();
     }
   });
 });

@@ -24,6 +24,8 @@ import { registerRequirementRoutes } from './registry/requirement-routes.js';
 import { registerRiskRoutes } from './risk/risk-routes.js';
 import { registerDeviationRoutes } from './scenarios/deviation-routes.js';
 import { registerPackageRoutes } from './packages/package-routes.js';
+import { registerChangeRoutes } from './changes/change-routes.js';
+import { registerPeriodicReviewRoutes } from './changes/periodic-review-routes.js';
 import { registerRunEvidenceRoutes } from './scenarios/run-evidence-routes.js';
 import { registerScenarioRoutes } from './scenarios/scenario-routes.js';
 import { registerSignatureRoutes } from './signatures/signature-routes.js';
@@ -57,7 +59,9 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerScenarioRoutes(api, services.scenarios, services.runs);
   registerDeviationRoutes(api, services.deviations);
   registerPackageRoutes(api, services.packages, services.signatures, services.packageExports);
+  registerChangeRoutes(api, services.changes, services.signatures, services.changeExports);
   registerRunEvidenceRoutes(api, services.runEvidence);
+  registerPeriodicReviewRoutes(api, services.periodicReview);
   options.extend?.(app, api);
   app.use(api.router);
   // The simulated ERP, WMS, serialization and trading-partner endpoints: a separate, public app.

@@ -12,6 +12,11 @@ import { AccessGrantService } from './auth/access-grant-service.js';
 import { AUTH_RECORD_STATES, defineAuthModels, type AuthModels } from './auth/auth-models.js';
 import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
+import { ChangeImpact } from './changes/change-impact.js';
+import { CHANGE_RECORD_STATES, defineChangeModels } from './changes/change-model.js';
+import { ChangeExporter } from './changes/change-export.js';
+import { ChangeService } from './changes/change-service.js';
+import { PeriodicReview } from './changes/periodic-review.js';
 import { ManifestBuilder } from './packages/manifest-builder.js';
 import { definePackageModels, PACKAGE_RECORD_STATES } from './packages/package-model.js';
 import { PackageExporter } from './packages/package-export.js';
@@ -94,9 +99,14 @@ export interface Services {
   runs: RunService;
   deviations: DeviationService;
   packages: PackageService;
+  changes: ChangeService;
+  /** Change record PDFs, each an audited export. */
+  changeExports: ChangeExporter;
   /** Package PDFs and export bundles, each an audited export. */
   packageExports: PackageExporter;
   runEvidence: RunEvidenceExport;
+  /** The periodic review list (Annex 11 §11). */
+  periodicReview: PeriodicReview;
   close(): Promise<void>;
 }
 
@@ -113,7 +123,7 @@ export interface ServiceOptions {
 function recordStatesOfEveryFeature(): RecordStates {
   const states = new RecordStates();
   states.register(...AUTH_RECORD_STATES, ...REGISTRY_RECORD_STATES, ...PLATFORM_RECORD_STATES, ...REQUIREMENT_RECORD_STATES, ...ASSESSMENT_RECORD_STATES, ...SCENARIO_RECORD_STATES, ...DEVIATION_RECORD_STATES);
-  states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES, ...PACKAGE_RECORD_STATES);
+  states.register(...SIGNATURE_RECORD_STATES, ...EVIDENCE_RECORD_STATES, ...PACKAGE_RECORD_STATES, ...CHANGE_RECORD_STATES);
   states.exempt('audit_events', 'the audit trail itself, proven by its hash chain and signed checkpoints');
   states.exempt('audit_checkpoints', 'signed by the server key and checked against the trail and the witness');
   states.exempt('schema_migrations', 'migration bookkeeping, no regulated content');
@@ -174,7 +184,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const interfaces = new InterfaceService(database, models, systems, audit, platforms);
   const contracts = new ContractService(database, models, interfaces, audit, config.http.contractMaxBytes, now);
   const registryTransfer = new RegistryTransfer(models, interfaces, contracts);
-  const assessments = new AssessmentService(database, defineRiskAssessmentModel(database.sequelize), interfaces, riskModels, audit, now);
+  const assessmentModel = defineRiskAssessmentModel(database.sequelize);
+  const assessments = new AssessmentService(database, assessmentModel, interfaces, riskModels, audit, now);
   const scenarioModels = defineScenarioModels(database.sequelize);
   const requirements = new RequirementService(database, defineRequirementModel(database.sequelize), interfaces, contracts, audit, now);
   const scenarios = new ScenarioService(database, scenarioModels, interfaces, contracts, requirements, evidence, audit, now);
@@ -202,9 +213,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
     recordStates: audit.recordStates,
     texts: documentTexts,
   });
-  const packages = new PackageService(database, definePackageModels(database.sequelize), manifests, interfaces, signatures, evidence, audit, keyring, documentTexts, now);
+  const packageModels = definePackageModels(database.sequelize);
+  const packages = new PackageService(database, packageModels, manifests, interfaces, signatures, evidence, audit, keyring, documentTexts, now);
   const packageExports = new PackageExporter(database, packages, manifests, signatures, evidence.store, audit, keyring, exports, documentTexts, now);
   const runEvidence = new RunEvidenceExport(runs, deviations, evidence, signatures, audit, checkpoints, keyring, exports, now);
+  const periodicReview = new PeriodicReview({ registry: models, assessments: assessmentModel, packages: packageModels }, now);
+  const changeImpact = new ChangeImpact({ registry: models, platforms, contracts, assessmentModel, scenarioModels });
+  const changes = new ChangeService(database, defineChangeModels(database.sequelize), models, platforms, interfaces, assessments, changeImpact, runs, deviations, signatures, audit, now);
+  periodicReview.useOpenChanges(changes);
+  const changeExports = new ChangeExporter(database, changes, runs, deviations, evidence, signatures, audit, keyring, exports, documentTexts, now);
   // Records evidence may be uploaded for (a run's evidence is the runner's own).
   evidence.acceptEvidenceFor('deviation', (id, tx) => deviations.assertAcceptsEvidence(id, tx));
   evidence.acceptEvidenceFor('interface', async (key, tx) => void (await interfaces.get(key, tx)));
@@ -213,6 +230,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   signatures.register(assessments.signableRecordType());
   signatures.register(deviations.signableRecordType());
   signatures.register(packages.signableRecordType());
+  signatures.register(changes.signableRecordType());
 
   return {
     config,
@@ -245,8 +263,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     runs,
     deviations,
     packages,
+    changes,
+    changeExports,
     packageExports,
     runEvidence,
+    periodicReview,
     close: async () => {
       // Let a run in progress record its end before the database goes away.
       await runs.idle();

@@ -55,6 +55,9 @@ export const PERMISSIONS = {
   'packages:read': EVERYONE,
   'packages:edit': ['it', 'qa'],
   'packages:decide': ['qa'],
+  /** Change records: read by all, logged and moved on by it and qa; QA's approvals are signatures. */
+  'changes:read': EVERYONE,
+  'changes:edit': ['it', 'qa'],
   /**
    * Exports of the audit trail (CSV, the PDF report): whoever may read the trail may take it away,
    * so administrators keep the audit read rights they have (they investigate account events).
@@ -75,7 +78,7 @@ export type Permission = keyof typeof PERMISSIONS;
  * Permissions that change nothing; the only ones an auditor may hold besides its own session. An
  * export changes no record: the event it appends says who took what away, as a sign-in's does.
  */
-export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'audit:export', 'users:read', 'security-alerts:read', 'access-grants:read', 'signatures:read', 'registry:read', 'evidence:read', 'packages:read', 'records:export']);
+export const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(['audit:read', 'audit:verify', 'audit:export', 'users:read', 'security-alerts:read', 'access-grants:read', 'signatures:read', 'registry:read', 'evidence:read', 'packages:read', 'changes:read', 'records:export']);
 
 /**
  * Roles that can sign records at all (they hold `records:sign`). Moving a user into one of them is

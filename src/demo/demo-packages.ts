@@ -20,13 +20,10 @@ export const DEMO_IN_REVIEW_SCOPE = 'IF-ERP-WMS-001';
  * Only on a workspace without packages. Signatures need the demo password; without it (a restart
  * with a password generated earlier) both packages stay in review.
  */
-export async function seedDemoPackages(services: Services, password: string | null): Promise<DemoPackagesReport> {
+export async function seedDemoPackages(services: Services, people: DemoPeople, password: string | null): Promise<DemoPackagesReport> {
   if ((await services.packages.list()).length > 0) return { approved: null, inReview: null };
-  const seeding = systemContext('demo packages');
-  const qaLead = await signedIn(services, 'qa', password, seeding);
-  const engineer = await signedIn(services, 'it', password, seeding);
-  const reviewer = await signedIn(services, 'qa2', password, seeding);
-  try {
+  const { qaLead, engineer, reviewer } = people;
+  {
     const approved = await services.packages.create(qaLead, {
       title: 'Pick and ship confirmations, WMS to ERP',
       scope: [{ interface: DEMO_APPROVED_SCOPE }],
@@ -54,9 +51,30 @@ export async function seedDemoPackages(services: Services, password: string | nu
     const inReview = await services.packages.create(engineer, { title: 'Outbound order release, ERP to WMS', scope: [{ interface: DEMO_IN_REVIEW_SCOPE }] });
     await services.packages.submit(engineer, inReview.id, 'for review: the WMS contract deviation is still under investigation');
     return { approved: approvedKey, inReview: inReview.key };
-  } finally {
-    for (const ctx of [qaLead, engineer, reviewer]) if (ctx.sessionId) await services.auth.logout(ctx);
   }
+}
+
+/** The demo's engineer (it), QA lead (qa) and second QA person (qa2), signed in as signing needs. */
+export interface DemoPeople {
+  engineer: RequestContext;
+  qaLead: RequestContext;
+  reviewer: RequestContext;
+  logout(): Promise<void>;
+}
+
+export async function signInDemoPeople(services: Services, password: string | null): Promise<DemoPeople> {
+  const seeding = systemContext('demo records');
+  const qaLead = await signedIn(services, 'qa', password, seeding);
+  const engineer = await signedIn(services, 'it', password, seeding);
+  const reviewer = await signedIn(services, 'qa2', password, seeding);
+  return {
+    engineer,
+    qaLead,
+    reviewer,
+    logout: async () => {
+      for (const ctx of [qaLead, engineer, reviewer]) if (ctx.sessionId) await services.auth.logout(ctx);
+    },
+  };
 }
 
 /** The demo user signed in (a session, as signing needs), or acting without one when the password is unknown. */

@@ -19,7 +19,8 @@ import { scaffoldScenarios } from '../scenarios/scenario-scaffold.js';
 import { configuredSelfOrigin } from '../scenarios/environment-reference.js';
 import { serveSimulators } from '../simulators/contract-simulator.js';
 import { DEMO_INTERFACES, DEMO_PLATFORM_RECORDS, DEMO_SCENARIOS, DEMO_SYSTEMS } from './reference-architecture.js';
-import { seedDemoPackages } from './demo-packages.js';
+import { seedDemoChanges } from './demo-changes.js';
+import { seedDemoPackages, signInDemoPeople } from './demo-packages.js';
 
 /** The authored contracts of the demo interfaces (dist/src/demo → ../../../demo/contracts). */
 const CONTRACTS_DIR = fileURLToPath(new URL('../../../demo/contracts/', import.meta.url));
@@ -257,7 +258,15 @@ export async function runDemoScenarios(services: Services, listeningOn: string, 
       });
     }
   }
-  if (runs > 0) await seedDemoPackages(services, password);
+  if (runs > 0) {
+    const people = await signInDemoPeople(services, password);
+    try {
+      await seedDemoPackages(services, people, password);
+      await seedDemoChanges(services, { engineer: people.engineer, qaLead: { ctx: people.qaLead, username: 'qa' }, reviewer: { ctx: people.reviewer, username: 'qa2' } }, password);
+    } finally {
+      await people.logout();
+    }
+  }
   return runs;
 }
 

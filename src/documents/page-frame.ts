@@ -18,6 +18,8 @@ export interface PageFrameOptions {
   draft: boolean;
   /** The watermark's word; "DRAFT" unless said otherwise. */
   draftText?: string;
+  /** The line under the header while marked; "<draftText> — not approved" unless said otherwise. */
+  markNote?: string;
 }
 
 /** What we use of pdfkit beyond its typed API (stable across 0.1x; pinned by package.json). */
@@ -65,6 +67,9 @@ function batchContentWrites(page: PDFKit.PDFPage): void {
 
 /** Distinct words a font keeps shaped (see forgetLayouts). */
 const LAYOUT_CACHE_WORDS = 1000;
+
+/** The widest the diagonal mark may be drawn on A4, so its letters (and their height) stay clear of the edges. */
+const WATERMARK_MAX_WIDTH = 600;
 
 const PAGE_NUMBER_XOBJECT = 'GxpwPageNumber';
 const PAGE_NUMBER_WIDTH = 120;
@@ -198,7 +203,7 @@ export class PageFrame {
     doc.font(FONT.regular);
     doc.text(this.truncate(this.options.title, titleWidth), left, headerY, { lineBreak: false });
     if (this.options.draft) {
-      const mark = `${this.options.draftText ?? 'DRAFT'} — not approved`;
+      const mark = this.options.markNote ?? `${this.options.draftText ?? 'DRAFT'} — not approved`;
       doc.font(FONT.bold).fillColor(COLOR.watermark);
       doc.text(mark, left + width / 2 - doc.widthOfString(mark) / 2, headerY + 12, { lineBreak: false });
     }
@@ -219,13 +224,16 @@ export class PageFrame {
     const page = doc.page;
     const text = this.options.draftText ?? 'DRAFT';
     doc.save();
+    // 120 points, smaller for a longer word so it stays inside the page's diagonal.
     doc.font(FONT.bold).fontSize(120);
+    const size = Math.min(120, (120 * WATERMARK_MAX_WIDTH) / doc.widthOfString(text));
+    doc.fontSize(size);
     const width = doc.widthOfString(text);
     const cx = page.width / 2;
     const cy = page.height / 2;
     doc.rotate(-50, { origin: [cx, cy] });
     doc.fillColor(COLOR.watermark).fillOpacity(0.1);
-    doc.text(text, cx - width / 2, cy - 60, { lineBreak: false });
+    doc.text(text, cx - width / 2, cy - size / 2, { lineBreak: false });
     doc.restore();
   }
 

@@ -53,6 +53,7 @@ export const COLOR = {
   problemFill: '#fbe9e9',
   problem: '#a3161b',
   good: '#1b6e3a',
+  warning: '#9a5b00',
   watermark: '#b0161b',
 } as const;
 
@@ -243,6 +244,13 @@ export function formatDateTimeUtc(iso: string): string {
 export function formatDateUtc(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toISOString().slice(0, 10);
+}
+
+/** "512 B", "3.4 KiB", "1.2 MiB". */
+export function formatBytes(size: number): string {
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** The width the content may use between the left and right margins. */

@@ -5,6 +5,7 @@
 // A block is never split across pages: a name on one page and its meaning on the next is not a
 // signature anyone can read.
 import { wrapLines } from './line-wrap.js';
+import { drawParagraph } from './text-block.js';
 import { COLOR, FONT, SIZE, contentWidth, ensureSpace, formatDateTimeUtc, type Doc } from './pdf-document.js';
 
 export type SignatureState = 'valid' | 'invalid' | 'not-signed';
@@ -30,6 +31,15 @@ export interface SignatureFacts {
   problem: string | null;
   /** "signing access granted … by …", when known. */
   signerAccess: string | null;
+  /** The record version signed, when a record is signed at several versions (e.g. "change record version 3"). */
+  signedVersion?: string | null;
+}
+
+/** A signature the record requires (the risk model, the record type). */
+export interface RequiredSignature {
+  meaning: string;
+  roles: string[];
+  source?: string;
 }
 
 /** The manifestation of a given signature: every §11.50 element as a printed line. */
@@ -41,6 +51,7 @@ export function presentSignatureManifestation(signature: SignatureFacts): Signat
     { label: 'Meaning', value: signature.meaning },
   ];
   if (signature.reason) lines.push({ label: 'Reason', value: signature.reason });
+  if (signature.signedVersion) lines.push({ label: 'Signed version', value: signature.signedVersion });
   lines.push(
     signature.valid
       ? { label: 'Validity', value: 'valid — bound to this exact record version', tone: 'good' }
@@ -51,7 +62,7 @@ export function presentSignatureManifestation(signature: SignatureFacts): Signat
 }
 
 /** A required signature not given yet: shown, so a reader sees what is missing. */
-export function presentMissingSignature(required: { meaning: string; roles: string[]; source?: string }): SignatureManifestation {
+export function presentMissingSignature(required: RequiredSignature): SignatureManifestation {
   const lines: SignatureManifestation['lines'] = [
     { label: 'Meaning', value: required.meaning },
     { label: 'Required role', value: required.roles.join(' or ') },
@@ -59,6 +70,35 @@ export function presentMissingSignature(required: { meaning: string; roles: stri
   if (required.source) lines.push({ label: 'Required by', value: required.source });
   lines.push({ label: 'Status', value: 'not signed', tone: 'problem' });
   return { heading: capitalize(required.meaning), state: 'not-signed', stateLabel: 'NOT SIGNED', lines };
+}
+
+/**
+ * The requirements no valid signature meets yet. Each valid signature counts once, against the
+ * first requirement of its meaning and the signer's role.
+ */
+export function unmetSignatureRequirements<R extends RequiredSignature>(given: ReadonlyArray<Pick<SignatureFacts, 'meaning' | 'signerRole' | 'valid'>>, required: readonly R[]): R[] {
+  const unused = given.filter((s) => s.valid);
+  const missing: R[] = [];
+  for (const requirement of required) {
+    const index = unused.findIndex((s) => s.meaning === requirement.meaning && requirement.roles.includes(s.signerRole));
+    if (index >= 0) unused.splice(index, 1);
+    else missing.push(requirement);
+  }
+  return missing;
+}
+
+/** A document's signature section: every signature given, then every required one not given. */
+export function presentSignatureSection(given: readonly SignatureFacts[], missing: readonly RequiredSignature[]): SignatureManifestation[] {
+  return [...given.map((s) => presentSignatureManifestation(s)), ...missing.map((r) => presentMissingSignature(r))];
+}
+
+/** Draws the blocks one after another, or `emptyText` when there is none. */
+export function drawSignatureBlocks(doc: Doc, blocks: readonly SignatureManifestation[], emptyText: string): void {
+  if (blocks.length === 0) {
+    drawParagraph(doc, emptyText);
+    return;
+  }
+  for (const block of blocks) drawSignatureBlock(doc, block);
 }
 
 const LABEL_WIDTH = 92;

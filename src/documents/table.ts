@@ -18,6 +18,11 @@ export interface TableColumn {
   fontSize?: number;
   /** Lines after a cell's first line ('\n') are details: drawn in the muted colour. */
   details?: boolean;
+  /**
+   * A cell whose first line is one of these words is drawn as a badge: the word in white bold on
+   * a rounded fill of the colour given (e.g. a triage rating). Other cells are drawn as text.
+   */
+  badges?: Readonly<Record<string, string>>;
 }
 
 /** `problem`: a gap, failure or invalid item, tinted so it cannot be missed. */
@@ -182,6 +187,16 @@ export class Table {
     return header ? this.fontSize : (column?.fontSize ?? this.fontSize);
   }
 
+  /** The word on a rounded fill, in the cell's first line (measured bold, so it fits as measured). */
+  private drawBadge(word: string, x: number, y: number, fill: string, textColor: string): void {
+    const doc = this.doc;
+    doc.font(FONT.bold);
+    const width = doc.widthOfString(word);
+    doc.roundedRect(x - 2, y - 1.2, width + 4, this.lineHeight + 0.4, 2).fillColor(fill).fill();
+    doc.fillColor('#ffffff').text(word, x, y, { lineBreak: false });
+    doc.fillColor(textColor);
+  }
+
   private drawRow(row: MeasuredRow, from: number, to: number, header: boolean): void {
     const doc = this.doc;
     const top = doc.y;
@@ -213,7 +228,9 @@ export class Table {
           }
           const y = top + PAD_Y + shift + (l - from) * this.lineHeight;
           const lineX = column?.align === 'right' && !row.span ? x + this.widths[i]! - PAD_X - doc.widthOfString(line) : x + PAD_X;
-          doc.text(line, lineX, y, { lineBreak: false });
+          const badge = l === 0 && !header && !row.span ? column?.badges?.[line] : undefined;
+          if (badge) this.drawBadge(line, lineX, y, badge, color);
+          else doc.text(line, lineX, y, { lineBreak: false });
         }
         if (muted) doc.fillColor(color);
       }

@@ -34,6 +34,31 @@ export function parseTextBlock(text: string): TextBlockPart[] {
   return parts;
 }
 
+/**
+ * Template output of several keyed texts, as section-intros templates write them: a "## key" line
+ * (one word) starts the text of `key`. Keys not in `keys` are dropped.
+ */
+export function parseKeyedTextBlocks<K extends string>(text: string, keys: readonly K[]): Partial<Record<K, TextBlockPart[]>> {
+  const blocks: Partial<Record<K, TextBlockPart[]>> = {};
+  let key: string | null = null;
+  let lines: string[] = [];
+  const end = () => {
+    if (key !== null && (keys as readonly string[]).includes(key)) blocks[key as K] = parseTextBlock(lines.join('\n'));
+    lines = [];
+  };
+  for (const line of text.split('\n')) {
+    const heading = /^##\s+(\S+)\s*$/.exec(line.trim());
+    if (heading) {
+      end();
+      key = heading[1]!;
+    } else {
+      lines.push(line);
+    }
+  }
+  end();
+  return blocks;
+}
+
 export interface TextBlockOptions {
   /** Draws a "## Title" heading; the default is a bold subheading (no contents entry). */
   heading?: (text: string) => void;

@@ -18,14 +18,18 @@ export interface VerificationAppendixInput {
   /** e.g. "validation package", "run". */
   documentKind: string;
   documentId: string;
-  /** The file name suggested for the export bundle, e.g. "VP-0003-v2.zip". */
-  bundleFile: string;
+  /** The file name suggested for the export bundle, e.g. "VP-0003-v2.zip"; null for a record without one. */
+  bundleFile: string | null;
   digests: Array<{ label: string; value: string }>;
   checkpoint: { treeSize: number; rootHash: string; keyId: string; createdAt: string } | null;
   keyFingerprints: Array<{ keyId: string; fingerprint: string }>;
   checks: Array<{ label: string; passed: boolean }>;
   /** The digest a reader compares with what `gxpw verify-bundle` reports, if the record has one. */
   manifestDigest: string | null;
+  /** The template of the how-to-verify text; the shared one (export bundle) unless said otherwise. */
+  template?: string;
+  /** More fields for that template. */
+  context?: Record<string, unknown>;
 }
 
 /** Final strings and structure of the appendix (tested without a PDF). */
@@ -52,7 +56,8 @@ export function presentVerificationAppendix(input: VerificationAppendixInput, te
     keys: input.keyFingerprints,
     checks: input.checks.map((c) => ({ label: c.label, value: c.passed ? 'verified — no error found' : 'FAILED — see the workbench verifier for the first bad entry', tone: c.passed ? 'good' : 'problem' })),
     instructions: parseTextBlock(
-      texts.render(VERIFICATION_TEMPLATE, {
+      texts.render(input.template ?? VERIFICATION_TEMPLATE, {
+        ...input.context,
         documentKind: input.documentKind,
         documentId: input.documentId,
         bundleFile: input.bundleFile,

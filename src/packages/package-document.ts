@@ -2,13 +2,14 @@
 // verification results into a document model of final strings — every date formatted with its
 // zone, every gap and failure worded and toned — so the layout (package-pdf.ts) only draws, and
 // what the PDF says is tested without a PDF. Prose comes from templates/documents/package/*.hbs.
+import { presentAuditExcerpt, type AuditExcerptEntry } from '../documents/audit-excerpt.js';
 import type { DocumentTexts } from '../documents/document-texts.js';
 import type { Fact } from '../documents/fact-list.js';
 import type { CoverPage } from '../documents/headings-and-contents.js';
-import { formatDateTimeUtc, type PdfDocumentOptions } from '../documents/pdf-document.js';
-import { presentMissingSignature, presentSignatureManifestation, type SignatureManifestation } from '../documents/signature-block.js';
+import { formatBytes, formatDateTimeUtc, type PdfDocumentOptions } from '../documents/pdf-document.js';
+import { presentSignatureSection, unmetSignatureRequirements, type SignatureManifestation } from '../documents/signature-block.js';
 import type { TableRow } from '../documents/table.js';
-import { parseTextBlock, type TextBlockPart } from '../documents/text-block.js';
+import { parseKeyedTextBlocks, parseTextBlock, type TextBlockPart } from '../documents/text-block.js';
 import { presentVerificationAppendix, type VerificationAppendix } from '../documents/verification-appendix.js';
 import type { ManifestRun, PackageManifest, TraceGap, TraceRow } from './package-manifest.js';
 
@@ -26,15 +27,7 @@ export interface PackageSignatureInput {
   signerAccess: string | null;
 }
 
-export interface PackageAuditEntry {
-  seq: number;
-  occurredAt: string;
-  actorName: string;
-  action: string;
-  entityType: string;
-  entityId: string;
-  reason: string | null;
-}
+export type PackageAuditEntry = AuditExcerptEntry;
 
 export interface PackagePdfInput {
   manifest: PackageManifest;
@@ -153,7 +146,7 @@ export function presentPackageDocument(input: PackagePdfInput): PackageDocument 
   const documentId = `${pkg.key} v${pkg.version}`;
   const draft = input.status !== 'approved';
   const counts = countsOf(input);
-  const intros = presentIntros(input.texts.render(SECTION_INTROS_TEMPLATE, { package: pkg, counts }));
+  const intros = parseKeyedTextBlocks(input.texts.render(SECTION_INTROS_TEMPLATE, { package: pkg, counts }), Object.keys(SECTION_TITLES) as SectionKey[]);
 
   const plan = manifest.plan.map((section) => ({ title: section.title, listed: manifest.plan.length <= MAX_LISTED_SUBSECTIONS, parts: parseTextBlock(section.text) }));
   const assessments = manifest.assessments.map((a) => presentAssessment(a, manifest.assessments.length <= MAX_LISTED_SUBSECTIONS));
@@ -174,10 +167,6 @@ export function presentPackageDocument(input: PackagePdfInput): PackageDocument 
     ],
   }));
 
-  const given = input.signatures.map((s) =>
-    presentSignatureManifestation({ signerName: s.signerName, signerRole: s.signerRole, meaning: s.meaning, signedAt: s.signedAt, reason: s.reason, valid: s.valid, problem: s.problem, signerAccess: s.signerAccess }),
-  );
-  const missing = missingSignatures(input).map((r) => presentMissingSignature(r));
 
   const listedSubsections = [plan, assessments, deviations].reduce((sum, list) => sum + list.filter((s) => s.listed).length, 0) + (runsListed ? manifest.runs.length : 0);
   const statusLabel = STATUS_LABELS[input.status];
@@ -246,8 +235,11 @@ export function presentPackageDocument(input: PackagePdfInput): PackageDocument 
       ],
       releaseStatement: manifest.summary.releaseStatement,
     },
-    signatures: [...given, ...missing],
-    audit: presentAudit(input.auditExcerpt),
+    signatures: presentSignatureSection(
+      input.signatures.map((s) => ({ signerName: s.signerName, signerRole: s.signerRole, meaning: s.meaning, signedAt: s.signedAt, reason: s.reason, valid: s.valid, problem: s.problem, signerAccess: s.signerAccess })),
+      missingSignatures(input),
+    ),
+    audit: presentAuditExcerpt(input.auditExcerpt),
     appendix: presentVerificationAppendix(
       {
         documentKind: 'validation package',
@@ -321,47 +313,9 @@ function traceResult(row: TraceRow): string {
   return `${row.result}\ncovered by a closed deviation`;
 }
 
-async function* presentAudit(entries: AsyncIterable<PackageAuditEntry>): AsyncIterable<TableRow> {
-  for await (const e of entries) {
-    yield { cells: [String(e.seq), formatDateTimeUtc(e.occurredAt), e.actorName, e.action, `${e.entityType} ${e.entityId}`, e.reason ?? ''] };
-  }
-}
-
-/** The section intros template: "## key" lines start each section's text. */
-function presentIntros(text: string): Partial<Record<SectionKey, TextBlockPart[]>> {
-  const intros: Partial<Record<SectionKey, TextBlockPart[]>> = {};
-  let key: string | null = null;
-  let lines: string[] = [];
-  const end = () => {
-    if (key && key in SECTION_TITLES) intros[key as SectionKey] = parseTextBlock(lines.join('\n'));
-    lines = [];
-  };
-  for (const line of text.split('\n')) {
-    const heading = /^##\s+(\S+)\s*$/.exec(line.trim());
-    if (heading) {
-      end();
-      key = heading[1]!;
-    } else {
-      lines.push(line);
-    }
-  }
-  end();
-  return intros;
-}
-
-/**
- * Required signatures with no valid signature of that meaning yet. Each given signature counts
- * once, against the first requirement of its meaning and role it satisfies.
- */
+/** Required signatures with no valid signature of that meaning and role yet. */
 function missingSignatures(input: PackagePdfInput): Array<{ meaning: string; roles: string[]; source: string }> {
-  const unused = input.signatures.filter((s) => s.valid);
-  const missing: Array<{ meaning: string; roles: string[]; source: string }> = [];
-  for (const required of input.manifest.requiredSignatures) {
-    const index = unused.findIndex((s) => s.meaning === required.meaning && required.roles.includes(s.signerRole));
-    if (index >= 0) unused.splice(index, 1);
-    else missing.push(required);
-  }
-  return missing;
+  return unmetSignatureRequirements(input.signatures, input.manifest.requiredSignatures);
 }
 
 function countsOf(input: PackagePdfInput) {
@@ -381,10 +335,4 @@ function countsOf(input: PackagePdfInput) {
     signaturesGiven: m.requiredSignatures.length - missingSignatures(input).length,
     signaturesRequired: m.requiredSignatures.length,
   };
-}
-
-function formatBytes(size: number): string {
-  if (size < 1024) return `${size} B`;
-  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`;
-  return `${(size / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -16,7 +16,15 @@ export interface StartRun {
   environment?: string;
   /** Allowed without a risk assessment; marked as such and never counts as a run for record. */
   dryRun?: boolean;
+  /**
+   * A depth the run must reach even when the interface's risk asks for less (a change's triage of
+   * a vendor release item as High), with the reason in words; never lowers the risk's depth.
+   */
+  minimumDepth?: { testDepth: string; reason: string };
 }
+
+/** Test depths from the shallowest to the deepest. */
+export const DEPTH_ORDER = ['smoke', 'scripted-positive', 'full'] as const;
 
 export interface Assurance {
   level: string | null;
@@ -64,7 +72,7 @@ export class RunPlanner {
     }
     if (!iface.currentContractVersion) throw new ConflictError(`Interface ${iface.key} has no contract to test against.`, 'no_contract');
     const contract = await this.contracts.get(iface.key, iface.currentContractVersion);
-    const assessed = await this.assuranceOf(iface.currentAssessmentId, request.dryRun === true, iface.key);
+    const assessed = raisedTo(await this.assuranceOf(iface.currentAssessmentId, request.dryRun === true, iface.key), request.minimumDepth);
     const atDepth = (await this.scenarios.current(iface.key)).filter((s) => assessed.categories.includes(s.category));
     const selected = atDepth.filter((s) => s.contractVersion === contract.version);
     // A scenario whose newest version was written for another contract version cannot run against
@@ -110,4 +118,14 @@ export class RunPlanner {
       reason: `assurance level ${result.level} (${assessment.modelId} ${assessment.modelVersion}, assessment ${assessmentId}): ${result.assurance.testDepth} depth runs ${categories.join(', ')} scenarios${reviewOverdue ? `; the assessment's periodic review was due ${assessment.reviewDue!.slice(0, 10)} and is overdue` : ''}${dryRun ? '; dry run, not for record' : ''}`,
     };
   }
+}
+
+/** The assurance at least as deep as `minimum` asks, saying so in its reason. */
+function raisedTo(assurance: Assurance, minimum: StartRun['minimumDepth']): Assurance {
+  if (!minimum) return assurance;
+  const wanted = DEPTH_ORDER.indexOf(minimum.testDepth as (typeof DEPTH_ORDER)[number]);
+  if (wanted < 0) throw new ValidationError(`'${minimum.testDepth}' is not a test depth.`, [{ field: 'body.minimumDepth', rule: 'enum', message: `must be one of ${DEPTH_ORDER.join(', ')}` }], 'invalid_depth');
+  if (wanted <= DEPTH_ORDER.indexOf(assurance.testDepth as (typeof DEPTH_ORDER)[number])) return assurance;
+  const categories = CATEGORIES_BY_DEPTH[minimum.testDepth]!;
+  return { ...assurance, testDepth: minimum.testDepth, categories, reason: `${assurance.reason}; raised to ${minimum.testDepth} depth (${categories.join(', ')}): ${minimum.reason}` };
 }

@@ -111,6 +111,8 @@ describeEachDatabase('record states: every record reconciled with its audit trai
     await wb.services.platforms.setVersion(ctx, 'mulesoft-runtime', 'test', '4.9', 'record-state fixture');
     const pkg = await wb.services.packages.create(ctx, { title: 'Record-state package', scope: [{ interface: 'IF-REC-001' }] });
     await wb.services.packages.submit(ctx, pkg.id, null);
+    const change = await wb.services.changes.log(ctx, { type: 'vendor-release', title: 'Runtime upgrade', platform: 'MuleSoft Runtime', versionFrom: '4.6', versionTo: '4.9', description: 'Upgrade.', justification: 'Support ends.', plannedDate: '2027-01-15', environments: ['test'] });
+    await wb.services.changes.transition(ctx, change.id, { to: 'assessed', reason: 'impact reviewed' });
     Object.assign(ids, {
       user: String((await wb.services.users.list({})).find((u) => u.username === 'it')!.id),
       'security-alert': await firstId('security_alerts'),
@@ -127,6 +129,7 @@ describeEachDatabase('record states: every record reconciled with its audit trai
       signature: String(reviewed.body.id),
       evidence: await firstId('evidence_items'),
       package: String(pkg.id),
+      change: String(change.id),
     });
   });
   after(async () => {
@@ -171,6 +174,8 @@ describeEachDatabase('record states: every record reconciled with its audit trai
     { type: 'signature', table: 'signatures', column: 'meaning', value: `'approved'` },
     { type: 'evidence', table: 'evidence_items', column: 'media_type', value: `'text/plain'` },
     { type: 'package', table: 'validation_packages', column: 'status', value: `'approved'` },
+    { type: 'change', table: 'change_records', column: 'state', value: `'closed'` },
+    { type: 'change', table: 'change_versions', column: 'reason', value: `'rewritten'`, where: (id) => `change_id = ${id} AND version = 2` },
     { type: 'package', table: 'package_manifests', column: 'digest', value: `'${'0'.repeat(64)}'`, where: (id) => `package_id = ${id}` },
   ];
 

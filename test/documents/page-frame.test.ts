@@ -45,4 +45,9 @@ describe('the page frame', () => {
     const { text } = await readPdf(await renderFramed(manyPages(3), { draft: false }));
     expect(text).not.to.contain('DRAFT');
   });
+
+  it('prints the mark note under every header when one is given', async () => {
+    const { pages } = await readPdf(await renderFramed(manyPages(2), { draft: true, draftText: 'OPEN', markNote: 'OPEN — approved for testing' }));
+    for (const text of pages) expect(text).to.contain('OPEN — approved for testing').and.not.to.contain('not approved');
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { contentBottom } from '../../src/documents/pdf-document.js';
-import { drawSignatureBlock, presentMissingSignature, presentSignatureManifestation } from '../../src/documents/signature-block.js';
+import { drawSignatureBlock, presentMissingSignature, presentSignatureManifestation, unmetSignatureRequirements } from '../../src/documents/signature-block.js';
 import { readPdf, renderFramed } from '../support/pdf-reading.js';
 
 const SIGNED = {
@@ -48,5 +48,23 @@ describe('signature manifestation blocks (Part 11 §11.50)', () => {
     expect(pages).to.have.length(2);
     expect(pages[0]).not.to.contain('Dana Whitfield');
     expect(pages[1]).to.contain('Dana Whitfield').and.to.contain('2026-12-06 10:00:00 UTC').and.to.contain('approved').and.to.contain('VALID');
+  });
+
+  it('counts each valid signature once, against a requirement of its meaning and the signer\'s role', () => {
+    const required = [
+      { meaning: 'approved', roles: ['qa'], source: 'first approval' },
+      { meaning: 'approved', roles: ['qa'], source: 'second approval' },
+      { meaning: 'reviewed', roles: ['it'], source: 'review' },
+    ];
+    const given = [
+      { ...SIGNED },
+      { ...SIGNED, signerRole: 'it' },
+      { ...SIGNED, meaning: 'reviewed', signerRole: 'it', valid: false },
+    ];
+    expect(unmetSignatureRequirements(given, required).map((r) => r.source)).to.deep.equal(['second approval', 'review']);
+  });
+
+  it('names the record version a signature binds to, when given', () => {
+    expect(presentSignatureManifestation({ ...SIGNED, signedVersion: 'change record version 3' }).lines).to.deep.include({ label: 'Signed version', value: 'change record version 3' });
   });
 });

@@ -83,4 +83,16 @@ describe('tables in documents', () => {
     // Identifiers break at their hyphens, not in the middle of a part.
     expect(text).to.match(/IF-SER-TP-009-/);
   });
+
+  it('draws a badge column\'s known words as badges, still as text a reader extracts', async () => {
+    const { text } = await readPdf(
+      await renderFramed((doc) => {
+        const table = new Table(doc, { columns: [{ header: 'Item', width: 2 }, { header: 'Rating', width: 1, font: 'bold', badges: { High: '#a3161b' } }] });
+        table.addRow(['MULE-1', 'High']);
+        table.addRow(['MULE-2', 'Unrated']);
+        table.end();
+      }),
+    );
+    expect(text.replace(/\s+/g, ' ')).to.contain('MULE-1 High').and.to.contain('MULE-2 Unrated');
+  });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseTextBlock } from '../../src/documents/text-block.js';
+import { parseKeyedTextBlocks, parseTextBlock } from '../../src/documents/text-block.js';
 import { presentVerificationAppendix } from '../../src/documents/verification-appendix.js';
 import { shippedTexts } from '../support/package-fixtures.js';
 
@@ -34,5 +34,12 @@ describe('template text in documents', () => {
     expect(appendix.checkpoint[0]).to.include({ tone: 'problem' });
     expect(appendix.checks[0]).to.include({ label: 'Audit trail', tone: 'problem' });
     expect(appendix.digests[0]).to.include({ mono: true });
+  });
+
+  it('splits a section-intros text at its "## key" lines, keeping the keys asked for', () => {
+    expect(parseKeyedTextBlocks('## summary\nWhat changes.\n\n## unknown\nDropped.\n## runs\n- one run', ['summary', 'runs', 'audit'])).to.deep.equal({
+      summary: [{ kind: 'paragraph', text: 'What changes.' }],
+      runs: [{ kind: 'bullet', text: 'one run' }],
+    });
   });
 });

@@ -3,6 +3,7 @@
 import type { Command } from '../command.js';
 
 export const COMMANDS = {
+  change: () => import('./change.js'),
   checkpoint: () => import('./checkpoint.js'),
   demo: () => import('./demo.js'),
   export: () => import('./export.js'),
@@ -26,7 +27,7 @@ export function isCommandName(name: string): name is CommandName {
  * The order `gxpw --help` lists them in: the way an administrator meets them (start, set up, check,
  * test, operate). A command missing here is still listed, after these.
  */
-const HELP_ORDER: readonly CommandName[] = ['serve', 'migrate', 'demo', 'user', 'verify', 'export', 'verify-bundle', 'run', 'simulate', 'checkpoint', 'keys'];
+const HELP_ORDER: readonly CommandName[] = ['serve', 'migrate', 'demo', 'user', 'verify', 'export', 'verify-bundle', 'run', 'change', 'simulate', 'checkpoint', 'keys'];
 
 export function helpOrder(): CommandName[] {
   return [...HELP_ORDER, ...(Object.keys(COMMANDS) as CommandName[]).filter((name) => !HELP_ORDER.includes(name))];

@@ -14,6 +14,7 @@ import { readGenerations } from './0012-read-generations.js';
 import { requirements } from './0013-requirements.js';
 import { validationPackages } from './0014-validation-packages.js';
 import { platforms } from './0015-platforms.js';
+import { changeRecords } from './0016-change-records.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: Migration[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: Migration[] = [
   requirements,
   validationPackages,
   platforms,
+  changeRecords,
 ];

@@ -38,6 +38,9 @@ export interface InterfaceOnPlatform {
   name: string;
   riskLevel: string | null;
   environments: Record<string, string>;
+  /** What the regression of the interface is sized from, so the analysis need not read it again. */
+  currentAssessmentId: number | null;
+  currentContractVersion: number | null;
 }
 
 /** A free-text platform adopted as a record after migration 0015. */
@@ -58,6 +61,8 @@ export interface PlatformReferences {
   field: string;
 }
 
+/** A platform without its interface counts (findByName). */
+export type PlatformSummary = Omit<PlatformRecord, 'interfaceCounts'>;
 export type PlatformDetail = ReturnType<typeof presentPlatformDetail>;
 
 const ADOPTION_REASON = 'migration 0015: platforms become records';
@@ -166,12 +171,17 @@ export class PlatformService {
     return this.recordOf(platform, tx);
   }
 
-  /** The platform of that name (any case), or whose key it slugs to; null when none. */
-  async findByName(name: string, tx?: Transaction): Promise<PlatformRecord | null> {
+  /**
+   * The platform of that name (any case), or whose key it slugs to; null when none. Without its
+   * interface counts: callers look a platform up to act on it, and counting reads every interface on it.
+   */
+  async findByName(name: string, tx?: Transaction): Promise<PlatformSummary | null> {
     const rows = await this.models.Platform.findAll({ transaction: tx });
     const folded = normalizedName(name).toLowerCase();
     const found = rows.find((row) => row.name.toLowerCase() === folded) ?? rows.find((row) => row.key === platformKeyOf(name));
-    return found ? this.recordOf(found, tx) : null;
+    if (!found) return null;
+    const { interfaceCounts: _counts, ...summary } = recordOfRows(found, await this.models.PlatformVersion.findAll({ where: { platformId: found.id }, transaction: tx }), await this.systemNames(tx));
+    return summary;
   }
 
   /** Every platform, by key, with its versions, systems and how many interfaces of each status run on it. */
@@ -202,9 +212,19 @@ export class PlatformService {
       ? await this.database.sequelize.query<{ rows: unknown }>(sql, { replacements: [platformId], type: QueryTypes.SELECT, transaction: tx })
       : await this.database.read<{ rows: unknown }>(sql, [platformId]);
     // SQLite gives the array as text, PostgreSQL as parsed JSON (null when no row matched).
-    const rows = (typeof row?.rows === 'string' ? JSON.parse(row.rows) : (row?.rows ?? [])) as Array<[number, string, string, string | null, Record<string, string>]>;
+    const rows = (typeof row?.rows === 'string' ? JSON.parse(row.rows) : (row?.rows ?? [])) as Array<[number, string, string, string | null, Record<string, string>, number | null, number | null]>;
     // Ordered here, not by the database's collation: the same order on SQLite and PostgreSQL.
-    return rows.map(([id, key, name, riskLevel, environments]) => ({ id: Number(id), key, name, riskLevel, environments })).sort((a, b) => compare(a.key, b.key));
+    return rows
+      .map(([id, key, name, riskLevel, environments, assessmentId, contractVersion]) => ({
+        id: Number(id),
+        key,
+        name,
+        riskLevel,
+        environments,
+        currentAssessmentId: assessmentId === null ? null : Number(assessmentId),
+        currentContractVersion: contractVersion === null ? null : Number(contractVersion),
+      }))
+      .sort((a, b) => compare(a.key, b.key));
   }
 
   /** Every interface (any status) naming the platform, with the text it names it by: for its page. */
@@ -385,8 +405,9 @@ export class PlatformService {
 // Each interface once, even when it names the platform twice ("… 4.6" and "… 4.9"); CROSS JOIN
 // keeps SQLite on the platform index first (PostgreSQL plans it as an inner join).
 const ACTIVE_ON_PLATFORM = "FROM (SELECT DISTINCT interface_id FROM interface_platforms WHERE platform_id = ?) ip CROSS JOIN interfaces i WHERE i.id = ip.interface_id AND i.status = 'active'";
-const INTERFACES_ON_SQLITE = `SELECT json_group_array(json_array(i.id, i.key, i.name, i.risk_level, json(i.environments))) AS rows ${ACTIVE_ON_PLATFORM}`;
-const INTERFACES_ON_POSTGRES = `SELECT json_agg(json_build_array(i.id, i.key, i.name, i.risk_level, i.environments::json)) AS rows ${ACTIVE_ON_PLATFORM}`;
+const ON_PLATFORM_COLUMNS = 'i.id, i.key, i.name, i.risk_level, %ENVIRONMENTS%, i.current_assessment_id, i.current_contract_version';
+const INTERFACES_ON_SQLITE = `SELECT json_group_array(json_array(${ON_PLATFORM_COLUMNS.replace('%ENVIRONMENTS%', 'json(i.environments)')})) AS rows ${ACTIVE_ON_PLATFORM}`;
+const INTERFACES_ON_POSTGRES = `SELECT json_agg(json_build_array(${ON_PLATFORM_COLUMNS.replace('%ENVIRONMENTS%', 'i.environments::json')})) AS rows ${ACTIVE_ON_PLATFORM}`;
 
 function recordOfRows(platform: Platform, versions: Array<{ environment: string; version: string }>, systemNames: ReadonlyMap<number, string>, counts: Record<string, number> = {}): PlatformRecord {
   return {

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
+import { platforms as platformsMigration } from '../../src/platform/migrations/0015-platforms.js';
 import { platformKeyOf, splitPlatformText } from '../../src/registry/platform-model.js';
 import { systemContext } from '../../src/platform/request-context.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
@@ -177,7 +178,8 @@ describeEachDatabase('platforms as records', (dialect) => {
       expect(response.status, JSON.stringify(response.body)).to.equal(201);
       expect((await auditEvents(wb.services, { action: 'platform.created' })).length).to.equal(before + 1);
       const solace = await wb.services.platforms.findByName('solace pubsub+');
-      expect(solace).to.deep.include({ key: 'solace-pubsub', name: 'Solace PubSub+', interfaceCounts: { active: 30, draft: 0, retired: 0 } });
+      expect(solace).to.deep.include({ key: 'solace-pubsub', name: 'Solace PubSub+' });
+      expect((await wb.services.platforms.get('solace-pubsub')).interfaceCounts).to.deep.equal({ active: 30, draft: 0, retired: 0 });
     });
 
     it('answers which active interfaces run on a platform, by key, with their risk level and environments', async () => {
@@ -189,14 +191,13 @@ describeEachDatabase('platforms as records', (dialect) => {
       const assessed = await wb.services.assessments.assess(ctx, 'IF-PLT-004', { modelId: 'fda-csa', answers: { intendedUse: 'direct-gxp', processRisk: 'high', dataIntegrityImpact: 'transports-gxp-records' } });
       const level = (await wb.services.interfaces.view('IF-PLT-004')).riskLevel;
       expect(level).to.be.a('string');
-      void assessed;
 
       const kafka = await platformIdOf('confluent-kafka');
       const on = await wb.services.platforms.interfacesOn(kafka);
       // IF-PLT-003 is a draft, IF-PLT-005 retired, IF-PLT-006 a draft: none is in service.
       expect(on.map((i) => i.key)).to.deep.equal(['IF-PLT-000', 'IF-PLT-004']);
-      expect(on[0]).to.deep.equal({ id: on[0]!.id, key: 'IF-PLT-000', name: 'Sales orders IF-PLT-000', riskLevel: null, environments: { test: 'self:/sim/wms' } });
-      expect(on[1]).to.deep.include({ key: 'IF-PLT-004', riskLevel: level });
+      expect(on[0]).to.deep.equal({ id: on[0]!.id, key: 'IF-PLT-000', name: 'Sales orders IF-PLT-000', riskLevel: null, environments: { test: 'self:/sim/wms' }, currentAssessmentId: null, currentContractVersion: null });
+      expect(on[1]).to.deep.include({ key: 'IF-PLT-004', riskLevel: level, currentAssessmentId: assessed.id, currentContractVersion: null });
       expect(await wb.services.database.write((tx) => wb.services.platforms.interfacesOn(kafka, tx))).to.deep.equal(on);
       expect(await wb.services.platforms.interfacesOn(await platformIdOf('boomi-atom'))).to.deep.equal([]);
       expect((await wb.services.platforms.interfacesOn(await platformIdOf('mulesoft-runtime'))).map((i) => i.key)).to.deep.equal(['IF-PLT-001', 'IF-PLT-002']);
@@ -315,6 +316,37 @@ describeEachDatabase('platforms as records', (dialect) => {
         expect(await wb.services.audit.lastSeq()).to.equal(seq);
         expect((await api('get', '/api/v1/platforms', auditor)).body).to.deep.equal(before);
       });
+    }
+  });
+});
+
+describeEachDatabase('platforms: upgrading a registry written before they were records', (dialect) => {
+  it('takes migration 0015 down and up again, then adopts the free text left in the index: records, links, a clean trail', async () => {
+    const wb = await createTestWorkbench(dialect, { seedUsers: false });
+    try {
+      const ctx = systemContext('test');
+      for (const system of [ERP, WMS]) await wb.services.systems.create(ctx, system);
+      await wb.services.interfaces.create(ctx, anInterface('IF-UPG-001', { platforms: ['MuleSoft Runtime 4.6', 'TraceLink 2026.08'], status: 'active' }));
+      await wb.services.interfaces.create(ctx, anInterface('IF-UPG-002', { platforms: ['MuleSoft Runtime 4.9'] }));
+      const { sequelize, dialect: databaseDialect } = wb.services.database;
+      const context = { queryInterface: sequelize.getQueryInterface(), sequelize, dialect: databaseDialect };
+      await platformsMigration.down(context);
+      const [{ n }] = await sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM interface_platforms', { type: QueryTypes.SELECT });
+      expect(Number(n), 'the index keeps its text').to.equal(3);
+      await platformsMigration.up(context);
+
+      const adopted = await wb.services.platforms.adoptFreeText(systemContext('migration'));
+      expect(adopted).to.deep.equal([
+        { platform: 'mulesoft-runtime', created: true, texts: ['MuleSoft Runtime 4.6', 'MuleSoft Runtime 4.9'], interfaces: 2 },
+        { platform: 'tracelink', created: true, texts: ['TraceLink 2026.08'], interfaces: 1 },
+      ]);
+      const mule = await wb.services.platforms.get('mulesoft-runtime');
+      expect(mule.interfaceCounts).to.deep.equal({ active: 1, draft: 1, retired: 0 });
+      expect((await wb.services.platforms.interfacesOn(mule.id)).map((i) => i.key)).to.deep.equal(['IF-UPG-001']);
+      expect(await wb.services.platforms.adoptFreeText(systemContext('migration'))).to.deep.equal([]);
+    } finally {
+      // close() reconciles every record with its trail: the adoption events account for the re-linked interfaces.
+      await wb.close();
     }
   });
 });

@@ -15,6 +15,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { create as contentDisposition } from 'content-disposition';
 import type { Response } from 'express';
 import type { Database } from '../platform/database.js';
@@ -118,7 +119,12 @@ export async function sendExport(res: Response, file: ExportFile): Promise<void>
     res.setHeader('Content-Disposition', contentDisposition(file.fileName));
     res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(file.sha256, 'hex').toString('base64')}:`);
     res.setHeader('Cache-Control', 'no-store');
-    await pipeline(fs.createReadStream(file.path), res);
+    // The file is opened, then removed at once: the bytes stream from the open descriptor, and no
+    // copy of a regulated document lingers on disk while (or after) the client reads it.
+    const source = fs.createReadStream(file.path);
+    await once(source, 'open');
+    await file.dispose();
+    await pipeline(source, res);
   } finally {
     await file.dispose();
   }

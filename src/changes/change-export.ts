@@ -12,6 +12,7 @@ import type { Keyring } from '../platform/keyring.js';
 import type { RequestContext } from '../platform/request-context.js';
 import type { DeviationService } from '../scenarios/deviation-service.js';
 import type { RunService } from '../scenarios/run-service.js';
+import { documentSignatureOf } from '../signatures/signature-presenter.js';
 import { recordDigest, type SignatureService } from '../signatures/signature-service.js';
 import type { ChangeDocumentInput } from './change-document.js';
 import { contentOf } from './change-model.js';
@@ -85,22 +86,7 @@ export class ChangeExporter {
     }
     const signatureRows = await this.signatures.list('change', String(id));
     const signatures: ChangeDocumentInput['signatures'] = [];
-    for (const s of signatureRows) {
-      const verification = await this.signatures.verifyWithAccess(s);
-      const access = verification.signerAccess;
-      signatures.push({
-        id: s.id,
-        signerName: s.signerName,
-        signerRole: s.signerRole,
-        meaning: s.meaning,
-        signedAt: s.signedAt,
-        reason: s.reason,
-        valid: verification.valid,
-        problem: verification.problem,
-        signerAccess: access ? `signing access granted ${access.grantedAt.slice(0, 10)} by ${access.grantedBy.printedName} (grant ${access.grantId})` : null,
-        recordVersion: s.recordVersion,
-      });
-    }
+    for (const s of signatureRows) signatures.push(documentSignatureOf(s, await this.signatures.verifyWithAccess(s)));
     const status = await this.signatures.signOffStatus('change', String(id), row.currentVersion);
     const requiredSignatures = status.requirements.map((r) => ({ meaning: r.meaning, roles: [...r.roles], source: r.source, given: r.signatureId !== null }));
     const notes = [];

@@ -17,6 +17,7 @@ import type { Database } from '../platform/database.js';
 import { ConflictError } from '../platform/errors.js';
 import type { Keyring } from '../platform/keyring.js';
 import type { RequestContext } from '../platform/request-context.js';
+import { documentSignatureOf } from '../signatures/signature-presenter.js';
 import type { SignatureService } from '../signatures/signature-service.js';
 import { bundleSignatureOf } from './bundle-format.js';
 import { evidenceFromStore, writeBundle } from './bundle-writer.js';
@@ -126,21 +127,7 @@ export class PackageExporter {
     }
     const signatureRows = row.revision > 0 ? (await this.signatures.list('package', String(id))).filter((s) => s.recordVersion === row.revision) : [];
     const signatures: PackageSignatureInput[] = [];
-    for (const s of signatureRows) {
-      const verification = await this.signatures.verifyWithAccess(s);
-      const access = verification.signerAccess;
-      signatures.push({
-        id: s.id,
-        signerName: s.signerName,
-        signerRole: s.signerRole,
-        meaning: s.meaning,
-        signedAt: s.signedAt,
-        reason: s.reason,
-        valid: verification.valid,
-        problem: verification.problem,
-        signerAccess: access ? `signing access granted ${access.grantedAt.slice(0, 10)} by ${access.grantedBy.printedName} (grant ${access.grantId})` : null,
-      });
-    }
+    for (const s of signatureRows) signatures.push(documentSignatureOf(s, await this.signatures.verifyWithAccess(s)));
     // Every record the manifest names, the package itself and its signatures.
     const refs = [...manifest.auditRecords, `package:${id}`, ...signatureRows.map((s) => `signature:${s.id}`)];
     const excerpt = await buildAuditExcerpt({ database: this.database, audit: this.audit }, refs, { onProgress: (done, total) => onProgress?.({ stage: 'audit-excerpt', done, total }) });

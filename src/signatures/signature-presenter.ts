@@ -35,3 +35,34 @@ export function presentSignature(signature: Signature, validity: SignatureValidi
 function formatUtc(iso: string): string {
   return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 }
+
+/** A signature as every PDF prints its manifestation block (§11.50), verified now. */
+export interface DocumentSignature {
+  id: number;
+  signerName: string;
+  signerRole: string;
+  meaning: string;
+  signedAt: string;
+  reason: string;
+  recordVersion: number;
+  valid: boolean;
+  problem: string | null;
+  /** Who granted the signer's signing right and when, as a sentence; null when unknown. */
+  signerAccess: string | null;
+}
+
+export function documentSignatureOf(signature: Signature, verification: SignatureValidity & { signerAccess: SigningAccess | null }): DocumentSignature {
+  const access = verification.signerAccess;
+  return {
+    id: signature.id,
+    signerName: signature.signerName,
+    signerRole: signature.signerRole,
+    meaning: signature.meaning,
+    signedAt: signature.signedAt,
+    reason: signature.reason,
+    recordVersion: signature.recordVersion,
+    valid: verification.valid,
+    problem: verification.problem,
+    signerAccess: access ? `signing access granted ${access.grantedAt.slice(0, 10)} by ${access.grantedBy.printedName} (grant ${access.grantId})` : null,
+  };
+}

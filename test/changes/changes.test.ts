@@ -2,6 +2,9 @@
 // triage, impact, QA's signed approvals, a real regression and implementation to closure; every
 // out-of-order step, self-approval, unresolved failure and bad input is refused and changes nothing.
 import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { systemContext } from '../../src/platform/request-context.js';
@@ -215,5 +218,39 @@ describeEachDatabase('change control', (dialect) => {
     expect(good.status, JSON.stringify(good.body)).to.equal(201);
     expect(good.body.changes.map((c: { state: string }) => c.state)).to.deep.equal(['logged']);
     expect((await api('post', '/api/v1/changes', tokens.auditor).send(release())).status).to.equal(403);
+  });
+
+  it('drives change control from a pipeline: gxpw change log, import (all or nothing), regression and gate', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gxpw-change-cli-'));
+    try {
+      const logged = await gxpwAsync(['change', 'log', '--type', 'vendor-release', '--title', 'MuleSoft Runtime 4.9.2', '--platform', 'MuleSoft Runtime', '--from', '4.9.1', '--to', '4.9.2', '--date', '2027-02-01', '--env', 'test', '--json'], wb.env);
+      expect(logged.status, logged.stderr).to.equal(0);
+      const key = JSON.parse(logged.stdout).key as string;
+      expect((await lastAuditEvent(wb.services, 'change.logged'))?.after).to.deep.include({ key, state: 'logged' });
+      expect((await gxpwAsync(['change', 'log', '--type', 'vendor-release', '--title', 'x', '--platform', 'Nope', '--date', '2027-02-01'], wb.env)).status, 'unknown platform: a usage error').to.equal(2);
+      const bad = path.join(dir, 'bad.csv');
+      fs.writeFileSync(bad, 'platform,version,date,item_id,item_title,item_description\nMuleSoft Runtime,5.0,2027-04-01,M-1,Fine,\nMuleSoft Runtime,5.1,2027-13-01,M-2,Bad month,\n');
+      const before = (await auditEvents(wb.services, { action: 'change.logged' })).length;
+      const refused = await gxpwAsync(['change', 'import', bad], wb.env);
+      expect(refused.status).to.equal(2);
+      expect(refused.stderr).to.match(/rows\.3/);
+      expect(await auditEvents(wb.services, { action: 'change.logged' })).to.have.length(before);
+      const gate = await gxpwAsync(['change', 'gate', key], wb.env);
+      expect(gate.status).to.equal(1);
+      expect(gate.stdout).to.contain(`${key} may NOT be implemented`);
+      // The regression runs here, waited for, linked to the change.
+      const id = (await wb.services.changes.byIdOrKey(key)).id;
+      await api('post', `/api/v1/changes/${id}/transitions`, tokens.it).send({ to: 'assessed', reason: 'no release items' }).expect(200);
+      const version = (await get(id)).version;
+      await sign(tokens.it2, 'it2', id, version, 'reviewed').expect(201);
+      await sign(tokens.qa, 'qa', id, version, 'approved').expect(201);
+      const regression = await gxpwAsync(['change', 'regression', key, '--json'], wb.env);
+      expect(regression.status, regression.stderr).to.equal(0);
+      const runs = JSON.parse(regression.stdout).runs as Array<{ id: number; status: string }>;
+      expect(runs.map((r) => r.status)).to.deep.equal(['passed', 'passed']);
+      expect((await get(id)).runs).to.deep.equal(runs.map((r) => r.id));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

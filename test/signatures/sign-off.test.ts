@@ -245,12 +245,12 @@ describeEachDatabase('signature requirements, locking, batch signing and the sig
 
 describeEachDatabase('configured signature meanings', (dialect) => {
   let wb: TestWorkbench;
-  before(async () => (wb = await createTestWorkbench(dialect, { env: { GXPW_SIGNATURE_MEANINGS: 'authored,reviewed,approved,responsible,released-for-use' } })));
+  before(async () => (wb = await createTestWorkbench(dialect, { env: { GXPW_SIGNATURE_MEANINGS: 'authored,reviewed,approved,responsible,verified,released-for-use' } })));
   after(async () => wb?.close());
 
   it('refuses to register a record type using a meaning the configuration does not list', () => {
     const docs = new TestDocuments();
-    expect(() => wb.services.signatures.register({ ...docs.recordType, type: 'checklist', meanings: { verified: ['qa'] }, required: [] })).to.throw(/meanings not configured in GXPW_SIGNATURE_MEANINGS: verified/);
+    expect(() => wb.services.signatures.register({ ...docs.recordType, type: 'checklist', meanings: { executed: ['qa'] }, required: [] })).to.throw(/meanings not configured in GXPW_SIGNATURE_MEANINGS: executed/);
   });
 
   it('refuses to start when a risk model requires a meaning the configuration does not list', async () => {

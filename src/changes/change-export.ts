@@ -35,13 +35,13 @@ export class ChangeExporter {
   ) {}
 
   async pdf(ctx: RequestContext, id: number): Promise<ExportFile> {
-    const input = await this.documentInput(ctx, id);
+    const { input, version } = await this.documentInput(ctx, id);
     return this.exports.create(ctx, {
       entityType: 'change',
       entityId: String(id),
       format: 'pdf',
       contentType: 'application/pdf',
-      fileName: `${input.change.key}-v${input.signatures.length ? Math.max(...input.signatures.map((s) => s.recordVersion)) : 1}.pdf`,
+      fileName: `${input.change.key}-v${version}.pdf`,
       filters: { state: input.change.state, recordDigest: input.verification.recordDigest },
       content: () => {
         const out = new PassThrough();
@@ -51,7 +51,7 @@ export class ChangeExporter {
     });
   }
 
-  private async documentInput(ctx: RequestContext, id: number): Promise<ChangeDocumentInput> {
+  private async documentInput(ctx: RequestContext, id: number): Promise<{ input: ChangeDocumentInput; version: number }> {
     const row = await this.changes.get(id);
     const content = contentOf(row);
     const versions = await this.changes.versions(id);
@@ -97,7 +97,7 @@ export class ChangeExporter {
     const refs = [`change:${id}`, ...content.runs.map((r) => `run:${r}`), ...deviations.map((d) => `deviation:${d.id}`), ...signatureRows.map((s) => `signature:${s.id}`)];
     const excerpt = await buildAuditExcerpt({ database: this.database, audit: this.audit }, refs);
     const requestedBy = versions[0]?.changedByName ?? 'unknown';
-    return {
+    const input: ChangeDocumentInput = {
       change: {
         id,
         key: content.key,
@@ -142,5 +142,6 @@ export class ChangeExporter {
       generatedBy: `${ctx.actor.name}${ctx.actor.role ? ` (${ctx.actor.role})` : ''}`,
       texts: this.texts,
     };
+    return { input, version: row.currentVersion };
   }
 }

@@ -214,7 +214,7 @@ export class ChangeService {
         return { ...content, state: 'assessed', impact: await this.impact.analyse(content, this.now(), tx) };
       }
       if (request.to === 'tested') {
-        const pending = await this.regressionGaps(content, tx);
+        const pending = await this.regressionGaps(content);
         if (pending.length) throw new ConflictError(`The regression is not complete: ${pending.join('; ')}.`, 'regression_incomplete');
         return { ...content, state: 'tested' };
       }
@@ -339,7 +339,7 @@ export class ChangeService {
     const missing = status.requirements.filter((r) => r.signatureId === null && r.meaning !== step.meaning);
     if (missing.length) throw new ConflictError(`Before QA's '${step.meaning}': ${missing.map((m) => `'${m.meaning}' by ${m.roles.join(' or ')} (${m.source})`).join('; ')}.`, 'signature_missing');
     if (step.to === 'approved-for-implementation') {
-      const failures = await this.unresolvedFailures(content, tx);
+      const failures = await this.unresolvedFailures(content);
       if (failures.length) throw new ConflictError(`Not approved for implementation: ${failures.join('; ')}.`, 'unresolved_failures');
     }
     const after: ChangeContent = { ...content, state: step.to, ...(step.to === 'closed' ? { closedAt: this.now().toISOString() } : {}) };
@@ -348,7 +348,7 @@ export class ChangeService {
   }
 
   /** Failed or errored regression runs without a closed deviation on every failed step. */
-  private async unresolvedFailures(content: ChangeContent, tx?: Transaction): Promise<string[]> {
+  private async unresolvedFailures(content: ChangeContent): Promise<string[]> {
     const problems: string[] = [];
     for (const runId of content.runs) {
       const run = await this.runs.get(runId);
@@ -361,12 +361,11 @@ export class ChangeService {
         if (!covered.length) problems.push(`run ${runId} (${run.interfaceKey}) step ${step.position} ${step.name}: no closed deviation`);
       }
     }
-    void tx;
     return problems;
   }
 
   /** Affected interfaces of the proposed regression without a finished linked run. */
-  private async regressionGaps(content: ChangeContent, tx?: Transaction): Promise<string[]> {
+  private async regressionGaps(content: ChangeContent): Promise<string[]> {
     const gaps: string[] = [];
     const runs = await Promise.all(content.runs.map((id) => this.runs.get(id)));
     for (const entry of content.impact?.regression ?? []) {
@@ -374,7 +373,6 @@ export class ChangeService {
       if (!linked.length) gaps.push(`${entry.interfaceKey} has no regression run`);
       else if (linked.some((r) => r.status === 'queued' || r.status === 'running')) gaps.push(`${entry.interfaceKey}'s regression run is still ${linked.find((r) => r.status === 'queued' || r.status === 'running')!.status}`);
     }
-    void tx;
     return gaps;
   }
 

@@ -79,7 +79,7 @@ describeEachDatabase('change control', (dialect) => {
 
     const triaged = await api('post', `/api/v1/changes/${id}/triage`, tokens.it).send({
       items: [
-        { id: 'MULE-1', rating: 'high', rationale: 'Touches the audit trail of regulated flows.', interfaces: ['IF-CHG-001'] },
+        { id: 'MULE-1', rating: 'high', rationale: 'Touches the audit trail of regulated flows.', interfaces: ['IF-CHG-001', 'IF-CHG-002'] },
         { id: 'MULE-2', rating: 'n/a', rationale: 'Cosmetic.' },
       ],
       reason: 'release notes reviewed',
@@ -91,8 +91,10 @@ describeEachDatabase('change control', (dialect) => {
     const assessed = await api('post', `/api/v1/changes/${id}/transitions`, tokens.it).send({ to: 'assessed', reason: 'impact and triage complete' });
     expect(assessed.status, JSON.stringify(assessed.body)).to.equal(200);
     const regression = assessed.body.impact.regression as Array<{ interfaceKey: string; testDepth: string; reason: string }>;
-    expect(regression.map((r) => [r.interfaceKey, r.testDepth])).to.deep.equal([['IF-CHG-001', 'full'], ['IF-CHG-002', 'scripted-positive']]);
-    expect(regression[0]!.reason).to.match(/risk level high/);
+    // IF-CHG-002's medium risk asks scripted-positive; the High item reaching it raises it to full.
+    expect(regression.map((r) => [r.interfaceKey, r.testDepth])).to.deep.equal([['IF-CHG-001', 'full'], ['IF-CHG-002', 'full']]);
+    expect(regression[0]!.reason).to.match(/risk level high/).and.not.to.match(/raised/);
+    expect(regression[1]!.reason).to.match(/asks for scripted-positive depth; raised to full: release item MULE-1 rated High reach it/);
     expect((await lastAuditEvent(wb.services, 'change.transitioned'))?.after).to.deep.include({ state: 'assessed' });
 
     // QA's approvals are signatures; the high-risk interface also asks an IT review first.
@@ -117,9 +119,10 @@ describeEachDatabase('change control', (dialect) => {
     await wb.services.runs.idle();
     const linked = (await get(id)).runs as number[];
     expect(linked).to.deep.equal(started.body.runs.map((r: { id: number }) => r.id));
-    const highRun = (await api('get', `/api/v1/runs/${linked[0]}`, tokens.auditor)).body;
-    expect(highRun).to.include({ status: 'passed' });
-    expect(highRun.assurance.reason).to.match(/raised to full depth|assurance level high/);
+    const raisedRun = (await api('get', `/api/v1/runs/${linked[1]}`, tokens.auditor)).body;
+    expect(raisedRun).to.include({ status: 'passed' });
+    expect(raisedRun.assurance).to.include({ testDepth: 'full' });
+    expect(raisedRun.assurance.reason).to.match(new RegExp(`raised to full depth \\(smoke, positive, negative, generated\\): regression of change ${logged.body.key}`));
 
     await api('post', `/api/v1/changes/${id}/transitions`, tokens.it).send({ to: 'tested', reason: 'regression passed' }).expect(200);
     expect((await api('get', `/api/v1/changes/${id}/gate`, tokens.auditor)).body.mayImplement).to.equal(false);
@@ -134,7 +137,7 @@ describeEachDatabase('change control', (dialect) => {
     expect(incomplete.body.error.details.map((d: { field: string }) => d.field)).to.deep.equal(['body.implementedVersion', 'body.implementedAt']);
     const implemented = await api('post', `/api/v1/changes/${id}/transitions`, tokens.it).send({ to: 'implemented', reason: 'went live', implementedVersion: '4.9.1', implementedAt: '2027-01-16' });
     expect(implemented.status, JSON.stringify(implemented.body)).to.equal(200);
-    expect(implemented.body.reReview).to.deep.equal(['IF-CHG-001']);
+    expect(implemented.body.reReview).to.deep.equal(['IF-CHG-001', 'IF-CHG-002']);
     expect((await wb.services.interfaces.view('IF-CHG-001')).reviewDue).to.equal('2027-01-16T00:00:00.000Z');
     const platform = (await api('get', '/api/v1/platforms', tokens.auditor)).body.platforms.find((p: { name: string }) => p.name === 'MuleSoft Runtime');
     expect(JSON.stringify(platform)).to.contain('4.9.1');
@@ -212,7 +215,7 @@ describeEachDatabase('change control', (dialect) => {
     const calendar = { format: 'gxpw.release-calendar.v1', releases: [{ platform: 'MuleSoft Runtime', version: '4.10', date: '2027-03-01', items: [{ title: 'Fine' }] }, { platform: 'MuleSoft Runtime', version: '4.11', date: '2027-02-30', items: [{ title: 'Bad date' }] }] };
     const imported = await api('post', '/api/v1/changes/import', tokens.it).send({ format: 'json', content: JSON.stringify(calendar) });
     expect(imported.status).to.equal(400);
-    expect(JSON.stringify(imported.body.error.details)).to.contain('1');
+    expect(imported.body.error.details.map((d: { field: string }) => d.field)).to.deep.equal(['releases.1.date']);
     expect(await auditEvents(wb.services, { action: 'change.logged' })).to.have.length(before);
     const good = await api('post', '/api/v1/changes/import', tokens.it).send({ format: 'json', content: JSON.stringify({ ...calendar, releases: [calendar.releases[0]] }) });
     expect(good.status, JSON.stringify(good.body)).to.equal(201);

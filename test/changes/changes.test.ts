@@ -223,6 +223,16 @@ describeEachDatabase('change control', (dialect) => {
     expect((await api('post', '/api/v1/changes', tokens.auditor).send(release())).status).to.equal(403);
   });
 
+  it('puts an open change past its planned date on the periodic review list, and takes it off once cancelled', async () => {
+    const yesterday = new Date(wb.clock.now().getTime() - 86_400_000).toISOString().slice(0, 10);
+    const late = (await api('post', '/api/v1/changes', tokens.it).send(release({ title: 'Overdue runtime patch', plannedDate: yesterday, releaseItems: [] }))).body;
+    const listed = (await api('get', '/api/v1/reviews/periodic', tokens.auditor)).body.changes as Array<{ key: string; daysOverdue: number }>;
+    expect(listed.find((c) => c.key === late.key)).to.deep.include({ daysOverdue: 1 });
+    await api('post', `/api/v1/changes/${late.id}/transitions`, tokens.it).send({ to: 'cancelled', reason: 'folded into the next release' }).expect(200);
+    const after = (await api('get', '/api/v1/reviews/periodic', tokens.auditor)).body.changes as Array<{ key: string }>;
+    expect(after.map((c) => c.key)).to.not.include(late.key);
+  });
+
   it('drives change control from a pipeline: gxpw change log, import (all or nothing), regression and gate', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gxpw-change-cli-'));
     try {

@@ -147,8 +147,23 @@ export class EvidenceStore {
     return this.settle(temp, createHash('sha256').update(bytes).digest('hex'), bytes.length);
   }
 
-  /** A new temp file, written by `write` and synced (data is durable only once synced); gone again if anything fails. */
-  private async writeTemp(write: (handle: fsp.FileHandle, file: string) => Promise<void>): Promise<string> {
+  /**
+   * A new temp file, written by `write` and synced (data is durable only once synced); gone again if
+   * anything fails. Tracked as background work until then: a request refused while its upload still
+   * fails (a multipart body cut off) answers before the clean-up, and `settled()` waits for it.
+   */
+  private writeTemp(write: (handle: fsp.FileHandle, file: string) => Promise<void>): Promise<string> {
+    const work = this.writeTempNow(write);
+    const tracked = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.background.add(tracked);
+    void tracked.then(() => this.background.delete(tracked));
+    return work;
+  }
+
+  private async writeTempNow(write: (handle: fsp.FileHandle, file: string) => Promise<void>): Promise<string> {
     const temp = path.join(this.root, 'tmp', `${randomUUID()}.part`);
     const handle = await fsp.open(temp, 'wx', 0o600);
     try {

@@ -15,6 +15,8 @@ import { createErrorHandler } from './platform/http/error-handler.js';
 import { RouteNotFoundError } from './platform/http/http-errors.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
 import type { Services } from './services.js';
+import type { PageSpec } from './web/page-router.js';
+import { createPageRouter, mountWebPages } from './web/web-app.js';
 import { createSimulatorApp } from './simulators/contract-simulator.js';
 import { registerEvidenceRoutes } from './evidence/evidence-routes.js';
 import { registerContractRoutes } from './registry/contract-routes.js';
@@ -30,6 +32,24 @@ import { registerRunEvidenceRoutes } from './scenarios/run-evidence-routes.js';
 import { registerScenarioRoutes } from './scenarios/scenario-routes.js';
 import { registerSignatureRoutes } from './signatures/signature-routes.js';
 
+/**
+ * No inline script or style, nothing from another origin: a page can only run the scripts and
+ * styles this server ships (`/assets`), post its forms here, and never be framed.
+ */
+const STRICT_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+};
+
 export interface AppOptions {
   /** Extra routes mounted before the 404 handler (tests use it to prove undeclared routes are refused). */
   extend?: (app: Express, api: ApiRouter) => void;
@@ -40,7 +60,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP } }));
   app.use(correlationId);
   const api = new ApiRouter(createRequestGuard(services.auth), isPermission, config.http.bodyLimitBytes);
   registerSystemRoutes(api, services.database, services.keyring);
@@ -64,6 +84,9 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   registerPeriodicReviewRoutes(api, services.periodicReview);
   options.extend?.(app, api);
   app.use(api.router);
+  // The web pages: views over the same services, declared and authorized like the API.
+  const pages = createPageRouter(services);
+  mountWebPages(app, pages);
   // The simulated ERP, WMS, serialization and trading-partner endpoints: a separate, public app.
   if (config.simulators) app.use('/sim', createSimulatorApp());
 
@@ -72,7 +95,13 @@ export function createApp(services: Services, options: AppOptions = {}): Express
 
   assertEveryRouteDeclared((app as unknown as { router: { stack: never[] } }).router.stack);
   app.locals.routes = api.specs;
+  app.locals.pages = pages.specs;
   return app;
+}
+
+/** Every page route (the role × page authorization table has a row for each). */
+export function declaredPages(app: Express): PageSpec[] {
+  return app.locals.pages as PageSpec[];
 }
 
 export function declaredRoutes(app: Express): RouteSpec[] {

@@ -63,6 +63,10 @@ export interface Config {
   riskModelsDir: string;
   /** Handlebars templates: `documents/` holds the words of every generated PDF, edited without code. */
   templatesDir: string;
+  web: {
+    /** The time zone pages show times in until the browser or the user names theirs (IANA name). */
+    timeZone: string;
+  };
   signatures: {
     /** The meanings a signature can carry (Part 11 §11.50(a)(3)); record types pick from these. */
     meanings: string[];
@@ -142,6 +146,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     riskModelsDir: path.resolve(cwd, read.string('GXPW_RISK_MODELS_DIR', SHIPPED_RISK_MODELS)),
     templatesDir: path.resolve(cwd, read.string('GXPW_TEMPLATES_DIR', SHIPPED_TEMPLATES)),
+    web: {
+      timeZone: read.string('GXPW_TIME_ZONE', 'UTC'),
+    },
     signatures: {
       meanings: read.wordList('GXPW_SIGNATURE_MEANINGS', DEFAULT_SIGNATURE_MEANINGS),
     },
@@ -159,6 +166,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   };
   if (config.demo.password !== null && config.demo.password.length < config.auth.passwordMinLength) {
     problems.push(`GXPW_DEMO_PASSWORD: must be at least ${config.auth.passwordMinLength} characters`);
+  }
+  if (config.web.timeZone !== 'UTC' && !Intl.supportedValuesOf('timeZone').includes(config.web.timeZone)) {
+    problems.push(`GXPW_TIME_ZONE: '${config.web.timeZone}' is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)`);
   }
   if (config.auth.jwtSecret !== null && config.auth.jwtSecret.length < 32) {
     problems.push('GXPW_JWT_SECRET: must be at least 32 characters');

@@ -1,5 +1,6 @@
 // The composition root: every service is created here, once, from the configuration. Nothing else
 // calls `new SomeService()`, so tests build the whole system on a fresh database the same way.
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { defineAuditModels, type AuditModels } from './audit/audit-models.js';
 import { AuditExportService } from './audit/audit-export.js';
@@ -26,6 +27,8 @@ import { SecurityAlertService } from './auth/security-alert-service.js';
 import { UserService } from './auth/user-service.js';
 import type { Config } from './config.js';
 import { DocumentTexts } from './documents/document-texts.js';
+import { PageViews } from './web/views.js';
+import { WebSessionKeys } from './web/web-session.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { StartupError } from './platform/errors.js';
 import { ensurePrivateDirectory } from './platform/files.js';
@@ -107,6 +110,9 @@ export interface Services {
   runEvidence: RunEvidenceExport;
   /** The periodic review list (Annex 11 §11). */
   periodicReview: PeriodicReview;
+  /** The web pages' templates (GXPW_TEMPLATES_DIR/{layouts,partials,pages}) and cookie keys. */
+  pageViews: PageViews;
+  webKeys: WebSessionKeys;
   close(): Promise<void>;
 }
 
@@ -177,6 +183,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const users = new UserService(database, models, audit, hasher, passwordPolicy, accessGrants, alerts, now);
   const tokenSecret = config.auth.jwtSecret ? Buffer.from(config.auth.jwtSecret) : keyring.sessionTokenSecret();
   const auth = new AuthService(database, models, audit, alerts, hasher, passwordPolicy, tokenSecret, config.auth, now);
+  // The browser's cookies and form tokens are signed with a key of their own, derived from the token secret.
+  const webKeys = new WebSessionKeys(createHmac('sha256', tokenSecret).update('gxpw-web-cookies').digest());
+  const pageViews = PageViews.load(config.templatesDir);
   const signatures = new SignatureService(database, defineSignatureModel(database.sequelize), models, auth, accessGrants, audit, keyring, now, config.signatures.meanings);
   const evidence = new EvidenceService(database, defineEvidenceModel(database.sequelize), EvidenceStore.open(config.evidenceDir, config.evidenceMaxBytes), audit, alerts, now);
   const systems = new SystemService(database, models, audit);
@@ -268,6 +277,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     packageExports,
     runEvidence,
     periodicReview,
+    pageViews,
+    webKeys,
     close: async () => {
       // Let a run in progress record its end before the database goes away.
       await runs.idle();

@@ -163,8 +163,27 @@ export class AuthService {
       this.verifiedTokens.remember(token, claims);
     }
     const found = typeof claims.sid === 'string' ? await this.sessions.find(claims.sid) : null;
-    const session = found?.session ?? null;
-    if (!session || String(session.userId) !== claims.sub) throw new UnauthenticatedError('The token is not valid.', 'invalid_token');
+    if (!found || String(found.session.userId) !== claims.sub) throw new UnauthenticatedError('The token is not valid.', 'invalid_token');
+    return this.checkSession(found, ctx);
+  }
+
+  /**
+   * The web pages' check: the session a signed cookie names (src/web/web-session.ts), held to the
+   * same rules as a token's session — ended, idle, inactive account, password to change.
+   */
+  async authenticateSession(sessionId: string, ctx: Omit<RequestContext, 'actor' | 'sessionId'> | null = null): Promise<SessionWithUser & { user: UserRow }> {
+    const found = await this.sessions.find(sessionId);
+    if (!found) throw new UnauthenticatedError('This session has ended: sign in again.', 'session_ended');
+    return this.checkSession(found, ctx);
+  }
+
+  /** The idle timeout of a session, in seconds (the pages warn before it). */
+  get sessionIdleSeconds(): number {
+    return this.settings.sessionIdleSeconds;
+  }
+
+  private async checkSession(found: SessionWithUser, ctx: Omit<RequestContext, 'actor' | 'sessionId'> | null): Promise<SessionWithUser & { user: UserRow }> {
+    const session = found.session;
     if (session.endedAt !== null) throw new UnauthenticatedError('This session has ended: sign in again.', 'session_ended');
     const now = this.now();
     const idleMs = now.getTime() - new Date(session.lastSeenAt).getTime();
@@ -175,7 +194,7 @@ export class AuthService {
         'session_expired',
       );
     }
-    const user = found!.user;
+    const user = found.user;
     if (!user || user.status !== 'active' || user.lockedAt !== null) {
       await this.endSession(session.id, 'account_inactive');
       throw new UnauthenticatedError('This account is no longer active: sign in again or ask an administrator.', 'account_inactive');

@@ -109,10 +109,15 @@ export class ApiRouter {
     // Each route parses its own body, so a bulk import can accept more than a sign-in.
     const parseJson = express.json({ limit: spec.bodyLimitBytes ?? this.defaultBodyLimitBytes, type: ['application/json', 'application/*+json'] });
     const handlers: RequestHandler[] = [...(spec.rateLimit ? [createRateLimiter(spec.rateLimit)] : []), authorize, ...(spec.streamBody ? [] : [parseJson]), handle];
-    for (const handler of handlers) Object.defineProperty(handler, DECLARED, { value: true });
+    for (const handler of handlers) markDeclared(handler);
     this.router[spec.method](spec.path, ...handlers);
     this.specs.push(spec as RouteSpec);
   }
+}
+
+/** Marks a handler as mounted by a declaring router (this one, or the web pages' PageRouter). */
+export function markDeclared(handler: RequestHandler): void {
+  Object.defineProperty(handler, DECLARED, { value: true });
 }
 
 function createRateLimiter({ windowMs, limit }: { windowMs: number; limit: number }): RequestHandler {
@@ -127,7 +132,7 @@ function createRateLimiter({ windowMs, limit }: { windowMs: number; limit: numbe
 }
 
 /** Refuses a value nested deeper than `maxDepth` objects/arrays; iterative, so any depth is safe to check. */
-function rejectDeepNesting(value: unknown, maxDepth: number): void {
+export function rejectDeepNesting(value: unknown, maxDepth: number): void {
   const pending: Array<[unknown, number]> = [[value, 1]];
   while (pending.length) {
     const [current, depth] = pending.pop()!;
@@ -144,7 +149,7 @@ function rejectDeepNesting(value: unknown, maxDepth: number): void {
  * (PostgreSQL text refuses it, and the driver layer rewrites it), and lone UTF-16 surrogates (not
  * Unicode text at all: RFC 8785 canonical JSON, and so the audit trail's hashes, cannot hold them).
  */
-function rejectUnstorableText(value: unknown, path = ''): void {
+export function rejectUnstorableText(value: unknown, path = ''): void {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) {
       throw new ValidationError(`Invalid input: ${path} contains a NUL character`, [{ field: path, rule: 'noNulCharacter', message: 'must not contain a NUL character' }]);

@@ -46,7 +46,7 @@ export function createErrorHandler(logger: Logger) {
       res.destroy();
       return;
     }
-    const { status, code, message, details } = classify(error);
+    const { status, code, message, details } = classifyError(error);
     if (status >= 500) {
       logger.error({ err: error, correlationId, method: req.method, path: req.path }, 'unhandled error');
     }
@@ -58,7 +58,8 @@ export function createErrorHandler(logger: Logger) {
   };
 }
 
-function classify(error: unknown): { status: number; code: string; message: string; details: unknown[] } {
+/** The status, code and message an error answers with (the pages render the same classification). */
+export function classifyError(error: unknown): { status: number; code: string; message: string; details: unknown[] } {
   if (error instanceof AppError) {
     return { status: error.status, code: error.code, message: error.message, details: error.details };
   }

@@ -40,3 +40,15 @@ export async function signInWeb(app: Express, username: string, password = TEST_
 function flatten(fields: Record<string, string | string[]>): Array<[string, string]> {
   return Object.entries(fields).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v] as [string, string]) : [[name, value] as [string, string]]));
 }
+
+/** HTML text with the entities Handlebars writes turned back into characters, for matching. */
+export function decoded(html: string): string {
+  return html
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x27;/g, "'")
+    .replace(/&#x60;/g, '`')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}

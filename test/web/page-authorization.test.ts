@@ -8,19 +8,19 @@ import { declaredPages } from '../../src/app.js';
 import { ROLES, type Role } from '../../src/auth/roles.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
-import { signInWeb, type WebSession } from '../support/web-agent.js';
+import { csrfOf, signInWeb, type WebSession } from '../support/web-agent.js';
 
 type Allowed = 'public' | Role[];
 const ALL: Role[] = ['admin', 'it', 'qa', 'auditor'];
 
 /** page → who may use it; `path` fills the parameters with ids that need not exist. */
-export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSession?: boolean }> = {
+export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSession?: boolean; signsOut?: boolean }> = {
   // Session (src/web/session-pages.ts)
   'GET /sign-in': { allowed: 'public' },
   'POST /sign-in': { allowed: 'public' },
   'GET /password': { allowed: 'public' },
   'POST /password': { allowed: 'public' },
-  'POST /sign-out': { allowed: ALL, ownSession: true },
+  'POST /sign-out': { allowed: ALL, ownSession: true, signsOut: true },
   'GET /account': { allowed: ALL },
   'POST /account/time-zone': { allowed: ALL },
   'POST /session/keep-alive': { allowed: ALL },
@@ -47,11 +47,14 @@ describeEachDatabase('role × page authorization', (dialect) => {
     expect(declared).to.deep.equal(Object.keys(PAGE_TABLE).sort());
   });
 
-  for (const [key, { allowed, ownSession }] of Object.entries(PAGE_TABLE)) {
+  for (const [key, { allowed, ownSession, signsOut }] of Object.entries(PAGE_TABLE)) {
     const { method, path } = concrete(key);
     if (allowed === 'public') {
       it(`${key} is public: answered without signing in`, async () => {
-        const response = await request(wb.app)[method](path).accept('html');
+        // A browser that is not signed in still carries the form token of its pre-session cookie.
+        const agent = request.agent(wb.app);
+        const form = await agent.get('/sign-in').accept('html');
+        const response = method === 'post' ? await agent.post(path).type('form').accept('html').send({ _csrf: csrfOf(form.text) }) : await agent.get(path).accept('html');
         expect(response.status).to.not.equal(403);
         expect(String(response.headers.location ?? '')).to.not.match(/^\/sign-in\?/);
       });
@@ -72,7 +75,10 @@ describeEachDatabase('role × page authorization', (dialect) => {
       it(`${key} ${mayUse ? 'lets' : 'refuses'} ${role}`, async () => {
         const session = ownSession ? await signInWeb(wb.app, role) : sessions[role];
         const response = method === 'post' ? await session.post(path) : await session.get(path);
-        if (mayUse) {
+        if (mayUse && signsOut) {
+          expect(response.status).to.equal(303);
+          expect(String(response.headers['set-cookie'])).to.match(/gxpw_session=;/);
+        } else if (mayUse) {
           expect(response.status, response.text.slice(0, 300)).to.not.equal(403);
           expect(String(response.headers.location ?? '')).to.not.match(/^\/sign-in/);
         } else {

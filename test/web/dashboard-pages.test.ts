@@ -1,0 +1,44 @@
+// The dashboard: heat map links and counts from the registry, attention lists, the audit status,
+// and controls by role.
+import { expect } from 'chai';
+import { describeEachDatabase } from '../support/databases.js';
+import { createTestWorkbench, type TestWorkbench } from '../support/test-workbench.js';
+import { decoded, signInWeb } from '../support/web-agent.js';
+
+describeEachDatabase('dashboard page', (dialect) => {
+  let wb: TestWorkbench;
+  before(async () => (wb = await createTestWorkbench(dialect, { demoRegistry: true })));
+  after(async () => wb?.close());
+
+  it('draws the portfolio heat map from the registry: one link per layer × level naming its count', async () => {
+    const views = await wb.services.interfaces.views(wb.services.now());
+    const response = await (await signInWeb(wb.app, 'qa')).get('/');
+    expect(response.status).to.equal(200);
+    const page = { text: decoded(response.text) };
+    const high = views.portfolio['integration-platform']?.high ?? 0;
+    expect(high).to.be.greaterThan(0);
+    expect(page.text).to.contain(`<a href="/interfaces?layer=integration-platform&risk=high" aria-label="Integration platform, high risk: ${high} interface${high === 1 ? '' : 's'}">`);
+    const links = page.text.match(/<a href="\/interfaces\?layer=/g) ?? [];
+    expect(links).to.have.length(5 * 4);
+    expect(page.text).to.contain(`${views.total} live interfaces in the registry`);
+  });
+
+  it('shows the audit trail’s size and last signed checkpoint, with the zone named', async () => {
+    await wb.services.audit.checkpointNow(null);
+    const latest = await wb.services.checkpoints.latest();
+    const page = await (await signInWeb(wb.app, 'auditor')).get('/');
+    const events = Number(await wb.services.models.AuditEvent.max('seq'));
+    expect(page.text).to.match(new RegExp(`Events recorded</dt><dd>${events.toLocaleString('en-GB')}</dd>`));
+    if (latest) expect(page.text).to.contain(`covers events 1–${latest.treeSize.toLocaleString('en-GB')}`);
+    else expect(page.text).to.contain('none yet');
+    expect(page.text).to.match(/<time datetime="[^"]+">[^<]+ UTC<\/time>/);
+  });
+
+  it('offers “Log a change” to IT and not to an auditor, and tells a non-signer that nothing awaits them', async () => {
+    const it = await (await signInWeb(wb.app, 'it')).get('/');
+    expect(it.text).to.contain('href="/changes/new"');
+    const auditor = await (await signInWeb(wb.app, 'auditor')).get('/');
+    expect(auditor.text).to.not.contain('href="/changes/new"');
+    expect(auditor.text).to.contain('Your role does not sign records');
+  });
+});

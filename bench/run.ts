@@ -8,12 +8,13 @@ import { auditBenchmark } from './audit.bench.js';
 import { changesBenchmark } from './changes.bench.js';
 import { passed, type Benchmark, type BenchResult } from './harness.js';
 import { httpBenchmark } from './http.bench.js';
+import { pagesBenchmark } from './pages.bench.js';
 import { pdfBenchmark } from './pdf.bench.js';
 import { registryBenchmark } from './registry.bench.js';
 import { runnerBenchmark } from './runner.bench.js';
 import { signBenchmark } from './sign.bench.js';
 
-const BENCHMARKS: Benchmark[] = [auditBenchmark, signBenchmark, registryBenchmark, runnerBenchmark, httpBenchmark, pdfBenchmark, changesBenchmark];
+const BENCHMARKS: Benchmark[] = [auditBenchmark, signBenchmark, registryBenchmark, runnerBenchmark, httpBenchmark, pdfBenchmark, changesBenchmark, pagesBenchmark];
 const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
 
 async function main(names: string[]): Promise<number> {

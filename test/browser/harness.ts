@@ -316,3 +316,66 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
+
+// ---------------------------------------------------------------------------------------------
+// For the journeys: a signed-in browser in one call, the API beside the pages
+
+/** A fresh browser (own profile, own cookies) signed in through the form as `user`. */
+export async function openAs(user: DemoUser, viewport: ViewportName = 'desktop'): Promise<{ browser: TestBrowser; page: Page }> {
+  const browser = await launchBrowser({ viewport });
+  try {
+    const page = await browser.newPage(viewport);
+    await signIn(page, user);
+    return { browser, page };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}
+
+export interface ApiClient {
+  get<T = unknown>(pathname: string): Promise<{ status: number; body: T }>;
+  post<T = unknown>(pathname: string, body?: unknown): Promise<{ status: number; body: T }>;
+  logout(): Promise<void>;
+}
+
+/** The JSON API as a demo user (its own bearer token, not the browser's session): for checking what a journey did. */
+export async function apiAs(user: DemoUser, password = DEMO_PASSWORD): Promise<ApiClient> {
+  const login = await fetch(url('/api/v1/auth/login'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password }) });
+  if (login.status !== 200) throw new Error(`API login as ${user}: ${login.status} ${await login.text()}`);
+  const { token } = (await login.json()) as { token: string };
+  const call = async <T>(method: string, pathname: string, body?: unknown) => {
+    const response = await fetch(url(pathname), { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const text = await response.text();
+    return { status: response.status, body: (text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+  };
+  return {
+    get: (pathname) => call('GET', pathname),
+    post: (pathname, body) => call('POST', pathname, body ?? {}),
+    logout: async () => void (await call('POST', '/api/v1/auth/logout')),
+  };
+}
+
+export interface AuditEventView {
+  seq: number;
+  occurredAt: string;
+  actor: { id: number | null; name: string | null; role: string | null };
+  action: string;
+  entity: { type: string; id: string };
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+}
+
+/** The newest audit events matching the filter (GET /api/v1/audit, read as the auditor). `action` may end in * (a prefix). */
+export async function auditEvents(filter: { entityType?: string; entityId?: string; action?: string; from?: string }, limit = 50): Promise<AuditEventView[]> {
+  const api = await apiAs('auditor');
+  try {
+    const query = new URLSearchParams({ ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>), limit: String(limit), order: 'desc' });
+    const { status, body } = await api.get<{ events: AuditEventView[] }>(`/api/v1/audit?${query}`);
+    if (status !== 200) throw new Error(`audit query ${query}: ${status} ${JSON.stringify(body)}`);
+    return body.events;
+  } finally {
+    await api.logout();
+  }
+}

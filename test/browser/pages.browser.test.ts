@@ -77,8 +77,13 @@ async function linksIn(page: Page, selector: string): Promise<string[]> {
 async function checkPage(page: Page, found: Found, name: string): Promise<Visited> {
   const started = Date.now();
   takeProblems(page);
-  const response = await visit(page, found.path);
-  const status = response.status();
+  let status: number;
+  try {
+    status = (await visit(page, found.path)).status();
+  } catch (error) {
+    // A link that starts a download or never loads: reported, and the crawl goes on.
+    return { path: found.path, kind: found.kind, status: 0, ms: Date.now() - started, outcome: 'failed', failures: [`could not be opened: ${(error as Error).message.split('\n')[0]}`] };
+  }
   const visited: Visited = { path: found.path, kind: found.kind, status, ms: Date.now() - started, outcome: 'ok', failures: [] };
   const pathname = found.path.split('?')[0]!;
   if (status === 404 && NOT_YET_BUILT.has(pathname)) {
@@ -116,7 +121,7 @@ async function crawl(page: Page, role: string): Promise<Visited[]> {
     results.push(visited);
     const line = `      ${visited.outcome === 'ok' ? '✓' : visited.outcome === 'pending' ? '-' : '✗'} ${found.kind.padEnd(6)} ${visited.status} ${found.path} (${visited.ms} ms)${visited.outcome === 'pending' ? ' — not built yet' : ''}`;
     console.log(line);
-    if (visited.status >= 400) continue;
+    if (visited.status === 0 || visited.status >= 400) continue;
     const pathname = found.path.split('?')[0]!;
     if (found.kind !== 'detail') {
       // Tabs or a sub-navigation inside the page (e.g. admin: users, grants, alerts, keys).

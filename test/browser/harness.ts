@@ -24,14 +24,6 @@ export type ViewportName = 'desktop' | 'tablet';
 export const ROLES = ['admin', 'it', 'qa', 'auditor'] as const;
 export type DemoUser = (typeof ROLES)[number] | 'qa2';
 
-/**
- * `describe`, registered only for `npm run test:browser` (GXPW_BROWSER_TESTS=1): the compiled
- * *.browser.test.js files match the default mocha spec of `npm test`, which must not run them.
- */
-export function describeBrowser(title: string, body: (this: Mocha.Suite) => void): void {
-  if (process.env.GXPW_BROWSER_TESTS === '1') describe(title, body);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Browser and pages
 

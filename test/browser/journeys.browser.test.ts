@@ -12,9 +12,9 @@
 //   postFromPage(page, path, fields)    a hand-made POST with the page's own session and CSRF token
 //   apiAs(user), auditEvents(filter)    the JSON API beside the pages, e.g. to assert the audit event
 //   expectNoProblems(page), checkAccessibility(page), screenshot(page, name)
-import { describeBrowser, type TestBrowser } from './harness.js';
+import { type TestBrowser } from './harness.js';
 
-describeBrowser('Journeys in Chromium (issue 15)', function () {
+describe('Journeys in Chromium (issue 15)', function () {
   this.timeout(600_000);
   // Each journey opens its browser(s) with openAs(…) and registers them here to be closed.
   const browsers: TestBrowser[] = [];

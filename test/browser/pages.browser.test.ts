@@ -13,7 +13,6 @@ import {
   artifactName,
   axeViolations,
   checkAccessibility,
-  describeBrowser,
   expectNoProblems,
   fieldError,
   formatProblems,
@@ -143,7 +142,7 @@ function report(results: Visited[]): string {
     .join('\n\n');
 }
 
-describeBrowser('Pages in Chromium: every page of the demo workspace, each role', function () {
+describe('Pages in Chromium: every page of the demo workspace, each role', function () {
   this.timeout(900_000);
 
   for (const role of ROLES) {

@@ -26,6 +26,27 @@ export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSe
   'POST /session/keep-alive': { allowed: ALL },
   // Dashboard (src/web/dashboard-pages.ts)
   'GET /': { allowed: ALL },
+  // Audit trail (src/web/audit-pages.ts)
+  'GET /audit': { allowed: ALL },
+  'GET /audit/verify': { allowed: ALL },
+  'GET /audit/export': { allowed: ALL, path: '/audit/export?format=csv&entityType=nothing-here' },
+  // Administration (src/web/admin-pages.ts)
+  'GET /admin/users': { allowed: ['admin', 'qa', 'auditor'] },
+  'GET /admin/users/new': { allowed: ['admin'] },
+  'POST /admin/users': { allowed: ['admin'] },
+  'GET /admin/users/:id': { allowed: ['admin', 'qa', 'auditor'], path: '/admin/users/1' },
+  'POST /admin/users/:id/deactivate': { allowed: ['admin'], path: '/admin/users/999999/deactivate' },
+  'POST /admin/users/:id/reactivate': { allowed: ['admin'], path: '/admin/users/999999/reactivate' },
+  'POST /admin/users/:id/unlock': { allowed: ['admin'], path: '/admin/users/999999/unlock' },
+  'POST /admin/users/:id/reset-password': { allowed: ['admin'], path: '/admin/users/999999/reset-password' },
+  'POST /admin/users/:id/role': { allowed: ['admin'], path: '/admin/users/999999/role' },
+  'GET /admin/access-grants': { allowed: ['admin', 'qa', 'auditor'] },
+  'POST /admin/access-grants': { allowed: ['admin'] },
+  'POST /admin/access-grants/:id/cancel': { allowed: ['admin'], path: '/admin/access-grants/999999/cancel' },
+  'POST /admin/access-grants/:id/reject': { allowed: ['qa'], path: '/admin/access-grants/999999/reject' },
+  'GET /admin/security-alerts': { allowed: ['admin', 'auditor'] },
+  'POST /admin/security-alerts/:id/acknowledge': { allowed: ['admin'], path: '/admin/security-alerts/999999/acknowledge' },
+  'GET /admin/keys': { allowed: ALL },
 };
 
 function concrete(key: string): { method: 'get' | 'post'; path: string } {

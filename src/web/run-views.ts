@@ -5,6 +5,8 @@ import type { Assurance } from '../scenarios/run-service.js';
 import type { Run, RunStep } from '../scenarios/scenario-models.js';
 import type { EvidenceItem } from '../evidence/evidence-model.js';
 
+const capitalized = (text: string | null) => (text ? text.charAt(0).toUpperCase() + text.slice(1).replace(/-/g, ' ') : text);
+
 export const runHref = (id: number) => `/runs/${id}`;
 export const evidenceHref = (digest: string) => `/evidence/${digest}`;
 
@@ -118,8 +120,8 @@ export function presentRunDetail(run: Run) {
     live: isLive(run),
     durationSeconds: typeof summary?.durationMs === 'number' ? (summary.durationMs / 1000).toFixed(1) : null,
     assurance: {
-      level: assurance.level,
-      testDepth: assurance.testDepth,
+      level: capitalized(assurance.level),
+      testDepth: capitalized(assurance.testDepth),
       categories: assurance.categories,
       model: assurance.model ? `${assurance.model.id} ${assurance.model.version}` : null,
       reason: assurance.reason,
@@ -230,7 +232,7 @@ export function presentEvidenceView(items: EvidenceItem[], preview: { bytes: Buf
       name: item.originalName,
       capturedAt: item.capturedAt,
       capturedBy: item.capturedByName,
-      belongsTo: item.belongsToType ? `${item.belongsToType} ${item.belongsToId}` : null,
+      belongsTo: item.belongsToType ? `${capitalized(item.belongsToType)} ${item.belongsToId}` : null,
       href: item.belongsToType === 'run' && /^\d+$/.test(item.belongsToId ?? '') ? runHref(Number(item.belongsToId)) : null,
     })),
   };

@@ -15,7 +15,7 @@ import type { RequestContext } from '../platform/request-context.js';
 import type { ContractService } from '../registry/contract-service.js';
 import type { HttpExchangeSettings } from './executors/http-exchange-executor.js';
 import type { StepExecutors, StepOutcome } from './executors/step-executor.js';
-import type { Run, RunStatus, RunStep, Scenario, ScenarioModels } from './scenario-models.js';
+import type { Run, RunStatus, RunStep, Scenario, ScenarioModels, StepStatus } from './scenario-models.js';
 import type { ScenarioDefinition, ScenarioStep } from './scenario-schema.js';
 import type { ScenarioService } from './scenario-service.js';
 import { isSelfReference, resolveBaseUrl } from './environment-reference.js';
@@ -294,12 +294,46 @@ export class RunService {
     return this.models.RunStep.findAll({ where: { runId }, order: [['position', 'ASC']] });
   }
 
-  async list(filter: { interface?: string; status?: RunStatus; limit?: number }): Promise<Run[]> {
+  async list(filter: { interface?: string; status?: RunStatus; limit?: number; offset?: number }): Promise<Run[]> {
     const where: Record<string, unknown> = {};
     if (filter.interface) where.interfaceKey = filter.interface;
     if (filter.status) where.status = filter.status;
-    return this.models.Run.findAll({ where, order: [['id', 'DESC']], limit: filter.limit ?? 100 });
+    return this.models.Run.findAll({ where, order: [['id', 'DESC']], limit: filter.limit ?? 100, offset: filter.offset ?? 0 });
   }
+
+  /** The newest run of each of these interfaces (a list page's "last run" column: two queries, not one per row). */
+  async latestOf(interfaceKeys: string[]): Promise<Map<string, Run>> {
+    if (!interfaceKeys.length) return new Map();
+    const newest = (await this.models.Run.findAll({
+      attributes: [[this.database.sequelize.fn('max', this.database.sequelize.col('id')), 'id']],
+      where: { interfaceKey: interfaceKeys },
+      // The column, not the attribute: GROUP BY is not mapped to the underscored name.
+      group: [this.database.sequelize.col('interface_key')],
+      raw: true,
+    })) as unknown as Array<{ id: number }>;
+    const runs = newest.length ? await this.models.Run.findAll({ where: { id: newest.map((row) => Number(row.id)) } }) : [];
+    return new Map(runs.map((run) => [run.interfaceKey, run]));
+  }
+  /** How many steps a run's plan holds (what its progress is counted against). */
+  async plannedSteps(run: Run): Promise<number> {
+    const planned = JSON.parse(run.scenarios) as Array<{ key: string; version: number }>;
+    const scenarios = await Promise.all(planned.map((p) => this.scenarios.get(run.interfaceKey, p.key, p.version)));
+    return scenarios.reduce((n, s) => n + (JSON.parse(s.definition) as ScenarioDefinition).steps.length, 0);
+  }
+
+  /** The steps recorded so far, by result (one grouped count: cheap enough to ask twice a second). */
+  async stepCounts(runId: number): Promise<Record<StepStatus, number>> {
+    const rows = (await this.models.RunStep.findAll({
+      attributes: ['status', [this.database.sequelize.fn('count', this.database.sequelize.col('id')), 'count']],
+      where: { runId },
+      group: [this.database.sequelize.col('status')],
+      raw: true,
+    })) as unknown as Array<{ status: StepStatus; count: number | string }>;
+    const counts: Record<StepStatus, number> = { passed: 0, failed: 0, error: 0 };
+    for (const row of rows) counts[row.status] = Number(row.count);
+    return counts;
+  }
+
   /** Writes a step's evidence files at once (content-addressed: a repeat is harmless). */
   private async keepEvidence(run: Run, scenario: Scenario, definition: ScenarioDefinition, position: number, step: ScenarioStep, outcome: StepOutcome): Promise<RecordedStep> {
     const requestFile = outcome.exchange.requestFile ?? (await this.evidence.store.putBuffer(JSON.stringify(outcome.exchange.request, null, 2)));

@@ -9,6 +9,7 @@ import { registerSessionPages } from './session-pages.js';
 import { registerDashboardPages } from './dashboard-pages.js';
 import { registerAuditPages } from './audit-pages.js';
 import { registerAdminPages } from './admin-pages.js';
+import { registerRunPages } from './run-pages.js';
 import { RouteNotFoundError } from '../platform/http/http-errors.js';
 
 /** The stylesheet, scripts and icons shipped with the package (dist/src/web → ../../../public). */
@@ -27,6 +28,7 @@ export function createPageRouter(services: Services): PageRouter {
   registerDashboardPages(pages, services);
   registerAuditPages(pages, services);
   registerAdminPages(pages, services);
+  registerRunPages(pages, services);
   // Last in the page router: it sees only the errors of pages, never those of the API.
   pages.router.use(pages.errorHandler());
   return pages;

@@ -47,6 +47,18 @@ export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSe
   'GET /admin/security-alerts': { allowed: ['admin', 'auditor'] },
   'POST /admin/security-alerts/:id/acknowledge': { allowed: ['admin'], path: '/admin/security-alerts/999999/acknowledge' },
   'GET /admin/keys': { allowed: ALL },
+  // Interfaces, runs and evidence (src/web/interface-pages.ts, run-pages.ts, evidence-pages.ts)
+  'GET /interfaces': { allowed: ALL },
+  'GET /interfaces/:key': { allowed: ALL, path: '/interfaces/IF-NONE-001' },
+  'POST /interfaces/:key/runs': { allowed: ['it', 'qa'], path: '/interfaces/IF-NONE-001/runs' },
+  'GET /interfaces/:key/contracts/:version': { allowed: ALL, path: '/interfaces/IF-NONE-001/contracts/1' },
+  'GET /interfaces/:key/contracts/:version/diff/:other': { allowed: ALL, path: '/interfaces/IF-NONE-001/contracts/1/diff/2' },
+  'GET /runs': { allowed: ALL },
+  'GET /runs/:id': { allowed: ALL, path: '/runs/999999' },
+  'GET /runs/:id/events': { allowed: ALL, path: '/runs/999999/events' },
+  'GET /runs/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/runs/999999/pdf' },
+  'GET /evidence/:digest': { allowed: ALL, path: `/evidence/${'0'.repeat(64)}` },
+  'GET /evidence/:digest/download': { allowed: ALL, path: `/evidence/${'0'.repeat(64)}/download` },
 };
 
 function concrete(key: string): { method: 'get' | 'post'; path: string } {

@@ -7,6 +7,8 @@ import type { Services } from '../services.js';
 import { PageRouter } from './page-router.js';
 import { registerSessionPages } from './session-pages.js';
 import { registerDashboardPages } from './dashboard-pages.js';
+import { registerPackagePages } from './package-pages.js';
+import { registerSigningPages } from './signing-pages.js';
 import { RouteNotFoundError } from '../platform/http/http-errors.js';
 
 /** The stylesheet, scripts and icons shipped with the package (dist/src/web → ../../../public). */
@@ -23,6 +25,8 @@ export function createPageRouter(services: Services): PageRouter {
   });
   registerSessionPages(pages, services);
   registerDashboardPages(pages, services);
+  registerPackagePages(pages, services);
+  registerSigningPages(pages, services);
   // Last in the page router: it sees only the errors of pages, never those of the API.
   pages.router.use(pages.errorHandler());
   return pages;

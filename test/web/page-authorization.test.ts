@@ -26,6 +26,19 @@ export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSe
   'POST /session/keep-alive': { allowed: ALL },
   // Dashboard (src/web/dashboard-pages.ts)
   'GET /': { allowed: ALL },
+  // Packages (src/web/package-pages.ts)
+  'GET /packages': { allowed: ALL },
+  'GET /packages/new': { allowed: ['it', 'qa'] },
+  'POST /packages': { allowed: ['it', 'qa'] },
+  'GET /packages/:id': { allowed: ALL, path: '/packages/999999' },
+  'POST /packages/:id/submit': { allowed: ['it', 'qa'], path: '/packages/999999/submit' },
+  'POST /packages/:id/reject': { allowed: ['qa'], path: '/packages/999999/reject' },
+  'POST /packages/:id/versions': { allowed: ['it', 'qa'], path: '/packages/999999/versions' },
+  'GET /packages/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/packages/999999/pdf' },
+  'GET /packages/:id/bundle': { allowed: ['it', 'qa', 'auditor'], path: '/packages/999999/bundle' },
+  // Sign dialog (src/web/signing-pages.ts)
+  'GET /sign/:recordType/:recordId': { allowed: ['it', 'qa'], path: '/sign/package/999999' },
+  'POST /sign/:recordType/:recordId': { allowed: ['it', 'qa'], path: '/sign/package/999999' },
 };
 
 function concrete(key: string): { method: 'get' | 'post'; path: string } {

@@ -165,7 +165,7 @@ export async function loadSignTarget(services: Services, recordType: string, rec
         facts: [
           { term: 'Title', value: row.title },
           { term: 'State', value: row.status },
-          ...(frozen ? [{ term: 'Frozen manifest SHA-256', value: frozen.digest }, { term: 'Open items', value: frozen.manifest.summary.openItems.length ? frozen.manifest.summary.openItems.join(' ') : 'none' }] : []),
+          ...(frozen ? [{ term: 'Frozen manifest SHA-256', value: frozen.digest }, { term: 'Open items', value: frozen.manifest.summary.openItems.length ? `${frozen.manifest.summary.openItems.length}: the acceptance criteria are not met (listed on the package)` : 'none: the acceptance criteria are met' }] : []),
         ],
         href: `/packages/${row.id}`,
         nav: 'packages',

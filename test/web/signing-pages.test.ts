@@ -31,13 +31,17 @@ describeEachDatabase('sign dialog', (dialect) => {
   });
   after(async () => wb?.close());
 
-  /** A pending request, made by the administrator over the API, to approve the password IT chose. */
-  async function requestPasswordApproval(): Promise<number> {
+  /** Pending access grants (role, training) of a user an administrator just created over the API. */
+  async function pendingGrantsOfNewUser(username: string): Promise<number[]> {
     const admin = await wb.login('admin');
-    const itUser = (await wb.services.users.list({})).find((u) => u.username === 'it')!;
-    const requested = await request(wb.app).post('/api/v1/access-grants').set('Authorization', `Bearer ${admin}`).send({ kind: 'password', userId: itUser.id, reason: 'chosen in front of the approver' });
-    expect(requested.status, JSON.stringify(requested.body)).to.equal(201);
-    return requested.body.id as number;
+    const created = await request(wb.app)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ username, fullName: `New ${username}`, role: 'it', password: 'set-by-the-administrator', trainingCompletedAt: wb.clock.now().toISOString() });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const pending = await wb.services.accessGrants.list({ userId: created.body.id, status: 'pending' });
+    expect(pending.length).to.be.greaterThan(0);
+    return pending.map((g) => g.id).reverse();
   }
 
   it('shows what is signed: the record, its version and the digest the signature binds; the statement; only the meanings QA may give', async () => {
@@ -82,7 +86,7 @@ describeEachDatabase('sign dialog', (dialect) => {
   });
 
   it('asks for the user name on the first signature of a session only', async () => {
-    const grantId = await requestPasswordApproval();
+    const [grantId] = await pendingGrantsOfNewUser('ivo');
     // This session signed already: the password alone (§11.200(a)(1)(i)).
     const later = await qa.get(`/sign/user-access/${grantId}?meaning=approved`);
     expect(later.status).to.equal(200);
@@ -103,10 +107,10 @@ describeEachDatabase('sign dialog', (dialect) => {
   });
 
   it('signs an access grant (user-access) for the administration pages', async () => {
-    const [grantId] = (await wb.services.accessGrants.list({ status: 'pending', kind: 'password' })).map((g) => g.id);
+    const [grantId] = await pendingGrantsOfNewUser('nina');
     const dialog = await qa.get(`/sign/user-access/${grantId}?meaning=approved&returnTo=/admin/access-grants`);
     expect(dialog.status).to.equal(200);
-    expect(dialog.text).to.contain('Access grant (signing rights)').and.contain('chosen in front of the approver');
+    expect(dialog.text).to.contain('Access grant (signing rights)').and.contain('New nina (nina, it)');
     expect(dialog.text).to.match(/<option value="approved" selected>/);
     const signed = await qa.post(`/sign/user-access/${grantId}`, { version: '1', meaning: 'approved', reason: 'identity checked', password: TEST_PASSWORD, returnTo: '/admin/access-grants' });
     expect(signed.status, signed.text.slice(0, 800)).to.equal(303);

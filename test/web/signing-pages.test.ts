@@ -131,4 +131,13 @@ describeEachDatabase('sign dialog', (dialect) => {
     const offSite = await qa.get(`/sign/package/${packageId}?returnTo=//evil.example/x`);
     expect(offSite.text).to.contain(`href="/packages/${packageId}">Back</a>`).and.not.contain('href="//evil.example');
   });
+
+  it('shows a signature as INVALID, in words, once the record it binds changed after signing', async () => {
+    wb.tamperedWith(); // edits the frozen manifest behind the application's back, as a SQL client could
+    await wb.services.database.sequelize.query("UPDATE package_manifests SET manifest = REPLACE(manifest, 'Pick confirmations', 'Pick confirmationz') WHERE package_id = :id", { replacements: { id: packageId } });
+    const page = await qa.get(`/packages/${packageId}`);
+    expect(page.text).to.match(/class="manifestation invalid"/);
+    expect(page.text).to.contain('INVALID — the record changed after signing');
+    expect(page.text).to.match(/badge-invalid">INVALID</);
+  });
 });

@@ -134,7 +134,10 @@ describeEachDatabase('sign dialog', (dialect) => {
 
   it('shows a signature as INVALID, in words, once the record it binds changed after signing', async () => {
     wb.tamperedWith(); // edits the frozen manifest behind the application's back, as a SQL client could
-    await wb.services.database.sequelize.query("UPDATE package_manifests SET manifest = REPLACE(manifest, 'Pick confirmations', 'Pick confirmationz') WHERE package_id = :id", { replacements: { id: packageId } });
+    const { sequelize } = wb.services.database;
+    // What an attacker with database access does: lift the append-only guard, rewrite what was signed.
+    await sequelize.query(dialect === 'sqlite' ? 'DROP TRIGGER package_manifests_refuse_update' : 'DROP TRIGGER package_manifests_refuse_update ON package_manifests');
+    await sequelize.query("UPDATE package_manifests SET manifest = REPLACE(manifest, 'Pick confirmations', 'Pick confirmationz') WHERE package_id = :id", { replacements: { id: packageId } });
     const page = await qa.get(`/packages/${packageId}`);
     expect(page.text).to.match(/class="manifestation invalid"/);
     expect(page.text).to.contain('INVALID — the record changed after signing');

@@ -43,6 +43,10 @@ export interface InterfaceFilter {
   platform?: string;
   dataDomain?: string;
   gxpRelevant?: boolean;
+  /** Only interfaces not retired (the registry views count these). */
+  live?: boolean;
+  /** Only interfaces without a current contract version. */
+  withoutContract?: boolean;
   q?: string;
   limit?: number;
   offset?: number;
@@ -402,7 +406,11 @@ export class InterfaceService {
   private whereOf(filter: InterfaceFilter): WhereOptions<Interface> {
     const where: Record<string | symbol, unknown> = {};
     for (const field of ['layer', 'status', 'pattern', 'riskLevel', 'gxpRelevant'] as const) if (filter[field] !== undefined) where[field] = filter[field];
+    // "unassessed" is how the registry views name an interface without a risk level.
+    if (filter.riskLevel === 'unassessed') where.riskLevel = null;
     const and: unknown[] = [];
+    if (filter.live) and.push({ status: { [Op.ne]: 'retired' } });
+    if (filter.withoutContract) and.push({ currentContractVersion: null });
     const escape = (value: string) => this.database.sequelize.escape(value);
     if (filter.system !== undefined) {
       const ids = literal(`(SELECT id FROM systems WHERE name = ${escape(filter.system)})`);

@@ -56,7 +56,7 @@ export function heatMapOf(views: RegistryViews) {
         x,
         y,
         count,
-        href: `/interfaces?layer=${encodeURIComponent(layer)}&risk=${encodeURIComponent(level)}`,
+        href: `/interfaces?layer=${encodeURIComponent(layer)}&riskLevel=${encodeURIComponent(level)}&status=live`,
         label: `${layerTitle(layer)}, ${riskTitle(level).toLowerCase()} risk: ${count} interface${count === 1 ? '' : 's'}`,
         fillClass: count === 0 ? 'heat-empty' : `heat-${level}`,
         textX: x + cellWidth / 2,

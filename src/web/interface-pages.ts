@@ -24,7 +24,8 @@ const listQuery = {
   properties: {
     q: { type: 'string', maxLength: 200 },
     layer: anyOr(LAYERS),
-    status: anyOr(INTERFACE_STATUSES),
+    status: anyOr([...INTERFACE_STATUSES, 'live']),
+    contract: anyOr(['none']),
     riskLevel: { type: 'string', maxLength: 32, pattern: '^[a-z0-9-]*$' },
     platform: { type: 'string', maxLength: 120 },
     page: { type: 'integer', minimum: 1, maximum: 100000, default: 1 },
@@ -45,7 +46,7 @@ const startRunBody = {
   },
 } as const;
 
-type ListQuery = { q?: string; layer?: string; status?: string; riskLevel?: string; platform?: string; page: number };
+type ListQuery = { q?: string; layer?: string; status?: string; riskLevel?: string; platform?: string; contract?: string; page: number };
 type KeyParams = { key: string };
 type StartRunForm = { environment: string; dryRun?: boolean };
 
@@ -62,7 +63,8 @@ export function registerInterfacePages(pages: PageRouter, services: Services): v
       const filter = {
         ...(query.q?.trim() ? { q: query.q.trim() } : {}),
         ...(query.layer ? { layer: query.layer } : {}),
-        ...(query.status ? { status: query.status } : {}),
+        ...(query.status === 'live' ? { live: true } : query.status ? { status: query.status } : {}),
+        ...(query.contract === 'none' ? { withoutContract: true } : {}),
         ...(query.riskLevel ? { riskLevel: query.riskLevel } : {}),
         ...(query.platform?.trim() ? { platform: query.platform.trim() } : {}),
       };
@@ -71,17 +73,19 @@ export function registerInterfacePages(pages: PageRouter, services: Services): v
       const levels = [...new Set(riskModels.list().flatMap((m) => Object.keys(m.model.levels)))];
       const releases = [...new Set(platformRecords.flatMap((p) => [p.name, ...Object.values(p.versions).map((v) => `${p.name} ${v}`)]))].sort();
       const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
-      const link = (page: number) => `/interfaces?${new URLSearchParams({ ...filter, page: String(page) }).toString()}`;
+      // The pager keeps the filters as they were asked for.
+      const asked = Object.fromEntries(Object.entries({ q: query.q, layer: query.layer, status: query.status, contract: query.contract, riskLevel: query.riskLevel, platform: query.platform }).filter(([, value]) => value)) as Record<string, string>;
+      const link = (page: number) => `/interfaces?${new URLSearchParams({ ...asked, page: String(page) }).toString()}`;
       return {
         view: 'interfaces/list',
         title: 'Interfaces',
         model: {
           nav: 'interfaces',
-          filter: { q: query.q ?? '', layer: query.layer ?? '', status: query.status ?? '', riskLevel: query.riskLevel ?? '', platform: query.platform ?? '' },
+          filter: { q: query.q ?? '', layer: query.layer ?? '', status: query.status ?? '', riskLevel: query.riskLevel ?? '', platform: query.platform ?? '', contract: query.contract ?? '' },
           filtered: Object.keys(filter).length > 0,
           layers: LAYERS.map((value) => ({ value, label: words(value) })),
-          statuses: INTERFACE_STATUSES.map((value) => ({ value, label: words(value) })),
-          levels: levels.map((value) => ({ value, label: words(value) })),
+          statuses: [{ value: 'live', label: 'Live (not retired)' }, ...INTERFACE_STATUSES.map((value) => ({ value, label: words(value) }))],
+          levels: [...levels.map((value) => ({ value, label: words(value) })), { value: 'unassessed', label: 'Not assessed' }],
           releases,
           rows: rows.map((row) => presentInterfaceRow(row, latest.get(row.key))),
           total,

@@ -10,6 +10,8 @@ import { registerDashboardPages } from './dashboard-pages.js';
 import { registerAuditPages } from './audit-pages.js';
 import { registerAdminPages } from './admin-pages.js';
 import { registerRunPages } from './run-pages.js';
+import { registerPackagePages } from './package-pages.js';
+import { registerSigningPages } from './signing-pages.js';
 import { RouteNotFoundError } from '../platform/http/http-errors.js';
 
 /** The stylesheet, scripts and icons shipped with the package (dist/src/web → ../../../public). */
@@ -29,6 +31,8 @@ export function createPageRouter(services: Services): PageRouter {
   registerAuditPages(pages, services);
   registerAdminPages(pages, services);
   registerRunPages(pages, services);
+  registerPackagePages(pages, services);
+  registerSigningPages(pages, services);
   // Last in the page router: it sees only the errors of pages, never those of the API.
   pages.router.use(pages.errorHandler());
   return pages;

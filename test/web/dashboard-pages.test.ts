@@ -17,10 +17,15 @@ describeEachDatabase('dashboard page', (dialect) => {
     const page = { text: decoded(response.text) };
     const high = views.portfolio['integration-platform']?.high ?? 0;
     expect(high).to.be.greaterThan(0);
-    expect(page.text).to.contain(`<a href="/interfaces?layer=integration-platform&risk=high" aria-label="Integration platform, high risk: ${high} interface${high === 1 ? '' : 's'}">`);
+    expect(page.text).to.contain(`<a href="/interfaces?layer=integration-platform&riskLevel=high&status=live" aria-label="Integration platform, high risk: ${high} interface${high === 1 ? '' : 's'}">`);
     const links = page.text.match(/<a href="\/interfaces\?layer=/g) ?? [];
     expect(links).to.have.length(5 * 4);
     expect(page.text).to.contain(`${views.total} live interfaces in the registry`);
+    // The cell leads to exactly the interfaces it counts.
+    const listed = await (await signInWeb(wb.app, 'qa')).get('/interfaces?layer=integration-platform&riskLevel=high&status=live');
+    expect(listed.text).to.contain(`${high} interface${high === 1 ? '' : 's'} match`);
+    const unassessed = await (await signInWeb(wb.app, 'qa')).get('/interfaces?riskLevel=unassessed&status=live');
+    expect(unassessed.status).to.equal(200);
   });
 
   it('shows the audit trail’s size and last signed checkpoint, with the zone named', async () => {

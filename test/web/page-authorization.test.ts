@@ -59,6 +59,19 @@ export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSe
   'GET /runs/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/runs/999999/pdf' },
   'GET /evidence/:digest': { allowed: ALL, path: `/evidence/${'0'.repeat(64)}` },
   'GET /evidence/:digest/download': { allowed: ALL, path: `/evidence/${'0'.repeat(64)}/download` },
+  // Packages (src/web/package-pages.ts)
+  'GET /packages': { allowed: ALL },
+  'GET /packages/new': { allowed: ['it', 'qa'] },
+  'POST /packages': { allowed: ['it', 'qa'] },
+  'GET /packages/:id': { allowed: ALL, path: '/packages/999999' },
+  'POST /packages/:id/submit': { allowed: ['it', 'qa'], path: '/packages/999999/submit' },
+  'POST /packages/:id/reject': { allowed: ['qa'], path: '/packages/999999/reject' },
+  'POST /packages/:id/versions': { allowed: ['it', 'qa'], path: '/packages/999999/versions' },
+  'GET /packages/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/packages/999999/pdf' },
+  'GET /packages/:id/bundle': { allowed: ['it', 'qa', 'auditor'], path: '/packages/999999/bundle' },
+  // Sign dialog (src/web/signing-pages.ts)
+  'GET /sign/:recordType/:recordId': { allowed: ['it', 'qa'], path: '/sign/package/999999' },
+  'POST /sign/:recordType/:recordId': { allowed: ['it', 'qa'], path: '/sign/package/999999' },
 };
 
 function concrete(key: string): { method: 'get' | 'post'; path: string } {

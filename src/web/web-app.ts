@@ -7,6 +7,7 @@ import type { Services } from '../services.js';
 import { PageRouter } from './page-router.js';
 import { registerSessionPages } from './session-pages.js';
 import { registerDashboardPages } from './dashboard-pages.js';
+import { registerChangePages } from './change-pages.js';
 import { RouteNotFoundError } from '../platform/http/http-errors.js';
 
 /** The stylesheet, scripts and icons shipped with the package (dist/src/web → ../../../public). */
@@ -23,6 +24,7 @@ export function createPageRouter(services: Services): PageRouter {
   });
   registerSessionPages(pages, services);
   registerDashboardPages(pages, services);
+  registerChangePages(pages, services);
   // Last in the page router: it sees only the errors of pages, never those of the API.
   pages.router.use(pages.errorHandler());
   return pages;

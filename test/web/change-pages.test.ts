@@ -39,8 +39,15 @@ describeEachDatabase('change pages', (dialect) => {
   let id: number;
   // The simulated WMS behind a gate: runs stay running until the test opens it (a deterministic "in progress").
   let gateServer: Server;
-  let openGate: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  let held: Array<() => void> | null = [];
+  const gate = () => (held ? new Promise<void>((resolve) => held!.push(resolve)) : Promise.resolve());
+  const openGate = () => {
+    for (const release of held ?? []) release();
+    held = null;
+  };
+  const closeGate = () => {
+    held ??= [];
+  };
 
   const changeCount = async () => (await wb.services.changes.list()).length;
   const sign = async (meaning: string, token: string, username: string) => {
@@ -53,7 +60,7 @@ describeEachDatabase('change pages', (dialect) => {
     let base: string;
     ({ server, base } = await listenOnLoopback(wb));
     gateServer = http.createServer((req, res) => {
-      void gate.then(async () => {
+      void gate().then(async () => {
         const upstream = await fetch(`${base}/sim/wms${req.url}`, { method: req.method ?? 'GET', headers: { accept: String(req.headers.accept ?? '*/*') } });
         res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
         res.end(Buffer.from(await upstream.arrayBuffer()));
@@ -255,6 +262,37 @@ describeEachDatabase('change pages', (dialect) => {
     expect(done.text).not.to.contain('data-events-url');
     expect(textOf(done.text)).to.match(/Run \d+ IF-CHG-001 test Passed 1 of 1 steps passed/);
     expect(done.text).to.contain('Mark as tested');
+  });
+
+  it('stops reading for a stream once the browser goes away (no timer left behind)', async () => {
+    closeGate();
+    expect((await web.it.post(`/changes/${id}/regression`, {})).status).to.equal(303);
+    let reads = 0;
+    const get = wb.services.changes.get.bind(wb.services.changes);
+    wb.services.changes.get = async (...args: Parameters<typeof get>) => {
+      reads += 1;
+      return get(...args);
+    };
+    try {
+      let received = '';
+      const watching = web.it.agent.get(`/changes/${id}/events`).buffer(false);
+      watching.on('response', (res: NodeJS.ReadableStream) => {
+        res.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+        res.on('error', () => undefined); // the abort below
+      });
+      void watching.then(() => undefined, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      watching.abort();
+      expect(received, 'the stream was live, runs waiting').to.match(/event: progress\ndata: \{"done":2,"total":4,"passed":2,"failed":0,"running":2,/);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const afterAbort = reads;
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(reads, 'no tick after the browser left').to.equal(afterAbort);
+    } finally {
+      wb.services.changes.get = get;
+      openGate();
+      await wb.services.runs.idle();
+    }
   });
 
   it('ends the stream with `finished` at once when no run is queued or running; 404 for an unknown change', async () => {

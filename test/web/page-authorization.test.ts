@@ -72,6 +72,17 @@ export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSe
   // Sign dialog (src/web/signing-pages.ts)
   'GET /sign/:recordType/:recordId': { allowed: ['it', 'qa'], path: '/sign/package/999999' },
   'POST /sign/:recordType/:recordId': { allowed: ['it', 'qa'], path: '/sign/package/999999' },
+  // Changes (src/web/change-pages.ts)
+  'GET /changes': { allowed: ALL },
+  'GET /changes/new': { allowed: ['it', 'qa'] },
+  'POST /changes': { allowed: ['it', 'qa'] },
+  'GET /changes/:id': { allowed: ALL, path: '/changes/999999' },
+  'POST /changes/:id/triage': { allowed: ['it', 'qa'], path: '/changes/999999/triage' },
+  'POST /changes/:id/transition': { allowed: ['it', 'qa'], path: '/changes/999999/transition' },
+  'POST /changes/:id/regression': { allowed: ['it', 'qa'], path: '/changes/999999/regression' },
+  'GET /changes/:id/events': { allowed: ALL, path: '/changes/999999/events' },
+  'GET /changes/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/changes/999999/pdf' },
+  'GET /reviews': { allowed: ALL },
 };
 
 function concrete(key: string): { method: 'get' | 'post'; path: string } {

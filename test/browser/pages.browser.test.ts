@@ -108,7 +108,8 @@ async function crawl(page: Page, role: string): Promise<Visited[]> {
     const line = `      ${visited.outcome === 'ok' ? '✓' : '✗'} ${found.kind.padEnd(6)} ${visited.status} ${found.path} (${visited.ms} ms)`;
     console.log(line);
     if (visited.status === 0 || visited.status >= 400) continue;
-      if (found.kind !== 'detail') {
+    const pathname = found.path.split('?')[0]!;
+    if (found.kind !== 'detail') {
       // Tabs or a sub-navigation inside the page (e.g. admin: users, grants, alerts, keys).
       if (found.kind === 'nav') for (const tab of await linksIn(page, 'main nav a[href], main .tabs a[href]')) enqueue(tab, 'tab');
       // The first detail page of a list: a link below the list's own path (not a new-record form).

@@ -89,17 +89,38 @@ async function checkPage(page: Page, found: Found, name: string): Promise<Visite
   return visited;
 }
 
-/** Crawls the header's links, the tabs inside each, and the first detail link of each list page. */
+/**
+ * The shape of a page's address: ids, interface keys, digests and change/package keys replaced by
+ * placeholders, the query reduced to its parameter names. The crawl visits each shape once per role
+ * — every kind of page the role can reach, not every record.
+ */
+function routeShape(path: string): string {
+  const url = new URL(path, 'http://x');
+  const segments = url.pathname.split('/').map((segment) =>
+    /^\d+$/.test(segment) ? ':id' : /^IF-/.test(segment) ? ':key' : /^[0-9a-f]{64}$/.test(segment) ? ':digest' : /^(VP|CR)-\d+$/.test(segment) ? ':record' : segment,
+  );
+  const names = [...new Set([...url.searchParams.keys()])].filter((name) => name !== 'cursor' && name !== 'page').sort();
+  return `${segments.join('/')}${names.length ? `?${names.join('&')}` : ''}`;
+}
+
+/** At most this many pages per role: every shape the demo offers fits well within it. */
+const MAX_PAGES_PER_ROLE = 80;
+
+/**
+ * Crawls from the header: every link inside a visited page's main content whose route shape was not
+ * seen yet (lists, details, forms, contracts, diffs, evidence, the sign dialog …), breadth first.
+ */
 async function crawl(page: Page, role: string): Promise<Visited[]> {
   await visitOk(page, '/');
   const queue: Found[] = (await linksIn(page, 'header a[href]')).map((path) => ({ path, kind: 'nav' as const }));
-  const seen = new Set(queue.map((f) => f.path));
+  const seen = new Set(queue.map((f) => routeShape(f.path)));
   const results: Visited[] = [];
   const enqueue = (path: string | undefined, kind: Found['kind']) => {
-    if (path && !seen.has(path)) {
-      seen.add(path);
-      queue.push({ path, kind });
-    }
+    if (!path || queue.length >= MAX_PAGES_PER_ROLE) return;
+    const shape = routeShape(path);
+    if (seen.has(shape)) return;
+    seen.add(shape);
+    queue.push({ path, kind });
   };
   for (let index = 0; index < queue.length; index += 1) {
     const found = queue[index]!;
@@ -108,16 +129,8 @@ async function crawl(page: Page, role: string): Promise<Visited[]> {
     const line = `      ${visited.outcome === 'ok' ? '✓' : '✗'} ${found.kind.padEnd(6)} ${visited.status} ${found.path} (${visited.ms} ms)`;
     console.log(line);
     if (visited.status === 0 || visited.status >= 400) continue;
-    const pathname = found.path.split('?')[0]!;
-    if (found.kind !== 'detail') {
-      // Tabs or a sub-navigation inside the page (e.g. admin: users, grants, alerts, keys).
-      if (found.kind === 'nav') for (const tab of await linksIn(page, 'main nav a[href], main .tabs a[href]')) enqueue(tab, 'tab');
-      // The first detail page of a list: a link below the list's own path (not a new-record form).
-      if (pathname !== '/') {
-        const details = (await linksIn(page, 'main a[href]')).filter((p) => p.startsWith(`${pathname}/`) && !/\/new(\?|$)/.test(p));
-        enqueue(details[0], 'detail');
-      }
-    }
+    for (const tab of await linksIn(page, 'main nav a[href], main .tabs a[href]')) enqueue(tab, 'tab');
+    for (const link of await linksIn(page, 'main a[href]')) enqueue(link, 'detail');
   }
   return results;
 }

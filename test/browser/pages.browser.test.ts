@@ -51,7 +51,8 @@ interface Visited {
 /** Same-origin page links matching `selector`, as path + query, without fragments, not downloads. */
 async function linksIn(page: Page, selector: string): Promise<string[]> {
   const hrefs = await page.$$eval(selector, (anchors) =>
-    anchors.filter((a) => !a.hasAttribute('download')).map((a) => (a as unknown as { href: string }).href),
+    // The attribute resolved against the page (an SVG <a>'s href property is not a string).
+    anchors.filter((a) => !a.hasAttribute('download') && a.getAttribute('href')).map((a) => new URL(a.getAttribute('href')!, document.baseURI).href),
   );
   const origin = new URL(page.url()).origin;
   const paths: string[] = [];

@@ -52,7 +52,7 @@ interface Visited {
 async function linksIn(page: Page, selector: string): Promise<string[]> {
   const hrefs = await page.$$eval(selector, (anchors) =>
     // The attribute resolved against the page (an SVG <a>'s href property is not a string).
-    anchors.filter((a) => !a.hasAttribute('download') && a.getAttribute('href')).map((a) => new URL(a.getAttribute('href')!, document.baseURI).href),
+    anchors.filter((a) => !a.hasAttribute('download') && a.getAttribute('href')).map((a) => new URL(a.getAttribute('href')!, (a.ownerDocument as unknown as { baseURI: string }).baseURI).href),
   );
   const origin = new URL(page.url()).origin;
   const paths: string[] = [];

@@ -24,7 +24,7 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
 const listQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { state: { enum: ['', ...CHANGE_STATES] }, type: { enum: ['', ...CHANGE_TYPES] }, page: { type: 'integer', minimum: 1, maximum: 10_000 } },
+  properties: { state: { enum: ['', 'open', ...CHANGE_STATES] }, type: { enum: ['', ...CHANGE_TYPES] }, page: { type: 'integer', minimum: 1, maximum: 10_000 } },
 } as const;
 const field = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const logBody = {
@@ -113,7 +113,7 @@ export function registerChangePages(pages: PageRouter, services: Services): void
     };
   };
 
-  pages.add<unknown, { state?: ChangeState | ''; type?: ChangeType | ''; page?: number }>({
+  pages.add<unknown, { state?: ChangeState | 'open' | ''; type?: ChangeType | ''; page?: number }>({
     method: 'get',
     path: '/changes',
     permission: 'changes:read',
@@ -122,7 +122,7 @@ export function registerChangePages(pages: PageRouter, services: Services): void
     handler: async ({ query }) => {
       const state = query.state || undefined;
       const type = query.type || undefined;
-      const rows = (await changes.list(state ? { state } : {})).filter((r) => !type || r.type === type);
+      const rows = (await changes.list(state === 'open' ? { open: true } : state ? { state } : {})).filter((r) => !type || r.type === type);
       const pageCount = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
       const page = Math.min(query.page ?? 1, pageCount);
       const filterQuery = new URLSearchParams({ ...(state ? { state } : {}), ...(type ? { type } : {}) }).toString();

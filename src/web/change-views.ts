@@ -56,7 +56,10 @@ const words = (table: Record<string, string>, value: string | null | undefined, 
 
 export const stateBadge = (state: ChangeState) => ({ value: badgeClass(state), label: STATE_WORDS[state] ?? state });
 
-export const stateOptions = (chosen?: string) => CHANGE_STATES.map((s) => ({ value: s, label: STATE_WORDS[s], selected: s === chosen }));
+export const stateOptions = (chosen?: string) => [
+  { value: 'open', label: 'Open (not closed, rejected or cancelled)', selected: chosen === 'open' },
+  ...CHANGE_STATES.map((s) => ({ value: s, label: STATE_WORDS[s], selected: s === chosen })),
+];
 export const typeOptions = (chosen?: string) => CHANGE_TYPES.map((t) => ({ value: t, label: TYPE_WORDS[t], selected: t === chosen }));
 export const ratingOptions = (chosen: string | null | undefined) => TRIAGE_RATINGS.map((r) => ({ value: r, label: RATING_WORDS[r]!, selected: r === chosen }));
 

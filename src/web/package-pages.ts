@@ -103,8 +103,10 @@ export function registerPackagePages(pages: PageRouter, services: Services): voi
     },
   });
 
-  const detailPage = async ({ params, viewer }: IdInput, errors: FormErrors = NO_ERRORS): Promise<PageResult> => {
+  const detailPage = async ({ params, viewer, ctx }: IdInput, errors: FormErrors = NO_ERRORS): Promise<PageResult> => {
     const row = await packages.get(params.id);
+    // What still stands between a package in review and its release, for those who decide (QA).
+    const approval = row.status === 'in-review' && viewer.can.packagesDecide ? { blockers: await packages.approvalBlockers(ctx, row.id) } : null;
     const frozen = row.revision > 0 ? await packages.manifest(row.id) : null;
     const signOff = frozen ? await signatures.signOffStatus('package', String(row.id), frozen.revision) : null;
     const signed = await presentSignatureList(signatures, await signatures.list('package', String(row.id)), (revision) => `${row.key} v${row.version}, submission ${revision}${revision === row.revision ? ' (current)' : ' (earlier submission: does not count for this one)'}`);
@@ -122,7 +124,7 @@ export function registerPackagePages(pages: PageRouter, services: Services): voi
     return {
       view: 'packages/detail',
       title: `${row.key} v${row.version} — ${row.title}`,
-      model: { nav: 'packages', pkg: model, errors, crumbs: [{ href: '/packages', label: 'Validation packages' }], versions: versions.map((v) => versionLink(v, row.id)) },
+      model: { nav: 'packages', pkg: model, approval, errors, crumbs: [{ href: '/packages', label: 'Validation packages' }], versions: versions.map((v) => versionLink(v, row.id)) },
     };
   };
 
@@ -146,6 +148,20 @@ export function registerPackagePages(pages: PageRouter, services: Services): voi
     handler: async ({ params, body, ctx }) => {
       const row = await packages.submit(ctx, params.id, body.reason?.trim() || null);
       return { redirect: `/packages/${row.id}`, flash: `${row.key} v${row.version} submitted for review: its manifest is frozen (submission ${row.revision}).` };
+    },
+  });
+
+  pages.add<{ reason?: string }, unknown, { id: number }>({
+    method: 'post',
+    path: '/packages/:id/approve',
+    permission: 'packages:decide',
+    summary: 'Approve a package in review once every required signature is given and nothing blocks it',
+    params: idParams,
+    body: optionalReasonForm,
+    formPage: (input, errors) => detailPage(input as unknown as IdInput, errors),
+    handler: async ({ params, body, ctx }) => {
+      const row = await packages.approve(ctx, params.id, body.reason?.trim() || null);
+      return { redirect: `/packages/${row.id}`, flash: `${row.key} v${row.version} approved: released for use.` };
     },
   });
 

@@ -88,6 +88,7 @@ export class PageRouter {
       query: spec.query ? compileValidator(spec.query, 'query') : null,
       params: spec.params ? compileValidator(spec.params, 'query') : null,
     };
+    const formFields = spec.body ? formFieldTest(spec.body) : null;
     const parseForm = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 500 });
     const handle = async (req: Request, res: Response, next: NextFunction) => {
       res.locals.pageStartedAt = performance.now();
@@ -109,7 +110,7 @@ export class PageRouter {
         if (input && spec.formPage && isFormError(error) && !res.headersSent) {
           try {
             const submitted = withoutSecrets(input.req.body ?? {});
-            const result = await spec.formPage(input, formErrorsOf(error), submitted);
+            const result = await spec.formPage(input, formErrorsOf(error, formFields), submitted);
             const status = (error as AppError).status ?? 400;
             this.answer(req, res, 'view' in result ? { ...result, status } : result, input.viewer);
             return;
@@ -273,16 +274,28 @@ function isFormError(error: unknown): boolean {
   return error.status >= 400 && error.status < 500 && error.status !== 403 && error.status !== 404;
 }
 
-export function formErrorsOf(error: unknown): FormErrors {
+export function formErrorsOf(error: unknown, isFormField: ((name: string) => boolean) | null = null): FormErrors {
   const errors: FormErrors = { fields: {}, messages: [] };
   const appError = error as AppError;
   const details = (appError.details ?? []) as ErrorDetail[];
+  const unplaced: string[] = [];
   for (const detail of details) {
     const field = typeof detail.field === 'string' ? detail.field.replace(/^body\./, '').split('.')[0]! : '';
-    if (field && field !== 'body' && !errors.fields[field]) errors.fields[field] = sentence(detail.message, field);
+    // Beside its field when the form has that field; otherwise on top (e.g. approval blockers).
+    const onForm = field && field !== 'body' && (isFormField === null || isFormField(field));
+    if (onForm && !errors.fields[field]) errors.fields[field] = sentence(detail.message, field);
+    else if (!onForm && detail.message) unplaced.push(detail.message);
   }
   if (!Object.keys(errors.fields).length || !details.length) errors.messages.push(appError.message);
+  errors.messages.push(...unplaced.filter((message) => message !== appError.message));
   return errors;
+}
+
+/** Whether an error's field is one of the form's own (its schema's properties or property patterns). */
+function formFieldTest(schema: JsonSchema): (name: string) => boolean {
+  const names = new Set(Object.keys((schema.properties ?? {}) as object));
+  const patterns = Object.keys((schema.patternProperties ?? {}) as object).map((pattern) => new RegExp(pattern));
+  return (name) => names.has(name) || patterns.some((pattern) => pattern.test(name));
 }
 
 /** "must be at least 12 characters" → "This must be at least 12 characters." */

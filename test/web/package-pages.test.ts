@@ -117,6 +117,23 @@ describeEachDatabase('package pages', (dialect) => {
     expect((await web.auditor.get(`/packages/${approvedId}`)).text).to.not.contain('/versions"');
   });
 
+  it('shows QA what still blocks the release of a package in review, in words, and refuses its approval while blocked', async () => {
+    const blockers = await wb.services.packages.approvalBlockers({ actor: { userId: null, username: 'system', name: 'test', role: null }, correlationId: 'test', sessionId: null, clientIp: null, userAgent: null }, inReviewId);
+    expect(blockers.length).to.be.greaterThan(0);
+    const page = await web.qa.get(`/packages/${inReviewId}`);
+    expect(page.text).to.contain('Release for use').and.contain('Not yet: approval is blocked by');
+    for (const blocker of blockers) expect(page.text).to.contain(blocker.message.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;'));
+    expect(page.text).to.not.contain(`action="/packages/${inReviewId}/approve"`);
+    for (const role of ['it', 'auditor', 'admin'] as const) expect((await web[role].get(`/packages/${inReviewId}`)).text).to.not.contain('Release for use');
+    const before = (await auditEvents(wb.services, { action: 'package.approved' })).length;
+    const refused = await web.qa.post(`/packages/${inReviewId}/approve`, { reason: 'looks fine' });
+    expect(refused.status).to.equal(409);
+    expect(refused.text).to.contain('role="alert"');
+    expect((await auditEvents(wb.services, { action: 'package.approved' })).length).to.equal(before);
+    expect((await wb.services.packages.get(inReviewId)).status).to.equal('in-review');
+    expect((await web.it.post(`/packages/${inReviewId}/approve`, {})).status).to.equal(403);
+  });
+
   it('creates a draft from the form; a bad form is refused beside its field and creates nothing', async () => {
     const before = (await auditEvents(wb.services, { action: 'package.created' })).length;
     const form = await web.it.get('/packages/new');

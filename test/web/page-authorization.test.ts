@@ -65,6 +65,7 @@ export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSe
   'POST /packages': { allowed: ['it', 'qa'] },
   'GET /packages/:id': { allowed: ALL, path: '/packages/999999' },
   'POST /packages/:id/submit': { allowed: ['it', 'qa'], path: '/packages/999999/submit' },
+  'POST /packages/:id/approve': { allowed: ['qa'], path: '/packages/999999/approve' },
   'POST /packages/:id/reject': { allowed: ['qa'], path: '/packages/999999/reject' },
   'POST /packages/:id/versions': { allowed: ['it', 'qa'], path: '/packages/999999/versions' },
   'GET /packages/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/packages/999999/pdf' },

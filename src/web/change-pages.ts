@@ -3,7 +3,6 @@
 // signature steps as links to the sign dialog, the PDF), and the periodic review list (Annex 11 §11).
 // Every action calls the change service exactly as /api/v1/changes does; the service writes the
 // audit event and enforces the rules (a control the page leaves out is refused there too).
-import type { Response } from 'express';
 import { sendExport } from '../audit/audited-export.js';
 import { contentOf } from '../changes/change-model.js';
 import { CHANGE_STATES, CHANGE_TYPES, TRIAGE_RATINGS, type ChangeState, type ChangeType, type ImpactAnalysis } from '../changes/change-types.js';
@@ -12,13 +11,11 @@ import { AppError, ValidationError } from '../platform/errors.js';
 import type { Run } from '../scenarios/scenario-models.js';
 import type { Services } from '../services.js';
 import type { FormErrors, PageInput, PageResult, PageRouter } from './page-router.js';
+import { streamProgress } from './progress-stream.js';
 import { capitalised, changeDetail, changeRow, newChangeOf, regressionProgress, stateBadge, stateOptions, STATE_WORDS, typeOptions, type LogForm } from './change-views.js';
 
 const NO_ERRORS: FormErrors = { fields: {}, messages: [] };
 const PAGE_SIZE = 25;
-const EVENT_INTERVAL_MS = 500;
-/** A stream is ended after this long; the browser's EventSource reconnects if it still watches. */
-const EVENT_STREAM_MAX_MS = 15 * 60_000;
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } } } as const;
 const listQuery = {
@@ -269,9 +266,16 @@ export function registerChangePages(pages: PageRouter, services: Services): void
     permission: 'changes:read',
     summary: 'Live progress of the change’s regression runs (server-sent events)',
     params: idParams,
-    handler: async ({ params, req }, res) => {
+    handler: async ({ params }, res) => {
       await changes.get(params.id); // a 404 page before the stream starts
-      streamProgress(res, req, async () => regressionProgress(await linkedRuns(contentOf(await changes.get(params.id)).runs)));
+      streamProgress(res, {
+        read: async () => {
+          const progress = regressionProgress(await linkedRuns(contentOf(await changes.get(params.id)).runs));
+          const counts = { done: progress.done, total: progress.total, passed: progress.passed, failed: progress.failed };
+          return { live: progress.active, progress: { ...counts, running: progress.running, percent: progress.percent, summary: progress.summary }, finished: counts };
+        },
+        onError: (error) => services.logger.warn({ err: error, changeId: params.id }, 'regression progress stream ended by an error'),
+      });
       return undefined;
     },
   });
@@ -317,55 +321,4 @@ export function registerChangePages(pages: PageRouter, services: Services): void
 /** Which form on the change page sent a transition: its errors are shown there. */
 function formOfStep(to: unknown): string {
   return to === 'cancelled' ? 'cancel' : to === 'rejected' ? 'reject' : 'step';
-}
-
-/**
- * A server-sent event stream of the regression's progress every ~500 ms, ending with `finished`
- * once no linked run is queued or running. Each tick is a plain read (no transaction held); the
- * timer stops when the browser goes away.
- */
-function streamProgress(res: Response, req: { on(event: 'close', listener: () => void): unknown } | null, read: () => Promise<ReturnType<typeof regressionProgress>>): void {
-  res.status(200);
-  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Accel-Buffering', 'no');
-  res.flushHeaders();
-  res.write('retry: 2000\n\n');
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
-  const startedAt = Date.now();
-  const stop = () => {
-    closed = true;
-    if (timer) clearTimeout(timer);
-    timer = null;
-  };
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  req?.on('close', stop);
-  res.on('close', stop);
-  const tick = async () => {
-    timer = null;
-    if (closed) return;
-    try {
-      const progress = await read();
-      if (closed) return;
-      send('progress', { done: progress.done, total: progress.total, passed: progress.passed, failed: progress.failed, running: progress.running, percent: progress.percent, summary: progress.summary });
-      if (!progress.active) {
-        send('finished', { done: progress.done, total: progress.total, passed: progress.passed, failed: progress.failed });
-        stop();
-        res.end();
-        return;
-      }
-      if (Date.now() - startedAt > EVENT_STREAM_MAX_MS) {
-        stop();
-        res.end();
-        return;
-      }
-    } catch {
-      stop();
-      res.end();
-      return;
-    }
-    timer = setTimeout(() => void tick(), EVENT_INTERVAL_MS);
-  };
-  void tick();
 }

@@ -1,22 +1,18 @@
 // The run pages: the list of runs, one run (header, plan, every step with expected vs actual side
 // by side, evidence, deviations), its live progress as server-sent events while it is queued or
 // running, and the run evidence PDF — an audited export exactly as GET /api/v1/runs/:id/pdf makes it.
-import type { Response } from 'express';
 import type { Services } from '../services.js';
 import { sendExport } from '../audit/audited-export.js';
 import { idParams } from '../platform/http/common-schemas.js';
 import { interfaceKeyParams } from '../registry/registry-schemas.js';
 import { RUN_STATUSES, type RunStatus } from '../scenarios/scenario-models.js';
 import type { PageRouter } from './page-router.js';
+import { streamProgress } from './progress-stream.js';
 import { registerEvidencePages } from './evidence-pages.js';
 import { registerInterfacePages } from './interface-pages.js';
 import { isLive, presentDeviation, presentProgress, presentRunDetail, presentRunRow, presentStep, runStatus, type DeviationRow } from './run-views.js';
 
 const PAGE_SIZE = 50;
-/** How often the event stream reads the run's state. */
-export const PROGRESS_INTERVAL_MS = 500;
-/** A stream is closed after this long whatever the run does; the browser reconnects if it still watches. */
-const STREAM_MAX_MS = 30 * 60_000;
 
 const listQuery = {
   type: 'object',
@@ -109,10 +105,11 @@ export function registerRunPages(pages: PageRouter, services: Services): void {
     handler: async ({ params }, res) => {
       const run = await runs.get(params.id);
       const total = await runs.plannedSteps(run);
-      startProgressStream(res, {
+      streamProgress(res, {
         read: async () => {
           const current = await runs.get(run.id);
-          return { live: isLive(current), progress: presentProgress(current, await runs.stepCounts(run.id), total) };
+          const progress = presentProgress(current, await runs.stepCounts(run.id), total);
+          return { live: isLive(current), progress, finished: { status: progress.status } };
         },
         onError: (error) => logger.warn({ err: error, runId: run.id }, 'run progress stream ended by an error'),
       });
@@ -131,54 +128,4 @@ export function registerRunPages(pages: PageRouter, services: Services): void {
       return undefined;
     },
   });
-}
-
-/**
- * Writes a text/event-stream: `progress` with the run's counts every PROGRESS_INTERVAL_MS, then
- * `finished` once it has ended, then closes. Each tick is a few reads outside any transaction; the
- * next is scheduled only after the last has answered, and none once the client has gone.
- */
-function startProgressStream(res: Response, source: { read: () => Promise<{ live: boolean; progress: Record<string, unknown> }>; onError: (error: unknown) => void }): void {
-  res.status(200);
-  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store, no-transform');
-  res.setHeader('Connection', 'keep-alive');
-  res.setHeader('X-Accel-Buffering', 'no');
-  res.flushHeaders();
-  res.write('retry: 2000\n\n');
-  let timer: NodeJS.Timeout | null = null;
-  // 'close' is the connection's end: the client went away (or the stream was ended here).
-  let stopped = false;
-  const deadline = Date.now() + STREAM_MAX_MS;
-  const stop = () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (!res.writableEnded) res.end();
-  };
-  res.once('close', stop);
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  const tick = async () => {
-    timer = null;
-    if (stopped) return;
-    try {
-      const { live, progress } = await source.read();
-      if (stopped) return;
-      send('progress', progress);
-      if (!live) {
-        send('finished', { status: progress.status });
-        stop();
-        return;
-      }
-      if (Date.now() > deadline) {
-        stop();
-        return;
-      }
-      timer = setTimeout(() => void tick(), PROGRESS_INTERVAL_MS);
-    } catch (error) {
-      source.onError(error);
-      stop();
-    }
-  };
-  void tick();
 }

@@ -98,11 +98,15 @@ export class PageRouter {
         if (spec.method === 'post') this.checkFormToken(req, viewer);
         const raw = { ...(req.body ?? {}) } as Record<string, unknown>;
         delete raw._csrf;
-        input = { body: raw as Body, query: req.query as Query, params: req.params as Params, ctx, viewer, req };
-        rejectDeepNesting(raw, 4);
-        rejectUnstorableText({ body: raw, query: req.query, params: req.params });
-        input.params = validators.params ? validateInput<Params>(validators.params, { ...req.params }, 'params') : input.params;
+        // Which record (path) first: a form is only shown again for a record that is one. A bad
+        // query or form is the form's to show (a filter form, the sign-in's `next`).
+        rejectUnstorableText({ params: req.params });
+        const params = validators.params ? validateInput<Params>(validators.params, { ...req.params }, 'params') : (req.params as Params);
+        input = { body: raw as Body, query: req.query as Query, params, ctx, viewer, req };
+        rejectUnstorableText({ query: req.query });
         input.query = validators.query ? validateInput<Query>(validators.query, { ...req.query }, 'query') : input.query;
+        rejectDeepNesting(raw, 4);
+        rejectUnstorableText({ body: raw });
         input.body = validators.body ? validateInput<Body>(validators.body, raw, 'body') : input.body;
         const result = await spec.handler(input, res);
         if (result && !res.headersSent) this.answer(req, res, result, viewer);

@@ -91,6 +91,21 @@ export function openItemsOf(inputs: TraceInputs): string[] {
   return items;
 }
 
+/**
+ * Whether a trace gap keeps the package from approval (`blocking`: it is one of its open items) or
+ * is only noted: a requirement no scenario verifies (verified outside the workbench, as the plan
+ * says), or a scenario of a category beyond the test depth the interface's risk asks for, not run.
+ */
+export function gapWeight(row: TraceRow, inputs: Pick<TraceInputs, 'scope' | 'scenarios'>): 'blocking' | 'noted' | null {
+  if (row.gap === null) return null;
+  if (row.gap === 'failed_without_closed_deviation') return 'blocking';
+  if (row.gap === 'no_scenario') return 'noted';
+  const item = inputs.scope.find((s) => s.interfaceKey === row.interfaceKey);
+  const scenario = inputs.scenarios.find((s) => s.interfaceKey === row.interfaceKey && s.key === row.scenarioKey);
+  const required = item?.testDepth ? ((CATEGORIES_BY_DEPTH[item.testDepth] ?? []) as string[]) : [];
+  return scenario && required.includes(scenario.category) ? 'blocking' : 'noted';
+}
+
 /** Requirements no scenario in the package verifies, as `KEY (interface)`. */
 export function unverifiedRequirementsOf(inputs: Pick<TraceInputs, 'requirements' | 'scenarios'>): string[] {
   return inputs.requirements

@@ -4,6 +4,7 @@
 // the package service's results; templates never see a model.
 import type { PackageManifest, TraceGap, TraceRow } from '../packages/package-manifest.js';
 import { contributorsOf, planOf, scopeOf, type PackageStatus, type ValidationPackage } from '../packages/package-model.js';
+import { gapWeight } from '../packages/trace-matrix.js';
 import type { SignOffStatus } from '../signatures/signature-service.js';
 import type { Viewer } from './viewer.js';
 import { meaningsOpenTo, presentRequirements, type SignatureView } from './signature-views.js';
@@ -18,6 +19,13 @@ export const GAP_WORDS: Record<TraceGap, string> = {
   no_scenario: 'Gap: no scenario verifies this requirement',
   not_run_for_record: 'Gap: not run — no run for record of this scenario',
   failed_without_closed_deviation: 'Gap: failed without a closed deviation',
+};
+
+/** Why a noted gap does not keep the package from approval, after the gap itself. */
+const NOTED_WORDS: Record<TraceGap, string> = {
+  no_scenario: 'noted: verified outside the workbench, as the plan says',
+  not_run_for_record: 'noted: beyond the test depth this risk level requires',
+  failed_without_closed_deviation: '',
 };
 
 /** The badge of a package: its state in words; a draft sent back from review says so. */
@@ -67,7 +75,7 @@ export function presentPackageDetail({ row, frozen, signOff, signatures, hasLate
   const signable = row.status === 'in-review' && viewer.can.recordsSign && signOff !== null;
   const openMeanings = signable ? meaningsOpenTo(viewer.role, signOff!.requirements) : [];
   const contributed = viewer.userId !== null && contributorsOf(row).includes(viewer.userId);
-  const trace = manifest ? presentTrace(manifest.traceMatrix) : null;
+  const trace = manifest ? presentTrace(manifest.traceMatrix, manifest) : null;
   return {
     id: row.id,
     key: row.key,
@@ -148,8 +156,10 @@ function presentScopeItem(item: PackageManifest['scope'][number]) {
 }
 
 /** Trace rows with their gap written out (the row class repeats it in colour), and the gap count. */
-export function presentTrace(rows: TraceRow[]) {
-  const presented = rows.map((r) => ({
+export function presentTrace(rows: TraceRow[], inputs: Pick<PackageManifest, 'scope' | 'scenarios'>) {
+  const presented = rows.map((r) => {
+    const weight = gapWeight(r, inputs);
+    return {
     interfaceKey: r.interfaceKey,
     requirementKey: r.requirementKey,
     scenarioKey: r.scenarioKey ?? '—',
@@ -157,8 +167,12 @@ export function presentTrace(rows: TraceRow[]) {
     result: r.result,
     evidenceCount: r.evidence.length,
     gap: r.gap,
-    gapText: r.gap ? GAP_WORDS[r.gap] : null,
-    rowClass: r.gap ? 'row-gap' : '',
-  }));
-  return { rows: presented, gaps: presented.filter((r) => r.gap).length, total: presented.length };
+    weight,
+    // A blocking gap is an open item of the package (red row); a noted one is written out but does not block (amber row).
+    gapText: r.gap ? (weight === 'noted' ? `${GAP_WORDS[r.gap]} (${NOTED_WORDS[r.gap]})` : GAP_WORDS[r.gap]) : null,
+    rowClass: weight === 'blocking' ? 'row-gap' : weight === 'noted' ? 'row-noted' : '',
+    };
+  });
+  const blocking = presented.filter((r) => r.weight === 'blocking').length;
+  return { rows: presented, gaps: presented.filter((r) => r.gap).length, blocking, noted: presented.filter((r) => r.weight === 'noted').length, total: presented.length };
 }

@@ -17,14 +17,18 @@ import { signInWeb, type WebSession } from '../support/web-agent.js';
 describe('package views: the trace matrix in words', () => {
   it('writes every kind of gap out and marks its row, and leaves covered rows unmarked', () => {
     const manifest = buildPackageManifest({ interfaces: 2, runs: 4, failEvery: 2, withGaps: true });
-    const trace = presentTrace(manifest.traceMatrix);
+    const trace = presentTrace(manifest.traceMatrix, manifest);
     const gapTexts = new Set(trace.rows.filter((r) => r.gap).map((r) => r.gapText));
-    expect([...gapTexts]).to.include.members([GAP_WORDS.no_scenario, GAP_WORDS.failed_without_closed_deviation]);
+    expect([...gapTexts]).to.include.members([`${GAP_WORDS.no_scenario} (noted: verified outside the workbench, as the plan says)`, GAP_WORDS.failed_without_closed_deviation]);
     expect(GAP_WORDS.not_run_for_record).to.match(/not run/);
     expect(GAP_WORDS.failed_without_closed_deviation).to.match(/failed without a closed deviation/);
     expect(GAP_WORDS.no_scenario).to.match(/no scenario/);
-    for (const row of trace.rows) expect(row.rowClass).to.equal(row.gap ? 'row-gap' : '');
+    // Blocking gaps (open items) are red rows; noted ones amber; covered rows unmarked.
+    for (const row of trace.rows) expect(row.rowClass).to.equal(row.weight === 'blocking' ? 'row-gap' : row.weight === 'noted' ? 'row-noted' : '');
+    for (const row of trace.rows.filter((r) => r.gap === 'failed_without_closed_deviation')) expect(row.weight).to.equal('blocking');
+    for (const row of trace.rows.filter((r) => r.gap === 'no_scenario')) expect(row.weight).to.equal('noted');
     expect(trace.gaps).to.equal(manifest.traceMatrix.filter((r) => r.gap).length);
+    expect(trace.blocking + trace.noted).to.equal(trace.gaps);
   });
 });
 

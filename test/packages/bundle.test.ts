@@ -216,7 +216,9 @@ describeEachDatabase('export bundle', (dialect) => {
           open += 1;
           mostOpen = Math.max(mostOpen, open);
           const stream = await source.open();
-          stream.on('close', () => (open -= 1));
+          // Read to its end before the next is opened ('close', which follows the file's release
+          // asynchronously, can trail the next open on a busy machine).
+          stream.once('end', () => (open -= 1));
           return stream;
         },
       }));

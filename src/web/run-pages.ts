@@ -91,6 +91,8 @@ export function registerRunPages(pages: PageRouter, services: Services): void {
           steps: steps.map((s) => presentStep(s, deviationViews)),
           deviations: deviationViews.map(presentDeviation),
           pdf: viewer.can.recordsExport && !live ? `/runs/${run.id}/pdf` : null,
+          // Deviations are opened on failed steps of finished runs, by those who test.
+          openDeviationHref: viewer.can.runsStart && !live && steps.some((s) => s.status !== 'passed') ? `/runs/${run.id}/deviations/new` : null,
         },
       };
     },

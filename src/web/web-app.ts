@@ -12,6 +12,7 @@ import { registerAdminPages } from './admin-pages.js';
 import { registerRunPages } from './run-pages.js';
 import { registerPackagePages } from './package-pages.js';
 import { registerSigningPages } from './signing-pages.js';
+import { registerDeviationPages } from './deviation-pages.js';
 import { registerChangePages } from './change-pages.js';
 import { RouteNotFoundError } from '../platform/http/http-errors.js';
 
@@ -34,6 +35,7 @@ export function createPageRouter(services: Services): PageRouter {
   registerRunPages(pages, services);
   registerPackagePages(pages, services);
   registerSigningPages(pages, services);
+  registerDeviationPages(pages, services);
   registerChangePages(pages, services);
   // Last in the page router: it sees only the errors of pages, never those of the API.
   pages.router.use(pages.errorHandler());

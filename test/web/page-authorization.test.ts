@@ -84,6 +84,12 @@ export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSe
   'GET /changes/:id/events': { allowed: ALL, path: '/changes/999999/events' },
   'GET /changes/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/changes/999999/pdf' },
   'GET /reviews': { allowed: ALL },
+  // Deviations (src/web/deviation-pages.ts)
+  'GET /deviations': { allowed: ALL },
+  'GET /deviations/:id': { allowed: ALL, path: '/deviations/999999' },
+  'POST /deviations/:id': { allowed: ['it', 'qa'], path: '/deviations/999999' },
+  'GET /runs/:id/deviations/new': { allowed: ['it', 'qa'], path: '/runs/999999/deviations/new' },
+  'POST /runs/:id/deviations': { allowed: ['it', 'qa'], path: '/runs/999999/deviations' },
 };
 
 function concrete(key: string): { method: 'get' | 'post'; path: string } {

@@ -51,6 +51,7 @@ export const COLOR = {
   headerFill: '#e6ecf3',
   zebraFill: '#f6f8fa',
   problemFill: '#fbe9e9',
+  notedFill: '#fdf3dc',
   problem: '#a3161b',
   good: '#1b6e3a',
   warning: '#9a5b00',

@@ -26,7 +26,8 @@ export interface TableColumn {
 }
 
 /** `problem`: a gap, failure or invalid item, tinted so it cannot be missed. */
-export type RowTone = 'normal' | 'problem' | 'muted';
+/** `problem`: a failure or a gap that blocks (red); `noted`: written out, not blocking (amber). */
+export type RowTone = 'normal' | 'problem' | 'noted' | 'muted';
 
 /** One row's final cell strings, in column order, and its tone. */
 export interface TableRow {
@@ -202,7 +203,7 @@ export class Table {
     const top = doc.y;
     const height = this.heightOf(to - from);
     const width = this.widths.reduce((a, b) => a + b, 0);
-    const fill = header ? COLOR.headerFill : row.tone === 'problem' ? COLOR.problemFill : this.options.zebra !== false && this.rows % 2 === 0 ? COLOR.zebraFill : null;
+    const fill = header ? COLOR.headerFill : row.tone === 'problem' ? COLOR.problemFill : row.tone === 'noted' ? COLOR.notedFill : this.options.zebra !== false && this.rows % 2 === 0 ? COLOR.zebraFill : null;
     if (fill) doc.rect(this.left, top, width, height).fillColor(fill).fill();
     const color = row.tone === 'problem' ? COLOR.problem : row.tone === 'muted' ? COLOR.muted : header ? COLOR.accent : COLOR.text;
     doc.fillColor(color);

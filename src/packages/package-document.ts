@@ -12,6 +12,7 @@ import type { TableRow } from '../documents/table.js';
 import { parseKeyedTextBlocks, parseTextBlock, type TextBlockPart } from '../documents/text-block.js';
 import { presentVerificationAppendix, type VerificationAppendix } from '../documents/verification-appendix.js';
 import type { ManifestRun, PackageManifest, TraceGap, TraceRow } from './package-manifest.js';
+import { gapWeight } from './trace-matrix.js';
 
 export type PackageStatus = 'draft' | 'in-review' | 'approved' | 'superseded' | 'rejected';
 
@@ -62,6 +63,13 @@ export const GAP_LABELS: Record<TraceGap, string> = {
   no_scenario: 'GAP: no scenario verifies it',
   not_run_for_record: 'GAP: not run for record',
   failed_without_closed_deviation: 'GAP: failed, no closed deviation',
+};
+
+/** Why a noted gap does not block approval (trace-matrix.ts `gapWeight`), under its label. */
+const NOTED_LABELS: Record<TraceGap, string> = {
+  no_scenario: 'noted: verified outside the workbench (plan)',
+  not_run_for_record: 'noted: beyond the depth the risk requires',
+  failed_without_closed_deviation: '',
 };
 
 export type SectionKey = 'plan' | 'scope' | 'requirements' | 'trace-matrix' | 'runs' | 'deviations' | 'evidence' | 'summary' | 'signatures' | 'audit' | 'verification';
@@ -214,10 +222,11 @@ export function presentPackageDocument(input: PackagePdfInput): PackageDocument 
         cells: [
           `${row.requirementKey}\n→ ${row.scenarioKey ?? 'no scenario'}`,
           row.runId !== null ? `run ${row.runId}${row.stepPosition !== null ? `\nstep ${row.stepPosition}` : ''}` : '—',
-          traceResult(row),
+          traceResult(row, gapWeight(row, manifest)),
           row.evidence.length ? row.evidence.join('\n') : '—',
         ],
-        ...(row.gap ? { tone: 'problem' as const } : {}),
+        // A blocking gap (an open item) is red; a noted one amber, as on the package page.
+        ...(row.gap ? { tone: gapWeight(row, manifest) === 'noted' ? ('noted' as const) : ('problem' as const) } : {}),
       })),
       gaps: counts.gaps,
     },
@@ -307,8 +316,8 @@ function presentRun(run: ManifestRun, listed: boolean): RunBlock {
   };
 }
 
-function traceResult(row: TraceRow): string {
-  if (row.gap) return `${row.result ?? 'no result'}\n${GAP_LABELS[row.gap]}`;
+function traceResult(row: TraceRow, weight: 'blocking' | 'noted' | null): string {
+  if (row.gap) return `${row.result ?? 'no result'}\n${GAP_LABELS[row.gap]}${weight === 'noted' ? `\n${NOTED_LABELS[row.gap]}` : ''}`;
   if (row.result === null || row.result === 'passed') return row.result ?? '—';
   return `${row.result}\ncovered by a closed deviation`;
 }
@@ -332,6 +341,8 @@ function countsOf(input: PackagePdfInput) {
     deviations: m.deviations.length,
     closedDeviations: m.deviations.filter((d) => d.status === 'closed').length,
     gaps: m.traceMatrix.filter((r) => r.gap !== null).length,
+    blockingGaps: m.traceMatrix.filter((r) => gapWeight(r, m) === 'blocking').length,
+    notedGaps: m.traceMatrix.filter((r) => gapWeight(r, m) === 'noted').length,
     signaturesGiven: m.requiredSignatures.length - missingSignatures(input).length,
     signaturesRequired: m.requiredSignatures.length,
   };

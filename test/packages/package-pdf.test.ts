@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { gapWeight } from '../../src/packages/trace-matrix.js';
 import { Writable } from 'node:stream';
 import { presentPackageDocument, type PackageAuditEntry } from '../../src/packages/package-document.js';
 import { renderPackagePdf } from '../../src/packages/package-pdf.js';
@@ -31,13 +32,18 @@ describe('the package PDF', () => {
       expect(signatures.map((s) => `${s.heading} ${s.stateLabel}`)).to.deep.equal(['Reviewed VALID', 'Approved INVALID', 'Approved NOT SIGNED', 'Approved NOT SIGNED']);
     });
 
-    it('words every trace gap and tints its row', () => {
-      const { traceMatrix } = presentPackageDocument(buildPackagePdfInput({ fixture: FIXTURE }));
-      const gaps = [...traceMatrix.rows].filter((r) => r.tone === 'problem').map((r) => r.cells[2]);
-      expect(gaps).to.include('no result\nGAP: no scenario verifies it');
-      expect(gaps).to.include('no result\nGAP: not run for record');
-      expect(gaps).to.include('failed\nGAP: failed, no closed deviation');
-      expect(traceMatrix.gaps).to.equal(gaps.length);
+    it('words every trace gap and tints its row: red when it blocks approval, amber when only noted', () => {
+      const input = buildPackagePdfInput({ fixture: FIXTURE });
+      const { traceMatrix } = presentPackageDocument(input);
+      const blocking = [...traceMatrix.rows].filter((r) => r.tone === 'problem').map((r) => r.cells[2]);
+      const noted = [...traceMatrix.rows].filter((r) => r.tone === 'noted').map((r) => r.cells[2]);
+      expect(noted).to.include('no result\nGAP: no scenario verifies it\nnoted: verified outside the workbench (plan)');
+      expect([...blocking, ...noted].some((c) => c!.startsWith('no result\nGAP: not run for record'))).to.equal(true);
+      expect(blocking).to.include('failed\nGAP: failed, no closed deviation');
+      expect(traceMatrix.gaps).to.equal(blocking.length + noted.length);
+      // The split is the trace matrix's own (the page shows the same): every blocking row is one gapWeight calls blocking.
+      const weights = input.manifest.traceMatrix.filter((r) => r.gap).map((r) => gapWeight(r, input.manifest));
+      expect(weights.filter((w) => w === 'blocking')).to.have.length(blocking.length);
     });
   });
 

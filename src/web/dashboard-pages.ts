@@ -14,14 +14,17 @@ export function registerDashboardPages(pages: PageRouter, services: Services): v
     permission: 'registry:read',
     summary: 'Dashboard: portfolio heat map and what needs attention',
     handler: async ({ viewer }) => {
-      const [views, review, openChanges, runs, awaiting, audit] = await Promise.all([
+      const [views, review, openChanges, runs, awaiting, audit, unresolved] = await Promise.all([
         services.interfaces.views(services.now()),
         services.periodicReview.list(),
         services.changes.listOpen(),
         services.runs.list({ limit: 6 }),
         packagesAwaitingSignatureOf(services, viewer),
         auditStatus(services),
+        Promise.all((['open', 'investigating', 'resolved'] as const).map((status) => services.deviations.list({ status }))),
       ]);
+      // `resolved` lists only those QA has not approved yet: closed is a signed state, not a stored one.
+      const [open, investigating, resolved] = unresolved;
       return {
         view: 'dashboard',
         title: 'Dashboard',
@@ -39,6 +42,7 @@ export function registerDashboardPages(pages: PageRouter, services: Services): v
           awaiting,
           runs: runs.map((run) => ({ id: run.id, interfaceKey: run.interfaceKey, status: run.status, environment: run.environment, startedByName: run.startedByName, at: run.finishedAt ?? run.startedAt ?? run.queuedAt })),
           audit,
+          deviations: { open: open.length + investigating.length, awaitingApproval: resolved.length },
         },
       };
     },

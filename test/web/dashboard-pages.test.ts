@@ -39,6 +39,11 @@ describeEachDatabase('dashboard page', (dialect) => {
     expect(page.text).to.match(/<time datetime="[^"]+">[^<]+ UTC<\/time>/);
   });
 
+  it('says nothing about deviations when there are none (their counts are tested with the deviation pages)', async () => {
+    expect(await wb.services.deviations.list({})).to.have.length(0);
+    expect((await (await signInWeb(wb.app, 'qa')).get('/')).text).to.not.contain('Deviations:');
+  });
+
   it('offers “Log a change” to IT and not to an auditor, and tells a non-signer that nothing awaits them', async () => {
     const it = await (await signInWeb(wb.app, 'it')).get('/');
     expect(it.text).to.contain('href="/changes/new"');

@@ -46,6 +46,13 @@ describeEachDatabase('deviation pages', (dialect) => {
     expect((await web.auditor.get('/deviations?status=bogus')).status).to.equal(400);
   });
 
+  it('counts the open deviations on the dashboard, linking to them', async () => {
+    const open = (await wb.services.deviations.list({ status: 'open' })).length + (await wb.services.deviations.list({ status: 'investigating' })).length;
+    expect(open).to.be.greaterThan(0);
+    const page = await web.qa.get('/');
+    expect(page.text).to.contain(`<a href="/deviations">${open} open or under investigation</a>`);
+  });
+
   it('shows a deviation; the investigation form only to those who test, never to the auditor, whose POST is refused', async () => {
     const forQa = await web.qa.get(`/deviations/${deviationId}`);
     expect(forQa.text).to.contain(`action="/deviations/${deviationId}"`).and.contain('Root cause');

@@ -176,6 +176,8 @@ export function changeDetail(sources: ChangeDetailSources, viewer: Viewer) {
     title: content.title,
     type: TYPE_WORDS[content.type] ?? content.type,
     state: stateBadge(state),
+    /** The impact's proposed regression may be edited (with a rationale) while the change is assessed. */
+    impactEditable: state === 'assessed' && Boolean(viewer.can.changesEdit),
     next: NEXT_WORDS[state],
     stateReason: content.stateReason,
     open,

@@ -14,6 +14,7 @@ import { registerPackagePages } from './package-pages.js';
 import { registerSigningPages } from './signing-pages.js';
 import { registerDeviationPages } from './deviation-pages.js';
 import { registerChangePages } from './change-pages.js';
+import { registerChangeImpactPages } from './change-impact-pages.js';
 import { RouteNotFoundError } from '../platform/http/http-errors.js';
 
 /** The stylesheet, scripts and icons shipped with the package (dist/src/web → ../../../public). */
@@ -37,6 +38,7 @@ export function createPageRouter(services: Services): PageRouter {
   registerSigningPages(pages, services);
   registerDeviationPages(pages, services);
   registerChangePages(pages, services);
+  registerChangeImpactPages(pages, services);
   // Last in the page router: it sees only the errors of pages, never those of the API.
   pages.router.use(pages.errorHandler());
   return pages;

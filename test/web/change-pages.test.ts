@@ -2,6 +2,7 @@
 // change page with its impact, triage and regression, the transitions, the live regression stream
 // over real runs, the PDF as an audited export, and the controls each role sees (and is refused).
 import { expect } from 'chai';
+import { contentOf as contentOfRow } from '../../src/changes/change-model.js';
 import { createHash } from 'node:crypto';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -205,6 +206,35 @@ describeEachDatabase('change pages', (dialect) => {
     expect(it.text).to.contain('badge badge-assessed">Assessed<');
     expect(it.text, 'only QA rejects').not.to.contain('Reject the change');
     expect(qa.text).to.contain('Reject the change');
+  });
+
+  it('edits the assessed impact from its form with a rationale (audited); refused beside the rationale without one, and when nothing changed', async () => {
+    expect((await web.it.get(`/changes/${id}`)).text).to.contain(`href="/changes/${id}/impact/edit"`);
+    expect((await web.auditor.get(`/changes/${id}`)).text).to.not.contain('/impact/edit');
+    expect((await web.auditor.get(`/changes/${id}/impact/edit`)).status).to.equal(403);
+    const form = await web.it.get(`/changes/${id}/impact/edit`);
+    expect(form.status).to.equal(200);
+    const regression = async () => contentOfRow(await wb.services.changes.get(id));
+    const before = await regression();
+    const original = before.impact!.regression.find((r) => r.interfaceKey === 'IF-CHG-002')!.testDepth;
+    const deeper = original === 'full' ? 'scripted-positive' : 'full';
+    const edits = () => auditEvents(wb.services, { action: 'change.impact_edited', entityId: String(id) });
+
+    const noRationale = await web.it.post(`/changes/${id}/impact`, { rationale: '', 'depth-IF-CHG-002': deeper });
+    expect(noRationale.status).to.equal(400);
+    expect(noRationale.text).to.match(/id="f-rationale"[^>]*aria-invalid="true"/);
+    const unchanged = await web.it.post(`/changes/${id}/impact`, { rationale: 'no reason to change', 'depth-IF-CHG-002': original });
+    expect(unchanged.status).to.equal(400);
+    expect(unchanged.text).to.contain('Nothing changed: leave an interface out, or set another depth or environment.');
+    expect(await edits()).to.have.length(0);
+
+    const edited = await web.it.post(`/changes/${id}/impact`, { rationale: 'the partner asked for negative cases too', 'depth-IF-CHG-002': deeper });
+    expect(edited.status, edited.text.slice(0, 400)).to.equal(303);
+    expect((await regression()).impact!.regression.find((r) => r.interfaceKey === 'IF-CHG-002')!.testDepth).to.equal(deeper);
+    expect((await edits()).at(-1)?.reason).to.equal('the partner asked for negative cases too');
+    // Back to what the risk asks, for the regression below.
+    expect((await web.it.post(`/changes/${id}/impact`, { rationale: 'agreed to keep the computed depth', 'depth-IF-CHG-002': original })).status).to.equal(303);
+    expect(await edits()).to.have.length(2);
   });
 
   it('starts the regression from the page (audited runs), streams its progress to the end, and shows the runs', async () => {

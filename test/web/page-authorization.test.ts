@@ -84,6 +84,9 @@ export const PAGE_TABLE: Record<string, { allowed: Allowed; path?: string; ownSe
   'GET /changes/:id/events': { allowed: ALL, path: '/changes/999999/events' },
   'GET /changes/:id/pdf': { allowed: ['it', 'qa', 'auditor'], path: '/changes/999999/pdf' },
   'GET /reviews': { allowed: ALL },
+  // Editing a change's impact (src/web/change-impact-pages.ts)
+  'GET /changes/:id/impact/edit': { allowed: ['it', 'qa'], path: '/changes/999999/impact/edit' },
+  'POST /changes/:id/impact': { allowed: ['it', 'qa'], path: '/changes/999999/impact' },
   // Deviations (src/web/deviation-pages.ts)
   'GET /deviations': { allowed: ALL },
   'GET /deviations/:id': { allowed: ALL, path: '/deviations/999999' },

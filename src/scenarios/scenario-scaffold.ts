@@ -82,9 +82,22 @@ export function requestExample(document: Json, operation: Json): unknown {
 }
 
 /** Identifier-like fields of all digits become {{digits:N}}, so the same example can be sent again. */
+/**
+ * The example with its identifiers made fresh for each run — digit strings by `{{digits:N}}`, UUIDs
+ * by `{{uuid}}`, the number at the end of a prefixed id by digits of its length — so a re-run (a
+ * change's regression) is not refused by the system under test as a duplicate of the first.
+ */
 function templated(example: unknown): unknown {
   if (!example || typeof example !== 'object' || Array.isArray(example)) return example;
-  return Object.fromEntries(Object.entries(example as Json).map(([key, value]) => [key, /(Number|Id|ID)$/.test(key) && typeof value === 'string' && /^\d{4,30}$/.test(value) ? `{{digits:${value.length}}}` : value]));
+  const fresh = (key: string, value: unknown) => {
+    if (!/(Number|Id|ID)$/.test(key) || typeof value !== 'string') return value;
+    if (/^\d{4,30}$/.test(value)) return `{{digits:${value.length}}}`;
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return '{{uuid}}';
+    // e.g. GR-US10-2026-004411: the same prefix, fresh digits of the same length (the pattern still holds).
+    const numbered = /^([A-Za-z0-9-_/]*[^0-9])(\d{4,30})$/.exec(value);
+    return numbered ? `${numbered[1]}{{digits:${numbered[2]!.length}}}` : value;
+  };
+  return Object.fromEntries(Object.entries(example as Json).map(([key, value]) => [key, fresh(key, value)]));
 }
 
 function slugOf(name: string): string {

@@ -5,7 +5,8 @@ import express from 'express';
 import fs from 'node:fs';
 import request from 'supertest';
 import { compileContract, readContract, type ReadContract } from '../../src/registry/contract-document.js';
-import { requestExample } from '../../src/scenarios/scenario-scaffold.js';
+import { requestExample, scaffoldScenarios } from '../../src/scenarios/scenario-scaffold.js';
+import { render, seededRandom } from '../../src/scenarios/scenario-templates.js';
 import { createSimulatorApp, DEMO_CONTRACTS_DIR } from '../../src/simulators/contract-simulator.js';
 
 type Json = Record<string, any>;
@@ -62,6 +63,24 @@ describe('reference simulators', function () {
     expect(again.status).to.equal(409);
     expect(validator('POST /orders → 409')(again.body)).to.equal(true);
     expect((await request(app).get('/sim/wms/orders/0000999999')).status).to.equal(404);
+  });
+
+  it('accepts a scaffolded example again on a re-run: its identifiers are fresh each time (a regression is not a duplicate)', async () => {
+    for (const file of ['wms-erp-shipment-confirmations.openapi.yaml', 'wms-erp-goods-receipts.openapi.json', 'erp-wms-sales-orders.openapi.yaml']) {
+      const { contract, base } = contracts.find((c) => c.file === file)!;
+      const example = scaffoldScenarios(contract, { serialization: false }).find((s) => s.key.endsWith('-example') && s.steps.some((step) => 'body' in step))!;
+      const step = example.steps.find((x) => 'body' in x) as { operation: string; body: unknown };
+      const idTemplates = JSON.stringify(step.body).match(/\{\{(uuid|digits:\d+)\}\}/g) ?? [];
+      expect(idTemplates.length, file).to.be.greaterThan(0);
+      const [method, path] = step.operation.split(' ') as [string, string];
+      const statuses = [];
+      for (let run = 1; run <= 2; run += 1) {
+        const body = render(step.body, { random: seededRandom(run * 7919), now: () => new Date(), vars: {} });
+        statuses.push((await request(app)[method.toLowerCase() as 'post'](`${base}${path}`).send(body as object)).status);
+      }
+      expect(statuses[0], file).to.be.within(200, 299);
+      expect(statuses[1], `${file}: the second run is not a duplicate`).to.equal(statuses[0]);
+    }
   });
 
   it('refuses a request that breaks the contract, and a body that is not JSON, in the contract’s error shape', async () => {

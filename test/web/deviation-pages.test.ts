@@ -4,11 +4,10 @@
 // controls by role — absent from the page and refused by the server.
 import { expect } from 'chai';
 import type { Server } from 'node:http';
-import { runDemoScenarios } from '../../src/demo/demo-workspace.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { listenOnLoopback } from '../support/runner-fixtures.js';
-import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
+import { createDemoWorkbench } from '../support/demo-workbench.js';
+import { TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
 import { decoded, signInWeb, type WebSession } from '../support/web-agent.js';
 
 describeEachDatabase('deviation pages', (dialect) => {
@@ -20,11 +19,7 @@ describeEachDatabase('deviation pages', (dialect) => {
 
   before(async function () {
     this.timeout(240_000);
-    wb = await createTestWorkbench(dialect, { demoRegistry: true, env: { GXPW_SIMULATORS: 'on' } });
-    let base: string;
-    ({ server, base } = await listenOnLoopback(wb));
-    wb.services.runs.listeningOn(base);
-    await runDemoScenarios(wb.services, base, TEST_PASSWORD);
+    ({ wb, server } = await createDemoWorkbench(dialect));
     const open = await wb.services.deviations.list({ status: 'open' });
     expect(open.length).to.be.greaterThan(0);
     deviationId = open[0]!.id;

@@ -5,13 +5,12 @@
 // downloads as audited exports.
 import { expect } from 'chai';
 import type { Server } from 'node:http';
-import { runDemoScenarios } from '../../src/demo/demo-workspace.js';
 import { GAP_WORDS, presentTrace } from '../../src/web/package-views.js';
 import { auditEvents, lastAuditEvent } from '../support/audit-assertions.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { buildPackageManifest } from '../support/package-fixtures.js';
-import { listenOnLoopback } from '../support/runner-fixtures.js';
-import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
+import { createDemoWorkbench } from '../support/demo-workbench.js';
+import type { TestWorkbench } from '../support/test-workbench.js';
 import { signInWeb, type WebSession } from '../support/web-agent.js';
 
 describe('package views: the trace matrix in words', () => {
@@ -41,11 +40,7 @@ describeEachDatabase('package pages', (dialect) => {
 
   before(async function () {
     this.timeout(240_000);
-    wb = await createTestWorkbench(dialect, { demoRegistry: true, env: { GXPW_SIMULATORS: 'on' } });
-    let base: string;
-    ({ server, base } = await listenOnLoopback(wb));
-    wb.services.runs.listeningOn(base);
-    await runDemoScenarios(wb.services, base, TEST_PASSWORD);
+    ({ wb, server } = await createDemoWorkbench(dialect));
     const [inReview, approved] = await wb.services.packages.list();
     expect(approved!.status).to.equal('approved');
     expect(inReview!.status).to.equal('in-review');

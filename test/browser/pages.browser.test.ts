@@ -36,7 +36,7 @@ const NOT_A_PAGE = [/^\/sign-out\b/, /\/events\b/, /\.(pdf|zip|csv|json|xml|png|
 
 interface Found {
   path: string;
-  kind: 'nav' | 'tab' | 'detail';
+  kind: 'nav' | 'tab' | 'detail' | 'seed';
 }
 
 interface Visited {
@@ -108,12 +108,26 @@ function routeShape(path: string): string {
 const MAX_PAGES_PER_ROLE = 80;
 
 /**
+ * Records in the states whose pages offer what others do not (an assessed change: its impact editor
+ * and QA's sign dialog; a failed run: opening a deviation; a package in review; an open deviation).
+ * Each list is visited, then its first record, whatever shapes were seen already, and their links
+ * join the crawl — so those pages are checked whichever record the crawl met first.
+ */
+const SEEDS: Array<{ path: string; first: RegExp }> = [
+  { path: '/changes?state=assessed', first: /^\/changes\/\d+$/ },
+  { path: '/runs?status=failed', first: /^\/runs\/\d+$/ },
+  { path: '/packages?state=in-review', first: /^\/packages\/\d+$/ },
+  { path: '/deviations?status=open', first: /^\/deviations\/\d+$/ },
+];
+
+/**
  * Crawls from the header: every link inside a visited page's main content whose route shape was not
  * seen yet (lists, details, forms, contracts, diffs, evidence, the sign dialog …), breadth first.
  */
 async function crawl(page: Page, role: string): Promise<Visited[]> {
   await visitOk(page, '/');
   const queue: Found[] = (await linksIn(page, 'header a[href]')).map((path) => ({ path, kind: 'nav' as const }));
+  queue.push(...SEEDS.map(({ path }) => ({ path, kind: 'seed' as const })));
   const seen = new Set(queue.map((f) => routeShape(f.path)));
   const results: Visited[] = [];
   const enqueue = (path: string | undefined, kind: Found['kind']) => {
@@ -130,6 +144,11 @@ async function crawl(page: Page, role: string): Promise<Visited[]> {
     const line = `      ${visited.outcome === 'ok' ? '✓' : '✗'} ${found.kind.padEnd(6)} ${visited.status} ${found.path} (${visited.ms} ms)`;
     console.log(line);
     if (visited.status === 0 || visited.status >= 400) continue;
+    const seed = SEEDS.find((s) => s.path === found.path);
+    if (seed) {
+      const record = (await linksIn(page, 'main a[href]')).find((link) => seed.first.test(link));
+      if (record && queue.length < MAX_PAGES_PER_ROLE) queue.push({ path: record, kind: 'seed' });
+    }
     for (const tab of await linksIn(page, 'main nav a[href], main .tabs a[href]')) enqueue(tab, 'tab');
     for (const link of await linksIn(page, 'main a[href]')) enqueue(link, 'detail');
   }

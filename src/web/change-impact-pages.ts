@@ -10,9 +10,9 @@ import type { FormErrors, PageInput, PageResult, PageRouter } from './page-route
 
 const NO_ERRORS: FormErrors = { fields: {}, messages: [] };
 const DEPTHS = [
-  { value: 'smoke', label: 'Smoke (unscripted)' },
+  { value: 'smoke', label: 'Smoke' },
   { value: 'scripted-positive', label: 'Scripted positive' },
-  { value: 'full', label: 'Full (positive, negative, generated)' },
+  { value: 'full', label: 'Full' },
 ];
 const KEY = '[A-Za-z0-9][A-Za-z0-9._-]{0,63}';
 

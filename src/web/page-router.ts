@@ -200,10 +200,7 @@ export class PageRouter {
       const viewer = this.anonymousViewer(req, res);
       return { ctx: { ...base, actor: { userId: null, username: 'anonymous', name: 'Anonymous', role: null }, sessionId: null }, viewer };
     }
-    if (!sessionId) {
-      if (permission === 'public') throw new Error('unreachable');
-      throw new UnauthenticatedError('Sign in to continue.');
-    }
+    if (!sessionId) throw new UnauthenticatedError('Sign in to continue.');
     let found;
     try {
       found = await this.deps.auth.authenticateSession(sessionId, base);

@@ -17,6 +17,7 @@ import { describeEachDatabase } from '../support/databases.js';
 import { listenOnLoopback, salesOrderInterfaces, SALES_ORDER } from '../support/runner-fixtures.js';
 import { createSigner } from '../support/signers.js';
 import { createTestWorkbench, TEST_PASSWORD, type TestWorkbench } from '../support/test-workbench.js';
+import { signInWeb } from '../support/web-agent.js';
 
 
 describeEachDatabase('validation packages', (dialect) => {
@@ -246,8 +247,14 @@ describeEachDatabase('validation packages', (dialect) => {
     await sign(tokens.it2, 'it2', next.body.id, 1, 'reviewed').expect(201);
     await sign(tokens.qa, 'qa', next.body.id, 1, 'approved').expect(201);
     await sign(tokens.qa2, 'qa2', next.body.id, 1, 'responsible').expect(201);
-    const done = await api('post', `/api/v1/packages/${next.body.id}/approve`, tokens.qa).send({});
-    expect(done.status, JSON.stringify(done.body)).to.equal(200);
+    // Released from its page by QA (the API's approval is tested above): the form shows once nothing blocks it.
+    const qaWeb = await signInWeb(wb.app, 'qa');
+    const reviewScreen = await qaWeb.get(`/packages/${next.body.id}`);
+    expect(reviewScreen.text).to.contain(`action="/packages/${next.body.id}/approve"`).and.not.contain('Not yet: approval is blocked by');
+    const done = await qaWeb.post(`/packages/${next.body.id}/approve`, { reason: 'periodic re-validation complete' });
+    expect(done.status, done.text.slice(0, 400)).to.equal(303);
+    expect(await lastAuditEvent(wb.services, 'package.approved')).to.deep.include({ reason: 'periodic re-validation complete' });
+    expect((await wb.services.packages.get(next.body.id)).status).to.equal('approved');
     const old = (await api('get', `/api/v1/packages/${approved.id}`, tokens.auditor)).body;
     expect(old.status).to.equal('superseded');
     expect(old.signOff.complete, 'its signatures still verify').to.equal(true);

@@ -15,7 +15,7 @@ import { digestOf } from '../platform/canonical-json.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { Keyring } from '../platform/keyring.js';
 import type { RequestContext } from '../platform/request-context.js';
-import { numericRecordId, type SignableRecordType, type SignatureService } from '../signatures/signature-service.js';
+import { numericRecordId, type SignableRecordType, type SignatureService, type SignOffStatus } from '../signatures/signature-service.js';
 import type { Signature } from '../signatures/signature-model.js';
 import { BASE_SIGNATURES, HIGH_RISK_SIGNATURE, sectionsOf, type ManifestBuilder } from './manifest-builder.js';
 import { manifestDigest, type PackageManifest, type PlanSection } from './package-manifest.js';
@@ -286,10 +286,7 @@ export class PackageService {
         blockers.push({ check: 'changed_since_submission', message: `The ${part} in scope changed since the package was submitted; reject it and submit again to freeze what is in force now.` });
       }
     }
-    const status = await this.signatures.signOffStatus('package', String(row.id), frozen.revision, tx);
-    for (const requirement of status.requirements.filter((r) => r.signatureId === null)) {
-      blockers.push({ check: 'signatures', message: `No valid '${requirement.meaning}' signature by ${requirement.roles.join(' or ')} (${requirement.source}).` });
-    }
+    blockers.push(...signatureBlockers(await this.signatures.signOffStatus('package', String(row.id), frozen.revision, tx)));
     return blockers;
   }
 
@@ -361,6 +358,22 @@ function assertEditable(row: ValidationPackage): void {
 function withContributor(row: ValidationPackage, ctx: RequestContext): number[] {
   const ids = contributorsOf(row);
   return ctx.actor.userId === null || ids.includes(ctx.actor.userId) ? ids : [...ids, ctx.actor.userId];
+}
+
+/** A required signature not yet given by a valid signature, as a blocker. */
+export function signatureBlockers(status: SignOffStatus): ApprovalBlocker[] {
+  return status.requirements
+    .filter((r) => r.signatureId === null)
+    .map((r) => ({ check: 'signatures' as const, message: `No valid '${r.meaning}' signature by ${r.roles.join(' or ')} (${r.source}).` }));
+}
+
+/**
+ * What the frozen manifest and its sign-off already say blocks approval — open items and missing
+ * signatures — without the checks `approve` makes on top (records unchanged since submission,
+ * evidence re-hashed on disk, the whole audit trail verified), which read far more.
+ */
+export function knownBlockers(manifest: PackageManifest, status: SignOffStatus): ApprovalBlocker[] {
+  return [...manifest.summary.openItems.map((message) => ({ check: 'acceptance' as const, message })), ...signatureBlockers(status)];
 }
 
 function approvalRefused(blockers: ApprovalBlocker[]): ConflictError {

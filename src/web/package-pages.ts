@@ -3,6 +3,7 @@
 // calls the service method its API route calls (src/packages/package-routes.ts); the services check
 // the finer rules and write the audit events.
 import type { Services } from '../services.js';
+import { knownBlockers } from '../packages/package-service.js';
 import { sendExport } from '../audit/audited-export.js';
 import type { ValidationPackage } from '../packages/package-model.js';
 import type { FormErrors, PageInput, PageResult, PageRouter } from './page-router.js';
@@ -103,12 +104,15 @@ export function registerPackagePages(pages: PageRouter, services: Services): voi
     },
   });
 
-  const detailPage = async ({ params, viewer, ctx }: IdInput, errors: FormErrors = NO_ERRORS): Promise<PageResult> => {
+  const detailPage = async ({ params, viewer }: IdInput, errors: FormErrors = NO_ERRORS): Promise<PageResult> => {
     const row = await packages.get(params.id);
-    // What still stands between a package in review and its release, for those who decide (QA).
-    const approval = row.status === 'in-review' && viewer.can.packagesDecide ? { blockers: await packages.approvalBlockers(ctx, row.id) } : null;
+
     const frozen = row.revision > 0 ? await packages.manifest(row.id) : null;
     const signOff = frozen ? await signatures.signOffStatus('package', String(row.id), frozen.revision) : null;
+    // What the frozen manifest and its sign-off say still stands between the package and its
+    // release, for those who decide (QA). The heavier checks (records unchanged, evidence re-hashed,
+    // audit trail verified) run when QA approves, not on every view of the page.
+    const approval = row.status === 'in-review' && viewer.can.packagesDecide && frozen && signOff ? { blockers: knownBlockers(frozen.manifest, signOff) } : null;
     const signed = await presentSignatureList(signatures, await signatures.list('package', String(row.id)), (revision) => `${row.key} v${row.version}, submission ${revision}${revision === row.revision ? ' (current)' : ' (earlier submission: does not count for this one)'}`);
     const versions = await packages.versionsOf(row.key);
     const supersedes = row.supersedesId === null ? null : versions.find((v) => v.id === row.supersedesId) ?? null;
